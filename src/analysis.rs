@@ -1,0 +1,499 @@
+//! What the models say about one photo. Every coordinate is in source-image pixels (after EXIF
+//! orientation). Checks read only this, so a check's unit test can build one by hand.
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::report::Pose;
+
+/// An axis-aligned box.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BBox {
+    /// Left.
+    pub x: f32,
+    /// Top.
+    pub y: f32,
+    /// Width.
+    pub w: f32,
+    /// Height.
+    pub h: f32,
+}
+
+impl BBox {
+    /// Area.
+    pub fn area(&self) -> f32 {
+        self.w.max(0.0) * self.h.max(0.0)
+    }
+
+    /// Centre.
+    pub fn center(&self) -> [f32; 2] {
+        [self.x + self.w / 2.0, self.y + self.h / 2.0]
+    }
+
+    /// Intersection over union.
+    pub fn iou(&self, o: &BBox) -> f32 {
+        let x0 = self.x.max(o.x);
+        let y0 = self.y.max(o.y);
+        let x1 = (self.x + self.w).min(o.x + o.w);
+        let y1 = (self.y + self.h).min(o.y + o.h);
+        let inter = (x1 - x0).max(0.0) * (y1 - y0).max(0.0);
+        let union = self.area() + o.area() - inter;
+        if union > 0.0 {
+            inter / union
+        } else {
+            0.0
+        }
+    }
+
+    /// Whether the point lies inside.
+    pub fn contains(&self, p: [f32; 2]) -> bool {
+        p[0] >= self.x && p[0] <= self.x + self.w && p[1] >= self.y && p[1] <= self.y + self.h
+    }
+}
+
+/// One detected face.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FaceDetection {
+    /// Detector confidence, 0..=1.
+    pub score: f32,
+    /// Face box.
+    pub bbox: BBox,
+    /// BlazeFace keypoints: the person's right eye, left eye, nose tip, mouth centre, right ear
+    /// tragion, left ear tragion. The person's right eye is on the image's left.
+    pub keypoints: [[f32; 2]; 6],
+}
+
+/// Indices into the 468-point MediaPipe face mesh.
+pub mod mesh {
+    /// Top of the forehead (hairline on the midline).
+    pub const FOREHEAD: usize = 10;
+    /// Chin (lowest midline point).
+    pub const CHIN: usize = 152;
+    /// Nose tip.
+    pub const NOSE_TIP: usize = 1;
+    /// Right-eye (image left) outer and inner corners, upper and lower lid midpoints.
+    pub const RIGHT_EYE: [usize; 4] = [33, 133, 159, 145];
+    /// Left-eye (image right) outer and inner corners, upper and lower lid midpoints.
+    pub const LEFT_EYE: [usize; 4] = [263, 362, 386, 374];
+    /// Right-eye contour (16 points).
+    pub const RIGHT_EYE_CONTOUR: [usize; 16] = [33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246];
+    /// Left-eye contour, point for point the mirror of [`RIGHT_EYE_CONTOUR`].
+    pub const LEFT_EYE_CONTOUR: [usize; 16] = [263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466];
+    /// Right eyebrow (image left): upper edge then lower edge.
+    pub const RIGHT_BROW: [usize; 10] = [70, 63, 105, 66, 107, 55, 65, 52, 53, 46];
+    /// Left eyebrow, point for point the mirror of [`RIGHT_BROW`].
+    pub const LEFT_BROW: [usize; 10] = [300, 293, 334, 296, 336, 285, 295, 282, 283, 276];
+    /// Mouth corners (right, left).
+    pub const MOUTH_CORNERS: [usize; 2] = [61, 291];
+    /// Inner lip midpoints (upper, lower).
+    pub const INNER_LIPS: [usize; 2] = [13, 14];
+    /// Outer lip midpoints (upper, lower).
+    pub const OUTER_LIPS: [usize; 2] = [0, 17];
+    /// Face oval, clockwise from the forehead.
+    pub const FACE_OVAL: [usize; 36] = [
+        10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148, 176, 149,
+        150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
+    ];
+    /// Cheek edges at eye height (right = image left, left = image right).
+    pub const CHEEKS: [usize; 2] = [234, 454];
+    /// Mirror pairs (person's right, person's left) across the face's midline.
+    pub const MIRROR_PAIRS: [(usize, usize); 17] = [
+        (109, 338),
+        (67, 297),
+        (103, 332),
+        (54, 284),
+        (21, 251),
+        (162, 389),
+        (127, 356),
+        (234, 454),
+        (93, 323),
+        (132, 361),
+        (58, 288),
+        (172, 397),
+        (136, 365),
+        (150, 379),
+        (149, 378),
+        (176, 400),
+        (148, 377),
+    ];
+}
+
+/// The 468-point face mesh of the main face.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FaceLandmarks {
+    /// `[x, y, z]` per point; z is depth in the same scale as x (negative = nearer the camera).
+    pub points: Vec<[f32; 3]>,
+    /// Face-presence confidence of the mesh model, 0..=1.
+    pub presence: f32,
+}
+
+impl FaceLandmarks {
+    /// Point `i` as `[x, y]` (zeros if out of range).
+    pub fn xy(&self, i: usize) -> [f32; 2] {
+        self.points.get(i).map_or([0.0; 2], |p| [p[0], p[1]])
+    }
+
+    /// Mean of several points.
+    pub fn mean_xy(&self, idx: &[usize]) -> [f32; 2] {
+        let n = idx.len().max(1) as f32;
+        let s = idx.iter().fold([0.0f32; 2], |a, &i| {
+            let p = self.xy(i);
+            [a[0] + p[0], a[1] + p[1]]
+        });
+        [s[0] / n, s[1] / n]
+    }
+
+    /// Centre of the person's right eye (image left).
+    pub fn right_eye(&self) -> [f32; 2] {
+        self.mean_xy(&mesh::RIGHT_EYE_CONTOUR)
+    }
+
+    /// Centre of the person's left eye (image right).
+    pub fn left_eye(&self) -> [f32; 2] {
+        self.mean_xy(&mesh::LEFT_EYE_CONTOUR)
+    }
+
+    /// Bounding box of all points.
+    pub fn bbox(&self) -> BBox {
+        let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+        for p in &self.points {
+            x0 = x0.min(p[0]);
+            y0 = y0.min(p[1]);
+            x1 = x1.max(p[0]);
+            y1 = y1.max(p[1]);
+        }
+        BBox {
+            x: x0,
+            y: y0,
+            w: (x1 - x0).max(0.0),
+            h: (y1 - y0).max(0.0),
+        }
+    }
+
+    /// Head pose from the mesh's own 3-D shape (see [`pose_from_mesh`]).
+    pub fn pose(&self) -> Pose {
+        pose_from_mesh(&self.points)
+    }
+}
+
+/// Pitch of a frontal face as this method measures it, subtracted so a frontal face reads 0°.
+/// The forehead-to-chin line of a face leans back from the vertical; the value is the mean
+/// measured on the frontal public-domain portraits in `tests/fixtures` (Obama's official
+/// portrait, Grace Hopper, Eileen Collins).
+pub const MESH_PITCH_OFFSET_DEG: f64 = 0.0;
+
+/// Yaw, pitch and roll from the 3-D mesh: the left-right axis is the mean of the mirror-pair
+/// vectors, the up axis runs from chin to forehead (made orthogonal), and the facing direction is
+/// their cross product. Degrees; yaw + = the face turns towards the image's right, pitch + = chin
+/// up, roll + = clockwise in the image.
+pub fn pose_from_mesh(points: &[[f32; 3]]) -> Pose {
+    let get = |i: usize| -> [f64; 3] {
+        // to a right-handed frame: x right, y up, z towards the camera
+        points.get(i).map_or([0.0; 3], |p| [p[0] as f64, -(p[1] as f64), -(p[2] as f64)])
+    };
+    let sub = |a: [f64; 3], b: [f64; 3]| [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+    let norm = |a: [f64; 3]| {
+        let n = (a[0] * a[0] + a[1] * a[1] + a[2] * a[2]).sqrt().max(1e-12);
+        [a[0] / n, a[1] / n, a[2] / n]
+    };
+    let dot = |a: [f64; 3], b: [f64; 3]| a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+    let cross = |a: [f64; 3], b: [f64; 3]| {
+        [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+    };
+    let mut x = [0.0; 3];
+    let pairs = mesh::MIRROR_PAIRS
+        .iter()
+        .copied()
+        .chain(mesh::RIGHT_EYE_CONTOUR.into_iter().zip(mesh::LEFT_EYE_CONTOUR))
+        .chain(mesh::RIGHT_BROW.into_iter().zip(mesh::LEFT_BROW));
+    for (r, l) in pairs {
+        let d = sub(get(l), get(r)); // the person's left is the image's right
+        x = [x[0] + d[0], x[1] + d[1], x[2] + d[2]];
+    }
+    let x = norm(x);
+    let up = sub(get(mesh::FOREHEAD), get(mesh::CHIN));
+    let k = dot(up, x);
+    let y = norm([up[0] - k * x[0], up[1] - k * x[1], up[2] - k * x[2]]);
+    let z = cross(x, y);
+    let deg = f64::to_degrees;
+    Pose {
+        yaw: deg(z[0].atan2(z[2])),
+        pitch: deg(z[1].atan2((z[0] * z[0] + z[2] * z[2]).sqrt())) - MESH_PITCH_OFFSET_DEG,
+        roll: deg((-x[1]).atan2(x[0])),
+    }
+}
+
+/// The 19 classes of the BiSeNet face-parsing model (CelebAMask-HQ labels).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+#[allow(missing_docs)]
+pub enum FaceClass {
+    Background = 0,
+    Skin = 1,
+    /// The person's left eyebrow (image right).
+    LeftBrow = 2,
+    /// The person's right eyebrow (image left).
+    RightBrow = 3,
+    LeftEye = 4,
+    RightEye = 5,
+    Eyeglasses = 6,
+    LeftEar = 7,
+    RightEar = 8,
+    Earring = 9,
+    Nose = 10,
+    Mouth = 11,
+    UpperLip = 12,
+    LowerLip = 13,
+    Neck = 14,
+    Necklace = 15,
+    Cloth = 16,
+    Hair = 17,
+    Hat = 18,
+}
+
+impl FaceClass {
+    /// Every class, by label value.
+    pub const ALL: [FaceClass; 19] = [
+        FaceClass::Background,
+        FaceClass::Skin,
+        FaceClass::LeftBrow,
+        FaceClass::RightBrow,
+        FaceClass::LeftEye,
+        FaceClass::RightEye,
+        FaceClass::Eyeglasses,
+        FaceClass::LeftEar,
+        FaceClass::RightEar,
+        FaceClass::Earring,
+        FaceClass::Nose,
+        FaceClass::Mouth,
+        FaceClass::UpperLip,
+        FaceClass::LowerLip,
+        FaceClass::Neck,
+        FaceClass::Necklace,
+        FaceClass::Cloth,
+        FaceClass::Hair,
+        FaceClass::Hat,
+    ];
+
+    /// The class with this label value.
+    pub fn from_label(v: u8) -> Option<FaceClass> {
+        FaceClass::ALL.get(v as usize).copied()
+    }
+}
+
+/// The face-parsing class map: a square region of the source around the face, `size` × `size`
+/// labels.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParsingMap {
+    /// Source x of the region's left edge (may be negative: the region may extend past the image).
+    pub x: f32,
+    /// Source y of the region's top edge.
+    pub y: f32,
+    /// Side of the region in source pixels.
+    pub side: f32,
+    /// Labels per side.
+    pub size: usize,
+    /// Row-major labels (`FaceClass as u8`).
+    pub labels: Vec<u8>,
+}
+
+impl ParsingMap {
+    /// Source pixels per label cell.
+    pub fn cell(&self) -> f32 {
+        self.side / self.size as f32
+    }
+
+    /// The class at a source point (`None` outside the region).
+    pub fn class_at(&self, x: f32, y: f32) -> Option<FaceClass> {
+        let c = self.cell();
+        let (u, v) = ((x - self.x) / c, (y - self.y) / c);
+        if !(u >= 0.0 && v >= 0.0) {
+            return None;
+        }
+        let (u, v) = (u as usize, v as usize);
+        if u >= self.size || v >= self.size {
+            return None;
+        }
+        self.labels.get(v * self.size + u).and_then(|&l| FaceClass::from_label(l))
+    }
+
+    /// Source coordinates of the centre of cell `(u, v)`.
+    pub fn cell_center(&self, u: usize, v: usize) -> [f32; 2] {
+        let c = self.cell();
+        [self.x + (u as f32 + 0.5) * c, self.y + (v as f32 + 0.5) * c]
+    }
+
+    /// Number of cells of class `k`.
+    pub fn count(&self, k: FaceClass) -> usize {
+        self.labels.iter().filter(|&&l| l == k as u8).count()
+    }
+
+    /// Share of the region labelled `k`.
+    pub fn fraction(&self, k: FaceClass) -> f32 {
+        self.count(k) as f32 / self.labels.len().max(1) as f32
+    }
+
+    /// Bounding box (source pixels) of the cells labelled `k`, if any.
+    pub fn bbox_of(&self, k: FaceClass) -> Option<BBox> {
+        let (mut u0, mut v0, mut u1, mut v1) = (usize::MAX, usize::MAX, 0, 0);
+        for (i, &l) in self.labels.iter().enumerate() {
+            if l == k as u8 {
+                let (u, v) = (i % self.size, i / self.size);
+                u0 = u0.min(u);
+                v0 = v0.min(v);
+                u1 = u1.max(u);
+                v1 = v1.max(v);
+            }
+        }
+        (u0 != usize::MAX).then(|| {
+            let c = self.cell();
+            BBox {
+                x: self.x + u0 as f32 * c,
+                y: self.y + v0 as f32 * c,
+                w: (u1 - u0 + 1) as f32 * c,
+                h: (v1 - v0 + 1) as f32 * c,
+            }
+        })
+    }
+}
+
+/// A soft person mask over the whole image, `width` × `height` cells stretched over the source.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PersonMask {
+    /// Cells across.
+    pub width: usize,
+    /// Cells down.
+    pub height: usize,
+    /// Source image width the mask covers.
+    pub src_width: u32,
+    /// Source image height the mask covers.
+    pub src_height: u32,
+    /// Row-major person probability, 0..=1.
+    pub data: Vec<f32>,
+}
+
+impl PersonMask {
+    /// Person probability at a source point, bilinear (0 outside the image).
+    pub fn prob_at(&self, x: f32, y: f32) -> f32 {
+        if self.width == 0 || self.height == 0 {
+            return 0.0;
+        }
+        let u = x / self.src_width as f32 * self.width as f32 - 0.5;
+        let v = y / self.src_height as f32 * self.height as f32 - 0.5;
+        if !(u > -1.0 && v > -1.0 && u < self.width as f32 && v < self.height as f32) {
+            return 0.0;
+        }
+        let (u0, v0) = (u.floor(), v.floor());
+        let (fu, fv) = (u - u0, v - v0);
+        let at = |uu: f32, vv: f32| {
+            let (uu, vv) = (
+                uu.clamp(0.0, (self.width - 1) as f32) as usize,
+                vv.clamp(0.0, (self.height - 1) as f32) as usize,
+            );
+            self.data.get(vv * self.width + uu).copied().unwrap_or(0.0)
+        };
+        at(u0, v0) * (1.0 - fu) * (1.0 - fv)
+            + at(u0 + 1.0, v0) * fu * (1.0 - fv)
+            + at(u0, v0 + 1.0) * (1.0 - fu) * fv
+            + at(u0 + 1.0, v0 + 1.0) * fu * fv
+    }
+
+    /// Share of the image covered by the person (probability > 0.5).
+    pub fn coverage(&self) -> f32 {
+        self.data.iter().filter(|&&p| p > 0.5).count() as f32 / self.data.len().max(1) as f32
+    }
+}
+
+/// Everything the models say about one photo.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Analysis {
+    /// Source width (after EXIF orientation).
+    pub width: u32,
+    /// Source height.
+    pub height: u32,
+    /// Every face found, best score first.
+    pub faces: Vec<FaceDetection>,
+    /// Index into `faces` of the face analysed further (the largest confident one).
+    pub main_face: Option<usize>,
+    /// Mesh of the main face.
+    pub landmarks: Option<FaceLandmarks>,
+    /// Pose of the main face.
+    pub pose: Option<Pose>,
+    /// Face parsing around the main face (absent when the parsing model is not loaded).
+    pub parsing: Option<ParsingMap>,
+    /// Person mask (absent when the segmentation model is not loaded).
+    pub person: Option<PersonMask>,
+}
+
+impl Analysis {
+    /// The main face's detection.
+    pub fn main(&self) -> Option<&FaceDetection> {
+        self.main_face.and_then(|i| self.faces.get(i))
+    }
+
+    /// Faces with at least this score.
+    pub fn faces_above(&self, min_score: f32) -> usize {
+        self.faces.iter().filter(|f| f.score >= min_score).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A flat synthetic mesh: mirror pairs placed symmetrically, then rotated in 3-D.
+    fn synthetic(yaw: f64, pitch: f64, roll: f64) -> Vec<[f32; 3]> {
+        let mut pts = vec![[0f32; 3]; 468];
+        let mut put = |i: usize, x: f64, y: f64, z: f64| {
+            // rotate: yaw about y (up), pitch about x, roll about z, in the y-up frame
+            let (sy, cy) = yaw.to_radians().sin_cos();
+            let (sp, cp) = pitch.to_radians().sin_cos();
+            let (sr, cr) = (-roll).to_radians().sin_cos();
+            let (x1, z1) = (x * cy + z * sy, -x * sy + z * cy);
+            let (y2, z2) = (y * cp + z1 * sp, -y * sp + z1 * cp);
+            let (x3, y3) = (x1 * cr - y2 * sr, x1 * sr + y2 * cr);
+            // back to image coordinates: y down, z away from the camera
+            pts[i] = [x3 as f32, -y3 as f32, -z2 as f32];
+        };
+        for (k, (r, l)) in mesh::MIRROR_PAIRS.iter().enumerate() {
+            let h = k as f64 * 3.0 - 20.0;
+            put(*r, -40.0, h, -5.0);
+            put(*l, 40.0, h, -5.0);
+        }
+        for (r, l) in mesh::RIGHT_EYE_CONTOUR.into_iter().zip(mesh::LEFT_EYE_CONTOUR) {
+            put(r, -25.0, 10.0, 0.0);
+            put(l, 25.0, 10.0, 0.0);
+        }
+        for (r, l) in mesh::RIGHT_BROW.into_iter().zip(mesh::LEFT_BROW) {
+            put(r, -25.0, 20.0, 0.0);
+            put(l, 25.0, 20.0, 0.0);
+        }
+        put(mesh::FOREHEAD, 0.0, 50.0, 0.0);
+        put(mesh::CHIN, 0.0, -50.0, 0.0);
+        pts
+    }
+
+    #[test]
+    fn pose_recovers_known_rotations() {
+        for (yaw, pitch, roll) in [(0.0, 0.0, 0.0), (20.0, 0.0, 0.0), (0.0, 15.0, 0.0), (0.0, 0.0, 10.0), (8.0, -6.0, 4.0)] {
+            let p = pose_from_mesh(&synthetic(yaw, pitch, roll));
+            let pitch_m = p.pitch + MESH_PITCH_OFFSET_DEG;
+            assert!((p.yaw - yaw).abs() < 2.0, "yaw {} vs {yaw}", p.yaw);
+            assert!((pitch_m - pitch).abs() < 2.0, "pitch {} vs {pitch}", pitch_m);
+            assert!((p.roll - roll).abs() < 2.0, "roll {} vs {roll}", p.roll);
+        }
+    }
+
+    #[test]
+    fn iou_and_parsing_lookup() {
+        let a = BBox { x: 0.0, y: 0.0, w: 10.0, h: 10.0 };
+        let b = BBox { x: 5.0, y: 0.0, w: 10.0, h: 10.0 };
+        assert!((a.iou(&b) - 50.0 / 150.0).abs() < 1e-6);
+        let mut labels = vec![0u8; 16];
+        labels[5] = FaceClass::Hair as u8; // cell (1, 1)
+        let m = ParsingMap { x: 100.0, y: 200.0, side: 8.0, size: 4, labels };
+        assert_eq!(m.class_at(103.0, 203.0), Some(FaceClass::Hair));
+        assert_eq!(m.class_at(99.0, 203.0), None);
+        assert_eq!(m.bbox_of(FaceClass::Hair), Some(BBox { x: 102.0, y: 202.0, w: 2.0, h: 2.0 }));
+    }
+}

@@ -1,0 +1,368 @@
+//! Decoding uploads safely and encoding outputs to a spec.
+//!
+//! Decoding sniffs the format from the content (never the file name), caps pixels and memory
+//! *before* allocating (a decompression bomb gets [`Error::TooLarge`]), applies the EXIF
+//! orientation, and normalises any colour type (CMYK, 16-bit, grayscale, alpha, palette) to
+//! 8-bit sRGB. Encoding writes fresh files from pixels only, so no source metadata (EXIF GPS,
+//! device, XMP) can leak into an output.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use image::codecs::jpeg::{JpegEncoder, PixelDensity};
+use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, RgbImage};
+
+use crate::error::{Error, Result};
+use crate::spec::{ColorDepth, OutputFormat, OutputSpec};
+
+/// Default cap on decoded pixels: 64 MP covers the 48-MP main cameras of current phones.
+pub const DEFAULT_MAX_PIXELS: u64 = 64_000_000;
+/// Default cap on any single side, pixels.
+pub const DEFAULT_MAX_SIDE: u32 = 20_000;
+/// Default cap on decoder allocations, bytes (64 MP × 4 bytes + headroom).
+pub const DEFAULT_MAX_ALLOC: u64 = 512 * 1024 * 1024;
+/// Default smallest accepted side: below this no face can be analysed.
+pub const DEFAULT_MIN_SIDE: u32 = 32;
+/// Largest input accepted from a file, bytes (a 64-MP PNG is well under this).
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Limits applied while decoding untrusted input.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecodeLimits {
+    /// Largest width × height.
+    pub max_pixels: u64,
+    /// Largest width or height.
+    pub max_side: u32,
+    /// Largest allocation the decoder may make, bytes.
+    pub max_alloc: u64,
+    /// Smallest width or height.
+    pub min_side: u32,
+    /// Largest file read from disk, bytes.
+    pub max_file_bytes: u64,
+}
+
+impl Default for DecodeLimits {
+    fn default() -> Self {
+        DecodeLimits {
+            max_pixels: DEFAULT_MAX_PIXELS,
+            max_side: DEFAULT_MAX_SIDE,
+            max_alloc: DEFAULT_MAX_ALLOC,
+            min_side: DEFAULT_MIN_SIDE,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+        }
+    }
+}
+
+impl DecodeLimits {
+    /// Sets the pixel cap.
+    pub fn max_pixels(mut self, v: u64) -> Self {
+        self.max_pixels = v;
+        self
+    }
+    /// Sets the side cap.
+    pub fn max_side(mut self, v: u32) -> Self {
+        self.max_side = v;
+        self
+    }
+    /// Sets the allocation cap.
+    pub fn max_alloc(mut self, v: u64) -> Self {
+        self.max_alloc = v;
+        self
+    }
+    /// Sets the smallest accepted side.
+    pub fn min_side(mut self, v: u32) -> Self {
+        self.min_side = v;
+        self
+    }
+}
+
+/// A decoded upload.
+#[derive(Clone, Debug)]
+pub struct Decoded {
+    /// Pixels, 8-bit sRGB, upright.
+    pub image: RgbImage,
+    /// The format sniffed from the content.
+    pub format: ImageFormat,
+    /// Whether an EXIF orientation other than "normal" was applied.
+    pub rotated: bool,
+}
+
+/// Decodes image bytes under `limits`.
+///
+/// # Errors
+/// [`Error::EmptyImage`], [`Error::UnsupportedFormat`], [`Error::TooLarge`],
+/// [`Error::TooSmall`] or [`Error::CorruptImage`]; never panics on any input.
+pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded> {
+    if bytes.is_empty() {
+        return Err(Error::EmptyImage);
+    }
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| Error::CorruptImage(e.to_string()))?;
+    let format = reader.format().ok_or(Error::UnsupportedFormat { detail: None })?;
+    let mut reader = reader;
+    let mut lim = image::Limits::default();
+    lim.max_image_width = Some(limits.max_side);
+    lim.max_image_height = Some(limits.max_side);
+    lim.max_alloc = Some(limits.max_alloc);
+    reader.limits(lim);
+    let mut decoder = reader.into_decoder().map_err(|e| map_image_error(e, 0, 0, limits))?;
+    let (w, h) = decoder.dimensions();
+    check_dimensions(w, h, limits)?;
+    // A broken EXIF block must not cost the photo: treat it as "no orientation".
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(e, w, h, limits))?;
+    let rotated = orientation != image::metadata::Orientation::NoTransforms;
+    img.apply_orientation(orientation);
+    Ok(Decoded {
+        image: to_rgb8(img),
+        format,
+        rotated,
+    })
+}
+
+/// Reads and decodes a file, refusing files larger than `limits.max_file_bytes`.
+///
+/// # Errors
+/// [`Error::Io`] when the file cannot be read, else as [`decode`].
+pub fn decode_path(path: impl AsRef<Path>, limits: &DecodeLimits) -> Result<Decoded> {
+    let bytes = read_file_capped(path.as_ref(), limits.max_file_bytes)?;
+    decode(&bytes, limits)
+}
+
+/// Reads a whole file, refusing one larger than `max` bytes.
+///
+/// # Errors
+/// [`Error::Io`], or [`Error::TooLarge`] when the file exceeds `max`.
+pub fn read_file_capped(path: &Path, max: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::new();
+    f.take(max + 1).read_to_end(&mut bytes).map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > max {
+        return Err(Error::TooLarge {
+            width: 0,
+            height: 0,
+            limit: format!("{max} bytes per file"),
+        });
+    }
+    Ok(bytes)
+}
+
+fn check_dimensions(w: u32, h: u32, limits: &DecodeLimits) -> Result<()> {
+    if w > limits.max_side || h > limits.max_side {
+        return Err(Error::TooLarge {
+            width: w,
+            height: h,
+            limit: format!("{} px per side", limits.max_side),
+        });
+    }
+    if (w as u64) * (h as u64) > limits.max_pixels {
+        return Err(Error::TooLarge {
+            width: w,
+            height: h,
+            limit: format!("{} px", limits.max_pixels),
+        });
+    }
+    if w < limits.min_side || h < limits.min_side {
+        return Err(Error::TooSmall {
+            width: w,
+            height: h,
+            min_side: limits.min_side,
+        });
+    }
+    Ok(())
+}
+
+fn map_image_error(e: ImageError, w: u32, h: u32, limits: &DecodeLimits) -> Error {
+    match e {
+        ImageError::Limits(l) => Error::TooLarge {
+            width: w,
+            height: h,
+            limit: format!(
+                "{} ({} px per side, {} bytes of memory)",
+                l, limits.max_side, limits.max_alloc
+            ),
+        },
+        ImageError::Unsupported(u) => Error::UnsupportedFormat {
+            detail: Some(u.to_string()),
+        },
+        ImageError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            Error::CorruptImage(format!("truncated: {io}"))
+        }
+        other => Error::CorruptImage(other.to_string()),
+    }
+}
+
+/// Converts any colour type to 8-bit RGB; transparent pixels are composited over white (the
+/// colour most documents want behind the head).
+pub fn to_rgb8(img: DynamicImage) -> RgbImage {
+    if !img.color().has_alpha() {
+        return img.into_rgb8();
+    }
+    let rgba = img.into_rgba8();
+    let (w, h) = rgba.dimensions();
+    let mut out = RgbImage::new(w, h);
+    for (o, p) in out.pixels_mut().zip(rgba.pixels()) {
+        let a = p[3] as u32;
+        for c in 0..3 {
+            o[c] = ((p[c] as u32 * a + 255 * (255 - a) + 127) / 255) as u8;
+        }
+    }
+    out
+}
+
+/// An encoded output file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Encoded {
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+    /// Format written.
+    pub format: OutputFormat,
+    /// JPEG quality used.
+    pub jpeg_quality: Option<u8>,
+    /// Whether the size lies in the spec's `file_size_kb` range (true when it gives none).
+    pub size_in_range: bool,
+}
+
+/// Encodes `img` as the spec's output asks: format, colour depth, DPI in the header, and for
+/// JPEG with a `file_size_kb` range, a quality search that lands inside it when possible.
+///
+/// # Errors
+/// [`Error::Encode`] if the encoder fails.
+pub fn encode(img: &RgbImage, out: &OutputSpec) -> Result<Encoded> {
+    let gray = out.color == ColorDepth::Gray8;
+    match out.format {
+        OutputFormat::Png => {
+            let bytes = encode_png(img, out.dpi, gray)?;
+            let size_in_range = in_range(bytes.len(), out);
+            Ok(Encoded {
+                bytes,
+                format: OutputFormat::Png,
+                jpeg_quality: None,
+                size_in_range,
+            })
+        }
+        OutputFormat::Jpeg => {
+            let start = out.jpeg_quality.clamp(1, 100);
+            let first = encode_jpeg(img, start, out.dpi, gray)?;
+            let Some(range) = out.file_size_kb else {
+                return Ok(jpeg_result(first, start, true));
+            };
+            if in_range(first.len(), out) {
+                return Ok(jpeg_result(first, start, true));
+            }
+            let too_big = range.max.is_some_and(|m| first.len() as f64 > m * 1000.0);
+            // File size grows with quality (monotone in practice): bisect on the side we need.
+            let (mut lo, mut hi) = if too_big { (1u8, start - 1) } else { (start + 1, 100u8) };
+            let mut best = (first, start);
+            while lo <= hi && hi >= 1 {
+                let mid = lo + (hi - lo) / 2;
+                let bytes = encode_jpeg(img, mid, out.dpi, gray)?;
+                let len = bytes.len() as f64;
+                if range.contains(len / 1000.0) {
+                    return Ok(jpeg_result(bytes, mid, true));
+                }
+                let over = range.max.is_some_and(|m| len > m * 1000.0);
+                best = closer(best, (bytes, mid), &range);
+                if over {
+                    if mid == 1 {
+                        break;
+                    }
+                    hi = mid - 1;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            let (bytes, q) = best;
+            let ok = in_range(bytes.len(), out);
+            Ok(jpeg_result(bytes, q, ok))
+        }
+    }
+}
+
+fn closer(a: (Vec<u8>, u8), b: (Vec<u8>, u8), range: &crate::spec::Range) -> (Vec<u8>, u8) {
+    let dist = |n: usize| {
+        let kb = n as f64 / 1000.0;
+        let below = range.min.map_or(0.0, |m| (m - kb).max(0.0));
+        let above = range.max.map_or(0.0, |m| (kb - m).max(0.0));
+        below + above
+    };
+    if dist(b.0.len()) < dist(a.0.len()) {
+        b
+    } else {
+        a
+    }
+}
+
+fn jpeg_result(bytes: Vec<u8>, q: u8, ok: bool) -> Encoded {
+    Encoded {
+        bytes,
+        format: OutputFormat::Jpeg,
+        jpeg_quality: Some(q),
+        size_in_range: ok,
+    }
+}
+
+fn in_range(len: usize, out: &OutputSpec) -> bool {
+    out.file_size_kb.is_none_or(|r| r.contains(len as f64 / 1000.0))
+}
+
+/// Baseline JPEG with a JFIF header carrying `dpi`, no other metadata.
+///
+/// # Errors
+/// [`Error::Encode`].
+pub fn encode_jpeg(img: &RgbImage, quality: u8, dpi: u32, gray: bool) -> Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut enc = JpegEncoder::new_with_quality(&mut buf, quality.clamp(1, 100));
+    enc.set_pixel_density(PixelDensity::dpi(dpi.min(u16::MAX as u32) as u16));
+    let res = if gray {
+        let l = DynamicImage::ImageRgb8(img.clone()).into_luma8();
+        enc.encode_image(&l)
+    } else {
+        enc.encode_image(img)
+    };
+    res.map_err(|e| Error::Encode(e.to_string()))?;
+    Ok(buf)
+}
+
+/// PNG with a pHYs chunk carrying `dpi`, no other metadata.
+///
+/// # Errors
+/// [`Error::Encode`].
+pub fn encode_png(img: &RgbImage, dpi: u32, gray: bool) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut buf, img.width(), img.height());
+        enc.set_color(if gray { png::ColorType::Grayscale } else { png::ColorType::Rgb });
+        enc.set_depth(png::BitDepth::Eight);
+        let ppm = (dpi as f64 / 0.0254).round() as u32;
+        enc.set_pixel_dims(Some(png::PixelDimensions {
+            xppu: ppm,
+            yppu: ppm,
+            unit: png::Unit::Meter,
+        }));
+        let mut w = enc.write_header().map_err(|e| Error::Encode(e.to_string()))?;
+        let data: Vec<u8> = if gray {
+            DynamicImage::ImageRgb8(img.clone()).into_luma8().into_raw()
+        } else {
+            img.as_raw().clone()
+        };
+        w.write_image_data(&data).map_err(|e| Error::Encode(e.to_string()))?;
+        w.finish().map_err(|e| Error::Encode(e.to_string()))?;
+    }
+    Ok(buf)
+}
+
+/// Reads the DPI from a JPEG's JFIF header (`None` when absent or not in dots per inch).
+pub fn jpeg_dpi(bytes: &[u8]) -> Option<(u16, u16)> {
+    // SOI, then APP0 "JFIF\0": version(2) units(1) xdensity(2) ydensity(2)
+    let app0 = bytes.get(2..4)?;
+    if app0 != [0xFF, 0xE0] || bytes.get(6..11)? != b"JFIF\0" {
+        return None;
+    }
+    let units = *bytes.get(13)?;
+    let x = u16::from_be_bytes([*bytes.get(14)?, *bytes.get(15)?]);
+    let y = u16::from_be_bytes([*bytes.get(16)?, *bytes.get(17)?]);
+    (units == 1).then_some((x, y))
+}

@@ -1,0 +1,230 @@
+//! MediaPipe BlazeFace (short range): face boxes and six keypoints, with a tiled second pass so
+//! small faces in large photos are found too.
+
+use super::onnx::OnnxModel;
+use super::sample::{normalize_hwc, Affine, Pyramid};
+use crate::analysis::{BBox, FaceDetection};
+use crate::error::Result;
+
+/// Model input side.
+pub(crate) const INPUT: usize = 128;
+/// Lowest score a detection is kept with (the `face_count` check applies the spec's own
+/// threshold on top). Below 0.3 BlazeFace fires on textures.
+pub const DETECTION_FLOOR: f32 = 0.3;
+/// Tile detections need a higher score: a tile sees less context and a face cut by the tile
+/// edge scores low anyway.
+const TILE_FLOOR: f32 = 0.5;
+/// MediaPipe's own NMS overlap for BlazeFace.
+const NMS_IOU: f32 = 0.3;
+/// The tiled pass runs when a tile (half the long side) is at least this many pixels.
+const TILE_MIN_SIDE: f64 = 256.0;
+
+/// The 896 anchor centres, in 0..1 input units: 16×16 cells ×2 at stride 8, 8×8 ×6 at stride 16.
+fn anchors() -> Vec<(f32, f32)> {
+    let mut a = Vec::with_capacity(896);
+    for (stride, n) in [(8usize, 2usize), (16, 6)] {
+        let g = INPUT / stride;
+        for y in 0..g {
+            for x in 0..g {
+                for _ in 0..n {
+                    a.push(((x as f32 + 0.5) / g as f32, (y as f32 + 0.5) / g as f32));
+                }
+            }
+        }
+    }
+    a
+}
+
+pub(crate) struct FaceDetector {
+    model: OnnxModel,
+    anchors: Vec<(f32, f32)>,
+}
+
+impl FaceDetector {
+    pub(crate) fn raw(&self, input: Vec<f32>) -> Result<Vec<(Vec<usize>, Vec<f32>)>> {
+        self.model.run(input)
+    }
+
+    pub(crate) fn new(bytes: &[u8]) -> Result<Self> {
+        Ok(FaceDetector {
+            model: OnnxModel::load("face_detection", bytes, &[1, INPUT, INPUT, 3])?,
+            anchors: anchors(),
+        })
+    }
+
+    /// All faces in the image (source pixels), best first, merged across the full view and tiles.
+    pub(crate) fn detect(&self, pyr: &Pyramid<'_>, width: u32, height: u32) -> Result<Vec<FaceDetection>> {
+        let (w, h) = (width as f64, height as f64);
+        let long = w.max(h);
+        // Full view, letterboxed to a square like MediaPipe does.
+        let s = long / INPUT as f64;
+        let full = Affine::scale_offset(s, -(long - w) / 2.0, -(long - h) / 2.0);
+        let mut found = self.run_view(pyr, &full, DETECTION_FLOOR, None)?;
+        // Tiles of half the long side at quarter strides.
+        let t = long / 2.0;
+        if t >= TILE_MIN_SIDE {
+            let stride = t / 2.0;
+            let starts = |dim: f64| -> Vec<f64> {
+                if dim <= t {
+                    return vec![(dim - t) / 2.0];
+                }
+                let n = ((dim - t) / stride).ceil() as usize + 1;
+                (0..n).map(|i| (i as f64 * stride).min(dim - t)).collect()
+            };
+            for ty in starts(h) {
+                for tx in starts(w) {
+                    let map = Affine::scale_offset(t / INPUT as f64, tx, ty);
+                    let tile = (tx, ty, t, w, h);
+                    found.extend(self.run_view(pyr, &map, TILE_FLOOR, Some(tile))?);
+                }
+            }
+        }
+        Ok(weighted_nms(found))
+    }
+
+    /// Runs one 128×128 view. `tile` = (x, y, side, image w, image h) drops detections cut by a
+    /// tile edge that is not an image edge.
+    fn run_view(
+        &self,
+        pyr: &Pyramid<'_>,
+        map: &Affine,
+        floor: f32,
+        tile: Option<(f64, f64, f64, f64, f64)>,
+    ) -> Result<Vec<FaceDetection>> {
+        let mut input = pyr.sample(map, INPUT, INPUT, 0.0);
+        normalize_hwc(&mut input, 1.0 / 127.5, -1.0);
+        let out = self.model.run(input)?;
+        let (Some((_, reg)), Some((_, cls))) = (out.first(), out.get(1)) else {
+            return Err(crate::Error::Model {
+                model: self.model.name().to_string(),
+                message: "expected 2 outputs".into(),
+            });
+        };
+        let mut faces = Vec::new();
+        for (i, &(ax, ay)) in self.anchors.iter().enumerate() {
+            let (Some(&logit), Some(r)) = (cls.get(i), reg.get(i * 16..i * 16 + 16)) else {
+                break;
+            };
+            let score = 1.0 / (1.0 + (-logit.clamp(-100.0, 100.0)).exp());
+            if score < floor {
+                continue;
+            }
+            let n = INPUT as f32;
+            let to_src = |u: f32, v: f32| {
+                let (x, y) = map.apply((u * n) as f64, (v * n) as f64);
+                [x as f32, y as f32]
+            };
+            let (cx, cy) = (r[0] / n + ax, r[1] / n + ay);
+            let (bw, bh) = (r[2] / n, r[3] / n);
+            let p0 = to_src(cx - bw / 2.0, cy - bh / 2.0);
+            let p1 = to_src(cx + bw / 2.0, cy + bh / 2.0);
+            let mut kps = [[0f32; 2]; 6];
+            for (k, kp) in kps.iter_mut().enumerate() {
+                *kp = to_src(r[4 + 2 * k] / n + ax, r[5 + 2 * k] / n + ay);
+            }
+            let bbox = BBox {
+                x: p0[0],
+                y: p0[1],
+                w: p1[0] - p0[0],
+                h: p1[1] - p0[1],
+            };
+            if !(bbox.w > 1.0 && bbox.h > 1.0) {
+                continue;
+            }
+            if let Some((tx, ty, ts, iw, ih)) = tile {
+                let margin = 0.02 * ts as f32;
+                let cut = |lo: f32, hi: f32, t0: f64, dim: f64| {
+                    (lo < t0 as f32 + margin && t0 > 0.0) || (hi > (t0 + ts) as f32 - margin && t0 + ts < dim)
+                };
+                if cut(bbox.x, bbox.x + bbox.w, tx, iw) || cut(bbox.y, bbox.y + bbox.h, ty, ih) {
+                    continue;
+                }
+            }
+            faces.push(FaceDetection {
+                score,
+                bbox,
+                keypoints: kps,
+            });
+        }
+        Ok(faces)
+    }
+}
+
+/// MediaPipe's weighted NMS: overlapping detections are averaged (weighted by score) into one.
+pub(crate) fn weighted_nms(mut dets: Vec<FaceDetection>) -> Vec<FaceDetection> {
+    dets.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut out: Vec<FaceDetection> = Vec::new();
+    let mut used = vec![false; dets.len()];
+    for i in 0..dets.len() {
+        if used[i] {
+            continue;
+        }
+        let best = dets[i].clone();
+        let mut wsum = 0f32;
+        let mut acc = FaceDetection {
+            score: best.score,
+            bbox: BBox::default(),
+            keypoints: [[0.0; 2]; 6],
+        };
+        for j in i..dets.len() {
+            if used[j] || best.bbox.iou(&dets[j].bbox) <= NMS_IOU {
+                continue;
+            }
+            used[j] = true;
+            let d = &dets[j];
+            let w = d.score;
+            wsum += w;
+            acc.bbox.x += w * d.bbox.x;
+            acc.bbox.y += w * d.bbox.y;
+            acc.bbox.w += w * d.bbox.w;
+            acc.bbox.h += w * d.bbox.h;
+            for k in 0..6 {
+                acc.keypoints[k][0] += w * d.keypoints[k][0];
+                acc.keypoints[k][1] += w * d.keypoints[k][1];
+            }
+        }
+        if wsum > 0.0 {
+            acc.bbox.x /= wsum;
+            acc.bbox.y /= wsum;
+            acc.bbox.w /= wsum;
+            acc.bbox.h /= wsum;
+            for kp in acc.keypoints.iter_mut() {
+                kp[0] /= wsum;
+                kp[1] /= wsum;
+            }
+            out.push(acc);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn det(score: f32, x: f32) -> FaceDetection {
+        FaceDetection {
+            score,
+            bbox: BBox { x, y: 0.0, w: 10.0, h: 10.0 },
+            keypoints: [[x, 0.0]; 6],
+        }
+    }
+
+    #[test]
+    fn anchors_cover_the_grid() {
+        let a = anchors();
+        assert_eq!(a.len(), 896);
+        assert_eq!(a[0], (0.5 / 16.0, 0.5 / 16.0));
+        assert_eq!(a[895], (7.5 / 8.0, 7.5 / 8.0));
+    }
+
+    #[test]
+    fn nms_merges_overlaps_and_keeps_separate_faces() {
+        let out = weighted_nms(vec![det(0.9, 0.0), det(0.6, 100.0), det(0.8, 1.0)]);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].score, 0.9);
+        // weighted mean of x = 0 (0.9) and x = 1 (0.8)
+        assert!((out[0].bbox.x - 0.8 / 1.7).abs() < 1e-5);
+        assert_eq!(out[1].bbox.x, 100.0);
+    }
+}

@@ -1,0 +1,216 @@
+//! Pre-processing shared by every model: an image pyramid and affine sampling into model inputs.
+
+use fast_image_resize as fr;
+use image::RgbImage;
+
+/// An affine map from output (model input) coordinates to source coordinates:
+/// `x_src = a·u + b·v + c`, `y_src = d·u + e·v + f`, continuous coordinates (pixel `i` covers
+/// `[i, i+1)`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Affine {
+    /// Row 1.
+    pub a: f64,
+    /// Row 1.
+    pub b: f64,
+    /// Row 1.
+    pub c: f64,
+    /// Row 2.
+    pub d: f64,
+    /// Row 2.
+    pub e: f64,
+    /// Row 2.
+    pub f: f64,
+}
+
+impl Affine {
+    /// A square crop of `side` source pixels centred on `(cx, cy)`, sampled at `out` × `out`
+    /// pixels, whose +u axis runs along the source direction `angle` (radians, image
+    /// coordinates with y down, as `atan2(dy, dx)`): pass the eye-line angle to get level eyes.
+    pub fn square_crop(cx: f64, cy: f64, side: f64, angle: f64, out: usize) -> Affine {
+        let s = side / out as f64;
+        let (sin, cos) = angle.sin_cos();
+        let h = out as f64 / 2.0;
+        // src = centre + s·(u·(cos, sin) + v·(−sin, cos)) with (u, v) relative to the crop centre.
+        let (a, b, d, e) = (s * cos, -s * sin, s * sin, s * cos);
+        Affine {
+            a,
+            b,
+            c: cx - a * h - b * h,
+            d,
+            e,
+            f: cy - d * h - e * h,
+        }
+    }
+
+    /// Uniform scale and offset: `src = scale·p + (ox, oy)`.
+    pub fn scale_offset(scale: f64, ox: f64, oy: f64) -> Affine {
+        Affine {
+            a: scale,
+            b: 0.0,
+            c: ox,
+            d: 0.0,
+            e: scale,
+            f: oy,
+        }
+    }
+
+    /// Maps a point from output to source coordinates.
+    pub fn apply(&self, u: f64, v: f64) -> (f64, f64) {
+        (self.a * u + self.b * v + self.c, self.d * u + self.e * v + self.f)
+    }
+
+    /// Source pixels per output pixel.
+    pub fn scale(&self) -> f64 {
+        (self.a * self.e - self.b * self.d).abs().sqrt()
+    }
+}
+
+/// Halving pyramid of an image so that sampling never shrinks by more than 2× (no aliasing).
+pub(crate) struct Pyramid<'a> {
+    base: &'a RgbImage,
+    levels: Vec<RgbImage>,
+}
+
+/// The smallest pyramid level kept, pixels on the short side.
+const PYRAMID_MIN_SIDE: u32 = 48;
+
+impl<'a> Pyramid<'a> {
+    pub(crate) fn new(base: &'a RgbImage) -> Self {
+        let mut levels: Vec<RgbImage> = Vec::new();
+        let mut resizer = fr::Resizer::new();
+        let opts = fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Bilinear));
+        loop {
+            let prev = levels.last().unwrap_or(base);
+            let (w, h) = (prev.width() / 2, prev.height() / 2);
+            if w.min(h) < PYRAMID_MIN_SIDE {
+                break;
+            }
+            let mut dst = RgbImage::new(w, h);
+            if resizer.resize(prev, &mut dst, &opts).is_err() {
+                break;
+            }
+            levels.push(dst);
+        }
+        Pyramid { base, levels }
+    }
+
+    /// Samples `out_w` × `out_h` RGB pixels (0..=255 as f32, row-major HWC) through `map`,
+    /// bilinear, `fill` outside the image.
+    pub(crate) fn sample(&self, map: &Affine, out_w: usize, out_h: usize, fill: f32) -> Vec<f32> {
+        let scale = map.scale();
+        let mut level = 0usize;
+        let mut f = 1.0;
+        while level < self.levels.len() && scale / (f * 2.0) >= 1.0 {
+            level += 1;
+            f *= 2.0;
+        }
+        let img = if level == 0 { self.base } else { &self.levels[level - 1] };
+        sample_bilinear(img, map, 1.0 / f, out_w, out_h, fill)
+    }
+}
+
+/// Samples through `map`, then multiplies source coordinates by `k` (to address a pyramid level).
+fn sample_bilinear(img: &RgbImage, map: &Affine, k: f64, out_w: usize, out_h: usize, fill: f32) -> Vec<f32> {
+    let (w, h) = (img.width() as i64, img.height() as i64);
+    let raw = img.as_raw();
+    let mut out = vec![fill; out_w * out_h * 3];
+    for v in 0..out_h {
+        for u in 0..out_w {
+            let (x, y) = map.apply(u as f64 + 0.5, v as f64 + 0.5);
+            let (x, y) = (x * k - 0.5, y * k - 0.5);
+            if !(x > -1.0 && y > -1.0 && x < w as f64 && y < h as f64) {
+                continue;
+            }
+            let (x0, y0) = (x.floor() as i64, y.floor() as i64);
+            let (fx, fy) = ((x - x0 as f64) as f32, (y - y0 as f64) as f32);
+            let o = (v * out_w + u) * 3;
+            let mut acc = [0f32; 3];
+            for (dy, wy) in [(0, 1.0 - fy), (1, fy)] {
+                for (dx, wx) in [(0, 1.0 - fx), (1, fx)] {
+                    let (xx, yy) = (x0 + dx, y0 + dy);
+                    let wgt = wx * wy;
+                    if wgt == 0.0 {
+                        continue;
+                    }
+                    let px = if xx >= 0 && yy >= 0 && xx < w && yy < h {
+                        let i = ((yy * w + xx) * 3) as usize;
+                        [raw[i] as f32, raw[i + 1] as f32, raw[i + 2] as f32]
+                    } else {
+                        [fill; 3]
+                    };
+                    for c in 0..3 {
+                        acc[c] += wgt * px[c];
+                    }
+                }
+            }
+            out[o..o + 3].copy_from_slice(&acc);
+        }
+    }
+    out
+}
+
+/// HWC 0..=255 → HWC `x·scale + offset` (in place).
+pub(crate) fn normalize_hwc(buf: &mut [f32], scale: f32, offset: f32) {
+    for x in buf.iter_mut() {
+        *x = *x * scale + offset;
+    }
+}
+
+/// HWC 0..=255 → CHW `(x/255 − mean[c]) / std[c]`.
+pub(crate) fn to_chw_normalized(buf: &[f32], w: usize, h: usize, mean: [f32; 3], std: [f32; 3]) -> Vec<f32> {
+    let n = w * h;
+    let mut out = vec![0f32; n * 3];
+    for i in 0..n {
+        for c in 0..3 {
+            out[c * n + i] = (buf[i * 3 + c] / 255.0 - mean[c]) / std[c];
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn square_crop_maps_corners_and_centre() {
+        let m = Affine::square_crop(100.0, 50.0, 40.0, 0.0, 20);
+        assert_eq!(m.apply(10.0, 10.0), (100.0, 50.0));
+        assert_eq!(m.apply(0.0, 0.0), (80.0, 30.0));
+        assert!((m.scale() - 2.0).abs() < 1e-12);
+        // At 90° the output's +u axis runs along the source's +y axis (down).
+        let r = Affine::square_crop(0.0, 0.0, 10.0, std::f64::consts::FRAC_PI_2, 10);
+        let (x, y) = r.apply(10.0, 5.0);
+        assert!((x - 0.0).abs() < 1e-9 && (y - 5.0).abs() < 1e-9, "{x} {y}");
+    }
+
+    #[test]
+    fn sampling_identity_reproduces_pixels_and_fills_outside() {
+        let mut img = RgbImage::new(4, 4);
+        img.put_pixel(1, 2, image::Rgb([10, 20, 30]));
+        let pyr = Pyramid::new(&img);
+        let out = pyr.sample(&Affine::scale_offset(1.0, 0.0, 0.0), 4, 4, 0.0);
+        let i = (2 * 4 + 1) * 3;
+        assert_eq!(&out[i..i + 3], &[10.0, 20.0, 30.0]);
+        let out = pyr.sample(&Affine::scale_offset(1.0, 100.0, 100.0), 2, 2, 7.0);
+        assert!(out.iter().all(|&v| v == 7.0));
+    }
+
+    #[test]
+    fn pyramid_level_is_chosen_for_large_downscale() {
+        // A fine checkerboard averages to mid-grey when shrunk 8×; plain bilinear would alias.
+        let img = RgbImage::from_fn(512, 512, |x, y| {
+            if (x + y) % 2 == 0 {
+                image::Rgb([255, 255, 255])
+            } else {
+                image::Rgb([0, 0, 0])
+            }
+        });
+        let pyr = Pyramid::new(&img);
+        let out = pyr.sample(&Affine::scale_offset(8.0, 0.0, 0.0), 64, 64, 0.0);
+        let mean = out.iter().sum::<f32>() / out.len() as f32;
+        assert!((mean - 127.5).abs() < 10.0, "mean {mean}");
+        let spread = out.iter().fold(0f32, |m, &v| m.max((v - 127.5).abs()));
+        assert!(spread < 40.0, "aliasing: spread {spread}");
+    }
+}

@@ -1,0 +1,322 @@
+//! Per-check settings of a spec: whether each check runs and its thresholds.
+//!
+//! Every field has a default (a named constant with its origin) so a spec only writes what its
+//! document states. The TOML section of a check is named by its id: `[checks.ears_visible]`.
+
+use serde::{Deserialize, Serialize};
+
+use super::Range;
+use crate::report::CheckId;
+
+// ---- defaults no spec has to state; each names where it comes from ------------------------------
+
+/// Detector score above which a face counts (BlazeFace's own MediaPipe default is 0.5).
+pub const DEFAULT_MIN_FACE_SCORE: f64 = 0.5;
+/// Largest upscale from source to output pixels before detail is invented. 1.5× keeps the
+/// interpolated face within what OFIQ's sharpness measure still rates acceptable.
+pub const DEFAULT_MAX_UPSCALE: f64 = 1.5;
+/// ICAO 9303 part 3 / ISO/IEC 39794-5 frontal pose limits, degrees.
+pub const ICAO_MAX_YAW_DEG: f64 = 5.0;
+/// See [`ICAO_MAX_YAW_DEG`].
+pub const ICAO_MAX_PITCH_DEG: f64 = 5.0;
+/// See [`ICAO_MAX_YAW_DEG`].
+pub const ICAO_MAX_ROLL_DEG: f64 = 8.0;
+/// Eye aspect ratio (lid gap / eye width) below which an eye counts as closed; Soukupová & Čech
+/// (2016) report open eyes at 0.25–0.35 and blinks under 0.2.
+pub const DEFAULT_MIN_EYE_OPENNESS: f64 = 0.18;
+/// Lip gap / mouth width above which the mouth counts as open (ISO/IEC 29794-5 "mouth closed").
+pub const DEFAULT_MAX_MOUTH_OPENNESS: f64 = 0.12;
+/// Share of an eye or eyebrow region that may be covered before it counts as hidden.
+pub const DEFAULT_MAX_COVERED_FRACTION: f64 = 0.3;
+/// Share of an ear region that must be visible skin for the ear to count as visible.
+pub const DEFAULT_MIN_EAR_VISIBLE_FRACTION: f64 = 0.5;
+/// Yaw beyond which an ear may be hidden by the head itself, so the ear check is not applicable.
+pub const DEFAULT_EAR_MAX_YAW_DEG: f64 = 20.0;
+/// Share of the head region an accessory class must cover to count as present (noise floor of
+/// the parsing model, measured on the fixture photos).
+pub const DEFAULT_MIN_ACCESSORY_FRACTION: f64 = 0.002;
+/// Standard deviation of CIELAB L* over the background above which it is not plain.
+pub const DEFAULT_MAX_BACKGROUND_STD_L: f64 = 6.0;
+/// Largest L* difference between background regions (top/bottom, left/right): a gradient.
+pub const DEFAULT_MAX_BACKGROUND_GRADIENT_L: f64 = 8.0;
+/// Largest L* drop of the backdrop next to the head vs. far from it: a cast shadow.
+pub const DEFAULT_MAX_BACKGROUND_SHADOW_L: f64 = 10.0;
+/// Largest L* difference between the left and right halves of the facial skin (ISO/IEC
+/// 29794-5 "illumination uniformity" is built on the same left/right comparison).
+pub const DEFAULT_MAX_FACE_SHADOW_L: f64 = 14.0;
+/// Largest share of the facial skin that is a specular highlight.
+pub const DEFAULT_MAX_GLARE_FRACTION: f64 = 0.01;
+/// Smallest sharpness (variance of the Laplacian on the face, normalised to a 200-px face).
+pub const DEFAULT_MIN_SHARPNESS: f64 = 40.0;
+/// Accepted mean L* of the facial skin.
+pub const DEFAULT_FACE_L: Range = Range::new(35.0, 85.0);
+/// Largest share of facial skin pixels clipped to black or white.
+pub const DEFAULT_MAX_CLIPPED_FRACTION: f64 = 0.02;
+/// Smallest mean chroma (C*ab) of facial skin: below this the photo is grayscale.
+pub const DEFAULT_MIN_SKIN_CHROMA: f64 = 6.0;
+/// Largest chroma of the background's mean colour: a colour cast.
+pub const DEFAULT_MAX_CAST_CHROMA: f64 = 12.0;
+
+fn yes() -> bool {
+    true
+}
+
+macro_rules! check_config {
+    ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $field:ident : $ty:ty = $default:expr),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields, default)]
+        pub struct $name {
+            /// Whether the check runs. A disabled check is absent from the report.
+            #[serde(default = "yes")]
+            pub enabled: bool,
+            $($(#[$fm])* pub $field: $ty,)*
+        }
+        impl Default for $name {
+            fn default() -> Self {
+                $name { enabled: true, $($field: $default,)* }
+            }
+        }
+    };
+}
+
+check_config!(
+    /// `face_count`: exactly one face.
+    FaceCountCheck {
+        /// Detector score above which a face counts.
+        min_score: f64 = DEFAULT_MIN_FACE_SCORE,
+    }
+);
+check_config!(
+    /// `resolution`: enough source pixels for the output.
+    ResolutionCheck {
+        /// Largest accepted upscale factor from source to output.
+        max_upscale: f64 = DEFAULT_MAX_UPSCALE,
+    }
+);
+check_config!(
+    /// `framing`: crown, chin and margins exist in the source.
+    FramingCheck {}
+);
+check_config!(
+    /// `head_pose`: yaw, pitch and roll limits in degrees (absolute values).
+    HeadPoseCheck {
+        /// Largest |yaw| (turning left/right).
+        max_yaw_deg: f64 = ICAO_MAX_YAW_DEG,
+        /// Largest |pitch| (nodding up/down).
+        max_pitch_deg: f64 = ICAO_MAX_PITCH_DEG,
+        /// Largest |roll| (tilt); roll is corrected in the output when within this limit.
+        max_roll_deg: f64 = ICAO_MAX_ROLL_DEG,
+    }
+);
+check_config!(
+    /// `head_size`: uses the spec's `[geometry]`.
+    HeadSizeCheck {}
+);
+check_config!(
+    /// `head_position`: uses the spec's `[geometry]`.
+    HeadPositionCheck {}
+);
+check_config!(
+    /// `eyes_open`.
+    EyesOpenCheck {
+        /// Smallest eye openness (lid gap / eye width) for each eye.
+        min_openness: f64 = DEFAULT_MIN_EYE_OPENNESS,
+    }
+);
+check_config!(
+    /// `mouth_closed`.
+    MouthClosedCheck {
+        /// Largest lip gap / mouth width.
+        max_openness: f64 = DEFAULT_MAX_MOUTH_OPENNESS,
+        /// Whether visible teeth (a broad smile) fail the check.
+        teeth_fail: bool = true,
+    }
+);
+check_config!(
+    /// `eyes_visible`: nothing (hair, frames) across the eyes.
+    EyesVisibleCheck {
+        /// Largest covered share of each eye region.
+        max_covered_fraction: f64 = DEFAULT_MAX_COVERED_FRACTION,
+    }
+);
+check_config!(
+    /// `eyebrows_visible`: hair must not cover the eyebrows.
+    EyebrowsVisibleCheck {
+        /// Largest covered share of each eyebrow region.
+        max_covered_fraction: f64 = DEFAULT_MAX_COVERED_FRACTION,
+    }
+);
+
+/// How many ears must show.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EarsRequired {
+    /// Both ears must be visible (Chinese ID-card rules).
+    #[default]
+    Both,
+    /// At least one ear.
+    Either,
+    /// Ears are not required (measured and reported, never failing).
+    None,
+}
+
+check_config!(
+    /// `ears_visible`: hair must not cover the ears.
+    EarsVisibleCheck {
+        /// How many ears must show.
+        required: EarsRequired = EarsRequired::Both,
+        /// Share of each ear region that must be visible.
+        min_visible_fraction: f64 = DEFAULT_MIN_EAR_VISIBLE_FRACTION,
+        /// Beyond this |yaw| the check is not applicable.
+        max_yaw_deg: f64 = DEFAULT_EAR_MAX_YAW_DEG,
+    }
+);
+
+check_config!(
+    /// An accessory check (`headwear`, `hair_accessory`, `earrings`, `necklace`).
+    AccessoryCheck {
+        /// Whether the accessory is allowed (then the check only reports what it sees).
+        allowed: bool = false,
+        /// Share of the head region it must cover to count as present.
+        min_fraction: f64 = DEFAULT_MIN_ACCESSORY_FRACTION,
+    }
+);
+
+check_config!(
+    /// `glasses`. Tinted lenses and frames over the eyes always fail.
+    GlassesCheck {
+        /// Whether clear glasses are allowed.
+        allowed: bool = false,
+        /// Share of the head region the eyeglasses class must cover to count as present.
+        min_fraction: f64 = DEFAULT_MIN_ACCESSORY_FRACTION,
+    }
+);
+check_config!(
+    /// `background_uniform`: a plain backdrop.
+    BackgroundUniformCheck {
+        /// Largest standard deviation of L* over the background.
+        max_std_l: f64 = DEFAULT_MAX_BACKGROUND_STD_L,
+        /// Largest L* difference between background regions.
+        max_gradient_l: f64 = DEFAULT_MAX_BACKGROUND_GRADIENT_L,
+    }
+);
+check_config!(
+    /// `background_color`: uses the spec's `[background]`.
+    BackgroundColorCheck {}
+);
+check_config!(
+    /// `background_shadow`: the head's shadow on the backdrop.
+    BackgroundShadowCheck {
+        /// Largest L* drop next to the head.
+        max_drop_l: f64 = DEFAULT_MAX_BACKGROUND_SHADOW_L,
+    }
+);
+check_config!(
+    /// `face_shadow`: uneven light across the face.
+    FaceShadowCheck {
+        /// Largest L* difference between face halves.
+        max_difference_l: f64 = DEFAULT_MAX_FACE_SHADOW_L,
+    }
+);
+check_config!(
+    /// `glare`: specular highlights on skin or lenses.
+    GlareCheck {
+        /// Largest share of the face that is glare.
+        max_fraction: f64 = DEFAULT_MAX_GLARE_FRACTION,
+    }
+);
+check_config!(
+    /// `sharpness`.
+    SharpnessCheck {
+        /// Smallest normalised Laplacian variance on the face.
+        min_sharpness: f64 = DEFAULT_MIN_SHARPNESS,
+    }
+);
+check_config!(
+    /// `exposure`.
+    ExposureCheck {
+        /// Accepted mean L* of the face.
+        face_l: Range = DEFAULT_FACE_L,
+        /// Largest share of clipped face pixels.
+        max_clipped_fraction: f64 = DEFAULT_MAX_CLIPPED_FRACTION,
+    }
+);
+check_config!(
+    /// `color`: not grayscale or sepia, no strong cast.
+    ColorCheck {
+        /// Smallest mean chroma of the face.
+        min_skin_chroma: f64 = DEFAULT_MIN_SKIN_CHROMA,
+        /// Largest chroma of the background's mean colour.
+        max_cast_chroma: f64 = DEFAULT_MAX_CAST_CHROMA,
+    }
+);
+
+/// Settings of every check, one field per check id.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[allow(missing_docs)]
+pub struct ChecksSpec {
+    pub face_count: FaceCountCheck,
+    pub resolution: ResolutionCheck,
+    pub framing: FramingCheck,
+    pub head_pose: HeadPoseCheck,
+    pub head_size: HeadSizeCheck,
+    pub head_position: HeadPositionCheck,
+    pub eyes_open: EyesOpenCheck,
+    pub mouth_closed: MouthClosedCheck,
+    pub eyes_visible: EyesVisibleCheck,
+    pub eyebrows_visible: EyebrowsVisibleCheck,
+    pub ears_visible: EarsVisibleCheck,
+    pub headwear: AccessoryCheck,
+    pub hair_accessory: AccessoryCheck,
+    pub earrings: AccessoryCheck,
+    pub necklace: AccessoryCheck,
+    pub glasses: GlassesCheck,
+    pub background_uniform: BackgroundUniformCheck,
+    pub background_color: BackgroundColorCheck,
+    pub face_shadow: FaceShadowCheck,
+    pub background_shadow: BackgroundShadowCheck,
+    pub glare: GlareCheck,
+    pub sharpness: SharpnessCheck,
+    pub exposure: ExposureCheck,
+    pub color: ColorCheck,
+}
+
+impl ChecksSpec {
+    /// Whether the check with this id is enabled.
+    pub fn is_enabled(&self, id: CheckId) -> bool {
+        use CheckId as C;
+        match id {
+            C::FaceCount => self.face_count.enabled,
+            C::Resolution => self.resolution.enabled,
+            C::Framing => self.framing.enabled,
+            C::HeadPose => self.head_pose.enabled,
+            C::HeadSize => self.head_size.enabled,
+            C::HeadPosition => self.head_position.enabled,
+            C::EyesOpen => self.eyes_open.enabled,
+            C::MouthClosed => self.mouth_closed.enabled,
+            C::EyesVisible => self.eyes_visible.enabled,
+            C::EyebrowsVisible => self.eyebrows_visible.enabled,
+            C::EarsVisible => self.ears_visible.enabled,
+            C::Headwear => self.headwear.enabled,
+            C::HairAccessory => self.hair_accessory.enabled,
+            C::Earrings => self.earrings.enabled,
+            C::Necklace => self.necklace.enabled,
+            C::Glasses => self.glasses.enabled,
+            C::BackgroundUniform => self.background_uniform.enabled,
+            C::BackgroundColor => self.background_color.enabled,
+            C::FaceShadow => self.face_shadow.enabled,
+            C::BackgroundShadow => self.background_shadow.enabled,
+            C::Glare => self.glare.enabled,
+            C::Sharpness => self.sharpness.enabled,
+            C::Exposure => self.exposure.enabled,
+            C::Color => self.color.enabled,
+        }
+    }
+
+    /// The enabled check ids, in the vocabulary's order.
+    pub fn enabled(&self) -> impl Iterator<Item = CheckId> + '_ {
+        CheckId::ALL.into_iter().filter(|id| self.is_enabled(*id))
+    }
+}

@@ -1,0 +1,344 @@
+//! Loading spec files, resolving `extends`, and looking specs up by id.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::validate::validate;
+use super::PhotoSpec;
+use crate::error::{Error, Result};
+
+/// Largest spec file accepted, in bytes. Real specs are a few KB; a 10 MB "spec" is an attack or
+/// a mistake and is refused before it is parsed.
+pub const MAX_SPEC_FILE_BYTES: u64 = 256 * 1024;
+/// Deepest `extends` chain accepted (country → province → city → district needs 4).
+pub const MAX_EXTENDS_DEPTH: usize = 16;
+/// Most spec files one registry loads from a folder.
+pub const MAX_SPEC_FILES: usize = 10_000;
+
+/// The specs compiled into the crate from its `specs/` folder: `(id, file name, TOML text)`.
+const BUILTIN: &[(&str, &str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_specs.rs"));
+
+/// A set of resolved, validated specs, looked up by path id.
+#[derive(Clone, Debug, Default)]
+pub struct SpecRegistry {
+    specs: BTreeMap<String, PhotoSpec>,
+    files: BTreeMap<String, PathBuf>,
+}
+
+struct RawSpec {
+    file: PathBuf,
+    table: toml::Table,
+}
+
+impl SpecRegistry {
+    /// The specs shipped in the crate's `specs/` folder, compiled in.
+    ///
+    /// # Errors
+    /// Only if a shipped spec is invalid, which the crate's tests rule out.
+    pub fn builtin() -> Result<Self> {
+        Self::from_sources(
+            BUILTIN
+                .iter()
+                .map(|(id, file, text)| (id.to_string(), PathBuf::from(file), text.as_bytes().to_vec())),
+        )
+    }
+
+    /// Loads every `*.toml` below `dir`; the id of `dir/cn/guangdong/id-card.toml` is
+    /// `cn/guangdong/id-card`. Stops at the first invalid file.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the folder cannot be read, [`Error::Spec`] naming the file and field
+    /// of the first invalid spec.
+    pub fn load_dir(dir: impl AsRef<Path>) -> Result<Self> {
+        let (reg, mut errors) = Self::load_dir_lenient(dir)?;
+        match errors.is_empty() {
+            true => Ok(reg),
+            false => Err(errors.swap_remove(0)),
+        }
+    }
+
+    /// Like [`load_dir`](Self::load_dir) but keeps every valid spec and returns the errors of
+    /// all invalid ones (for `specs validate`).
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the folder itself cannot be listed.
+    pub fn load_dir_lenient(dir: impl AsRef<Path>) -> Result<(Self, Vec<Error>)> {
+        let dir = dir.as_ref();
+        let mut files = Vec::new();
+        collect_toml(dir, &mut files)?;
+        files.sort();
+        let mut errors = Vec::new();
+        let mut sources = Vec::new();
+        for path in files {
+            let id = match spec_id(dir, &path) {
+                Some(id) => id,
+                None => {
+                    errors.push(Error::spec(&path, "", "file name is not a valid spec id (use a-z, 0-9, '-', '_')"));
+                    continue;
+                }
+            };
+            match read_capped(&path) {
+                Ok(bytes) => sources.push((id, path, bytes)),
+                Err(e) => errors.push(e),
+            }
+        }
+        let (reg, mut more) = Self::resolve_all(sources);
+        errors.append(&mut more);
+        Ok((reg, errors))
+    }
+
+    /// Builds a registry from in-memory sources `(id, file name for messages, TOML bytes)`.
+    ///
+    /// # Errors
+    /// [`Error::Spec`] for the first invalid source.
+    pub fn from_sources(sources: impl IntoIterator<Item = (String, PathBuf, Vec<u8>)>) -> Result<Self> {
+        let (reg, mut errors) = Self::resolve_all(sources.into_iter().collect());
+        match errors.is_empty() {
+            true => Ok(reg),
+            false => Err(errors.swap_remove(0)),
+        }
+    }
+
+    fn resolve_all(sources: Vec<(String, PathBuf, Vec<u8>)>) -> (Self, Vec<Error>) {
+        let mut errors = Vec::new();
+        let mut raw = BTreeMap::new();
+        for (id, file, bytes) in sources {
+            match parse_raw(&file, &bytes) {
+                Ok(table) => {
+                    if let Some(prev) = raw.insert(id.clone(), RawSpec { file: file.clone(), table }) {
+                        errors.push(Error::spec(
+                            &file,
+                            "",
+                            format!("duplicate spec id `{id}` (also in {})", prev.file.display()),
+                        ));
+                    }
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        let mut reg = SpecRegistry::default();
+        let mut resolved: BTreeMap<String, std::result::Result<toml::Table, ()>> = BTreeMap::new();
+        for id in raw.keys() {
+            let mut stack = Vec::new();
+            match resolve(id, &raw, &mut resolved, &mut stack) {
+                Ok(table) => {
+                    let file = raw.get(id).map(|r| r.file.clone()).unwrap_or_default();
+                    match finish(id, &file, table) {
+                        Ok(spec) => {
+                            reg.specs.insert(id.clone(), spec);
+                            reg.files.insert(id.clone(), file);
+                        }
+                        Err(e) => errors.push(e),
+                    }
+                }
+                Err(Some(e)) => errors.push(e),
+                Err(None) => {} // a parent failed: its own error is reported once, under its file
+            }
+        }
+        (reg, errors)
+    }
+
+    /// The spec with this id.
+    ///
+    /// # Errors
+    /// [`Error::UnknownSpec`] listing the known ids.
+    pub fn get(&self, id: &str) -> Result<&PhotoSpec> {
+        self.specs.get(id).ok_or_else(|| Error::UnknownSpec {
+            id: id.to_string(),
+            known: self.specs.keys().cloned().collect::<Vec<_>>().join(", "),
+        })
+    }
+
+    /// All ids, sorted.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.specs.keys().map(String::as_str)
+    }
+
+    /// All specs, sorted by id.
+    pub fn iter(&self) -> impl Iterator<Item = &PhotoSpec> {
+        self.specs.values()
+    }
+
+    /// The file a spec was loaded from.
+    pub fn file_of(&self, id: &str) -> Option<&Path> {
+        self.files.get(id).map(PathBuf::as_path)
+    }
+
+    /// Number of specs.
+    pub fn len(&self) -> usize {
+        self.specs.len()
+    }
+
+    /// Whether the registry holds no spec.
+    pub fn is_empty(&self) -> bool {
+        self.specs.is_empty()
+    }
+
+    /// Adds (or replaces) a spec after validating it; its `extends` is not resolved (the spec
+    /// must be complete).
+    ///
+    /// # Errors
+    /// [`Error::Spec`] if the spec is invalid.
+    pub fn insert(&mut self, spec: PhotoSpec) -> Result<()> {
+        let file = PathBuf::from(format!("<{}>", spec.id));
+        if let Some((field, message)) = validate(&spec).into_iter().next() {
+            return Err(Error::spec(file, field, message));
+        }
+        self.files.insert(spec.id.clone(), file);
+        self.specs.insert(spec.id.clone(), spec);
+        Ok(())
+    }
+}
+
+/// Resolves `id` to its merged table. Each failure is reported once: the first caller gets
+/// `Err(Some(error))` naming the file at fault, later callers (through the cache) `Err(None)`.
+fn resolve(
+    id: &str,
+    raw: &BTreeMap<String, RawSpec>,
+    resolved: &mut BTreeMap<String, std::result::Result<toml::Table, ()>>,
+    stack: &mut Vec<String>,
+) -> std::result::Result<toml::Table, Option<Error>> {
+    if let Some(r) = resolved.get(id) {
+        return r.clone().map_err(|()| None);
+    }
+    let Some(spec) = raw.get(id) else {
+        return Err(None);
+    };
+    let result = resolve_uncached(id, spec, raw, resolved, stack);
+    resolved.insert(id.to_string(), result.as_ref().map(Clone::clone).map_err(|_| ()));
+    result
+}
+
+fn resolve_uncached(
+    id: &str,
+    spec: &RawSpec,
+    raw: &BTreeMap<String, RawSpec>,
+    resolved: &mut BTreeMap<String, std::result::Result<toml::Table, ()>>,
+    stack: &mut Vec<String>,
+) -> std::result::Result<toml::Table, Option<Error>> {
+    let parent = match spec.table.get("extends") {
+        None => return Ok(spec.table.clone()),
+        Some(toml::Value::String(p)) => p.clone(),
+        Some(other) => {
+            return Err(Some(Error::spec(
+                &spec.file,
+                "extends",
+                format!("expected a spec id string, found {}", other.type_str()),
+            )))
+        }
+    };
+    if parent == id || stack.iter().any(|s| s == &parent) {
+        let mut cycle = stack.clone();
+        cycle.push(id.to_string());
+        cycle.push(parent);
+        return Err(Some(Error::spec(
+            &spec.file,
+            "extends",
+            format!("inheritance cycle: {}", cycle.join(" -> ")),
+        )));
+    }
+    if stack.len() + 1 >= MAX_EXTENDS_DEPTH {
+        return Err(Some(Error::spec(
+            &spec.file,
+            "extends",
+            format!("`extends` chain deeper than {MAX_EXTENDS_DEPTH} levels"),
+        )));
+    }
+    let Some(parent_raw) = raw.get(&parent) else {
+        return Err(Some(Error::spec(
+            &spec.file,
+            "extends",
+            format!("unknown parent spec `{parent}`"),
+        )));
+    };
+    stack.push(id.to_string());
+    let base = resolve(&parent, raw, resolved, stack);
+    stack.pop();
+    let mut base = base?;
+    // The parent must itself be a valid spec before a child may build on it; its own error is
+    // reported under its own id.
+    if finish(&parent, &parent_raw.file, base.clone()).is_err() {
+        return Err(None);
+    }
+    merge(&mut base, &spec.table);
+    Ok(base)
+}
+
+/// Deserialises and validates a resolved table.
+fn finish(id: &str, file: &Path, table: toml::Table) -> Result<PhotoSpec> {
+    let mut spec: PhotoSpec = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+        let field = e.path().to_string();
+        let field = if field == "." { String::new() } else { field };
+        Error::spec(file, field, e.into_inner().message().to_string())
+    })?;
+    spec.id = id.to_string();
+    if let Some((field, message)) = validate(&spec).into_iter().next() {
+        return Err(Error::spec(file, field, message));
+    }
+    Ok(spec)
+}
+
+/// Child values replace parent values; tables merge key by key.
+fn merge(base: &mut toml::Table, over: &toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            _ => {
+                base.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+fn parse_raw(file: &Path, bytes: &[u8]) -> Result<toml::Table> {
+    if bytes.len() as u64 > MAX_SPEC_FILE_BYTES {
+        return Err(Error::spec(
+            file,
+            "",
+            format!("file is {} bytes, larger than the {MAX_SPEC_FILE_BYTES}-byte limit for a spec", bytes.len()),
+        ));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        Error::spec(file, "", format!("not valid UTF-8 (byte {})", e.valid_up_to()))
+    })?;
+    text.parse::<toml::Table>()
+        .map_err(|e| Error::spec(file, "", format!("TOML syntax: {}", e.to_string().trim())))
+}
+
+fn read_capped(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::new();
+    f.take(MAX_SPEC_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    Ok(bytes)
+}
+
+fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let path = entry.path();
+        let ty = entry.file_type().map_err(|e| Error::io(&path, e))?;
+        if ty.is_dir() {
+            collect_toml(&path, out)?;
+        } else if ty.is_file() && path.extension().is_some_and(|e| e == "toml") {
+            if out.len() >= MAX_SPEC_FILES {
+                return Err(Error::spec(dir, "", format!("more than {MAX_SPEC_FILES} spec files")));
+            }
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// `dir/cn/guangdong/id-card.toml` → `cn/guangdong/id-card`.
+fn spec_id(dir: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(dir).ok()?.with_extension("");
+    let parts: Vec<&str> = rel.components().map(|c| c.as_os_str().to_str()).collect::<Option<_>>()?;
+    let ok = |p: &&str| {
+        !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    };
+    parts.iter().all(ok).then(|| parts.join("/"))
+}
