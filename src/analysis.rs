@@ -175,11 +175,11 @@ impl FaceLandmarks {
     }
 }
 
-/// Pitch of a frontal face as this method measures it, subtracted so a frontal face reads 0°.
-/// The forehead-to-chin line of a face leans back from the vertical; the value is the mean
-/// measured on the frontal public-domain portraits in `tests/fixtures` (Obama's official
-/// portrait, Grace Hopper, Eileen Collins).
-pub const MESH_PITCH_OFFSET_DEG: f64 = 0.0;
+/// Pitch of a frontal face as this method measures it, subtracted so a frontal face reads 0°:
+/// the forehead-to-chin line leans back from the vertical. The value is the mean over the four
+/// near-frontal public-domain portraits in `tests/fixtures/photos` (obama −2.3°, grace_hopper
+/// −7.4°, astronaut −11.7°, obama_partial_face −5.5°), rounded.
+pub const MESH_PITCH_OFFSET_DEG: f64 = -6.5;
 
 /// Yaw, pitch and roll from the 3-D mesh: the left-right axis is the mean of the mirror-pair
 /// vectors, the up axis runs from chin to forehead (made orthogonal), and the facing direction is

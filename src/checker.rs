@@ -1,1 +1,350 @@
-//! The public entry point.
+//! The public entry point: specs and models loaded once, then any number of photos checked,
+//! from any number of threads.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use image::RgbImage;
+use rayon::prelude::*;
+
+use crate::analysis::Analysis;
+use crate::checks::{self, Subject};
+use crate::error::Result;
+use crate::image_io::{self, DecodeLimits, Encoded};
+use crate::models::Models;
+use crate::normalize::{self, FramePlan};
+use crate::report::{AppliedFix, CheckId, FaceSummary, ImageInfo, OutputInfo, Report, Status, Verdict};
+use crate::spec::{OutputFormat, SpecRegistry};
+
+/// When to produce the output image.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OutputPolicy {
+    /// Only when the verdict passes (the output is then compliant).
+    #[default]
+    IfPass,
+    /// Whenever a face was found (reviewers may want to see a failing photo's crop).
+    Always,
+    /// Never (checking only).
+    Never,
+}
+
+enum SpecSource {
+    Builtin,
+    Dir(PathBuf),
+    Registry(SpecRegistry),
+}
+
+enum ModelSource {
+    Default,
+    Dir(PathBuf),
+    Shared(Arc<Models>),
+    None,
+}
+
+/// Builds a [`Checker`].
+pub struct CheckerBuilder {
+    specs: SpecSource,
+    models: ModelSource,
+    limits: DecodeLimits,
+    output: OutputPolicy,
+}
+
+impl CheckerBuilder {
+    /// Loads specs from a folder instead of the ones compiled into the crate.
+    pub fn specs_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.specs = SpecSource::Dir(dir.into());
+        self
+    }
+
+    /// Uses an already loaded registry.
+    pub fn specs(mut self, registry: SpecRegistry) -> Self {
+        self.specs = SpecSource::Registry(registry);
+        self
+    }
+
+    /// Loads models from a folder instead of [`crate::models::default_dir`].
+    pub fn models_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.models = ModelSource::Dir(dir.into());
+        self
+    }
+
+    /// Shares already loaded models (e.g. with a custom parsing model).
+    pub fn models(mut self, models: Arc<Models>) -> Self {
+        self.models = ModelSource::Shared(models);
+        self
+    }
+
+    /// Runs without models: every check that needs a face reports `not_applicable`.
+    pub fn without_models(mut self) -> Self {
+        self.models = ModelSource::None;
+        self
+    }
+
+    /// Decoding limits for untrusted uploads.
+    pub fn limits(mut self, limits: DecodeLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// When to produce the output image.
+    pub fn output(mut self, policy: OutputPolicy) -> Self {
+        self.output = policy;
+        self
+    }
+
+    /// Loads specs and models.
+    ///
+    /// # Errors
+    /// [`crate::Error::Spec`] for an invalid spec, [`crate::Error::Io`] /
+    /// [`crate::Error::Model`] when a model cannot be loaded.
+    pub fn build(self) -> Result<Checker> {
+        let specs = match self.specs {
+            SpecSource::Builtin => SpecRegistry::builtin()?,
+            SpecSource::Dir(d) => SpecRegistry::load_dir(d)?,
+            SpecSource::Registry(r) => r,
+        };
+        let models = match self.models {
+            ModelSource::Default => Some(Arc::new(Models::builder().build()?)),
+            ModelSource::Dir(d) => Some(Arc::new(Models::load_dir(d)?)),
+            ModelSource::Shared(m) => Some(m),
+            ModelSource::None => None,
+        };
+        Ok(Checker {
+            specs,
+            models,
+            limits: self.limits,
+            output: self.output,
+        })
+    }
+}
+
+/// The result of processing one photo: the report and, when produced, the output file.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The report (its `output` section describes `output`).
+    pub report: Report,
+    /// The encoded output image.
+    pub output: Option<Encoded>,
+    /// The output pixels before encoding.
+    pub output_image: Option<RgbImage>,
+    /// What the models found (for overlays and review tools).
+    pub analysis: Option<Analysis>,
+    /// The crop plan, in source coordinates (for overlays).
+    pub plan: Option<FramePlan>,
+}
+
+/// Checks photos against specs. Build once, share everywhere: `Send + Sync`.
+pub struct Checker {
+    specs: SpecRegistry,
+    models: Option<Arc<Models>>,
+    limits: DecodeLimits,
+    output: OutputPolicy,
+}
+
+impl std::fmt::Debug for Checker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checker")
+            .field("specs", &self.specs.len())
+            .field("models", &self.models)
+            .finish()
+    }
+}
+
+impl Checker {
+    /// Builtin specs, models from [`crate::models::default_dir`], default limits.
+    pub fn builder() -> CheckerBuilder {
+        CheckerBuilder {
+            specs: SpecSource::Builtin,
+            models: ModelSource::Default,
+            limits: DecodeLimits::default(),
+            output: OutputPolicy::IfPass,
+        }
+    }
+
+    /// The specs.
+    pub fn specs(&self) -> &SpecRegistry {
+        &self.specs
+    }
+
+    /// The models, if loaded.
+    pub fn models(&self) -> Option<&Models> {
+        self.models.as_deref()
+    }
+
+    /// The decoding limits.
+    pub fn limits(&self) -> &DecodeLimits {
+        &self.limits
+    }
+
+    /// Checks a decoded image (no output produced).
+    ///
+    /// # Errors
+    /// [`crate::Error::UnknownSpec`], or [`crate::Error::Model`] if inference fails.
+    pub fn check(&self, image: &RgbImage, spec_id: &str) -> Result<Report> {
+        Ok(self.run(image, spec_id, OutputPolicy::Never)?.report)
+    }
+
+    /// Decodes and checks image bytes (no output produced).
+    ///
+    /// # Errors
+    /// Decoding errors (see [`image_io::decode`]) and those of [`check`](Self::check).
+    pub fn check_bytes(&self, bytes: &[u8], spec_id: &str) -> Result<Report> {
+        let img = image_io::decode(bytes, &self.limits)?;
+        self.check(&img.image, spec_id)
+    }
+
+    /// Reads, decodes and checks a file (no output produced).
+    ///
+    /// # Errors
+    /// As [`check_bytes`](Self::check_bytes), plus [`crate::Error::Io`].
+    pub fn check_path(&self, path: impl AsRef<Path>, spec_id: &str) -> Result<Report> {
+        let img = image_io::decode_path(path, &self.limits)?;
+        self.check(&img.image, spec_id)
+    }
+
+    /// Checks and, per the output policy, produces the compliant output image.
+    ///
+    /// # Errors
+    /// As [`check`](Self::check), plus [`crate::Error::Encode`].
+    pub fn process(&self, image: &RgbImage, spec_id: &str) -> Result<Outcome> {
+        self.run(image, spec_id, self.output)
+    }
+
+    /// Decodes and processes image bytes.
+    ///
+    /// # Errors
+    /// As [`process`](Self::process) and [`image_io::decode`].
+    pub fn process_bytes(&self, bytes: &[u8], spec_id: &str) -> Result<Outcome> {
+        let img = image_io::decode(bytes, &self.limits)?;
+        self.process(&img.image, spec_id)
+    }
+
+    /// Reads, decodes and processes a file.
+    ///
+    /// # Errors
+    /// As [`process_bytes`](Self::process_bytes), plus [`crate::Error::Io`].
+    pub fn process_path(&self, path: impl AsRef<Path>, spec_id: &str) -> Result<Outcome> {
+        let img = image_io::decode_path(path, &self.limits)?;
+        self.process(&img.image, spec_id)
+    }
+
+    /// Checks many files in parallel (rayon), one result per input, in input order.
+    pub fn check_paths<P: AsRef<Path> + Sync>(&self, paths: &[P], spec_id: &str) -> Vec<Result<Report>> {
+        paths.par_iter().map(|p| self.check_path(p, spec_id)).collect()
+    }
+
+    /// Runs the models alone.
+    ///
+    /// # Errors
+    /// [`crate::Error::Model`] if inference fails.
+    pub fn analyze(&self, image: &RgbImage) -> Result<Option<Analysis>> {
+        self.models.as_ref().map(|m| m.analyze(image)).transpose()
+    }
+
+    fn run(&self, image: &RgbImage, spec_id: &str, policy: OutputPolicy) -> Result<Outcome> {
+        let spec = self.specs.get(spec_id)?;
+        let analysis = self.analyze(image)?;
+        let subject = Subject::new(image, analysis.as_ref(), spec);
+        let results = checks::run_all(&subject);
+        let info = ImageInfo {
+            width: image.width(),
+            height: image.height(),
+        };
+        let mut report = Report::new(&spec.id, info, results);
+        if let (Some(a), Some(face)) = (analysis.as_ref(), analysis.as_ref().and_then(|a| a.main())) {
+            let lm = a.landmarks.as_ref();
+            let eye = |p: Option<[f32; 2]>| p.map_or([0.0; 2], |p| [p[0] as f64, p[1] as f64]);
+            report.face = Some(FaceSummary {
+                score: face.score as f64,
+                bbox: [face.bbox.x as f64, face.bbox.y as f64, face.bbox.w as f64, face.bbox.h as f64],
+                eyes: [eye(lm.map(|l| l.right_eye())), eye(lm.map(|l| l.left_eye()))],
+                pose: a.pose.unwrap_or_default(),
+                faces_found: a.faces_above(spec.checks.face_count.min_score as f32),
+            });
+        }
+        let produce = match policy {
+            OutputPolicy::Never => false,
+            OutputPolicy::IfPass => report.verdict == Verdict::Pass,
+            OutputPolicy::Always => true,
+        };
+        let mut outcome = Outcome {
+            report,
+            output: None,
+            output_image: None,
+            analysis: None,
+            plan: subject.plan.clone(),
+        };
+        if let (true, Some(plan), Some(a)) = (produce, subject.plan.as_ref(), analysis.as_ref()) {
+            let (pixels, fixes) = render_output(image, a, plan, spec, &outcome.report);
+            let encoded = image_io::encode(&pixels, &spec.output)?;
+            outcome.report.output = Some(OutputInfo {
+                width: pixels.width(),
+                height: pixels.height(),
+                format: match encoded.format {
+                    OutputFormat::Jpeg => "jpeg".into(),
+                    OutputFormat::Png => "png".into(),
+                },
+                bytes: encoded.bytes.len(),
+                jpeg_quality: encoded.jpeg_quality,
+                dpi: spec.output.dpi,
+                size_in_range: encoded.size_in_range,
+                fixes,
+            });
+            outcome.output = Some(encoded);
+            outcome.output_image = Some(pixels);
+        }
+        outcome.analysis = analysis;
+        Ok(outcome)
+    }
+}
+
+/// Smallest roll worth reporting as a de-rotation, degrees.
+const DEROTATION_REPORT_DEG: f64 = 0.5;
+
+fn render_output(
+    image: &RgbImage,
+    a: &Analysis,
+    plan: &FramePlan,
+    spec: &crate::spec::PhotoSpec,
+    report: &Report,
+) -> (RgbImage, Vec<AppliedFix>) {
+    let bg = spec.background.colors.first().copied().unwrap_or([255, 255, 255]);
+    let failed = |id: CheckId| report.check(id).is_some_and(|c| c.status == Status::Fail);
+    let replace = spec.background.replaceable
+        && (plan.needs_padding()
+            || failed(CheckId::BackgroundColor)
+            || failed(CheckId::BackgroundUniform)
+            || failed(CheckId::BackgroundShadow));
+    let mut out = normalize::render(image, plan, bg);
+    let mut fixes = vec![AppliedFix::Reframed { scale: round3(plan.scale) }];
+    if plan.rotation_deg.abs() >= DEROTATION_REPORT_DEG {
+        fixes.push(AppliedFix::Derotated {
+            degrees: round3(-plan.rotation_deg),
+        });
+    }
+    if plan.needs_padding() {
+        fixes.push(AppliedFix::Padded { pixels: plan.padding });
+    }
+    if replace && (a.person.is_some() || a.parsing.is_some()) {
+        let alpha = normalize::person_alpha(a, plan);
+        normalize::replace_background(&mut out, &alpha, bg);
+        fixes.push(AppliedFix::BackgroundReplaced { color: bg });
+    }
+    (out, fixes)
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checker_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Checker>();
+        assert_send_sync::<Models>();
+    }
+}

@@ -100,6 +100,15 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded> {
         .with_guessed_format()
         .map_err(|e| Error::CorruptImage(e.to_string()))?;
     let format = reader.format().ok_or(Error::UnsupportedFormat { detail: None })?;
+    if format == ImageFormat::Jpeg && !jpeg_complete(bytes) {
+        return Err(Error::CorruptImage("truncated: the JPEG has no end-of-image marker".into()));
+    }
+    // The header alone gives the declared size: refuse a bomb before any decoder allocates.
+    let mut header = ImageReader::with_format(Cursor::new(bytes), format);
+    header.no_limits();
+    if let Ok((w, h)) = header.into_dimensions() {
+        check_dimensions(w, h, limits)?;
+    }
     let mut reader = reader;
     let mut lim = image::Limits::default();
     lim.max_image_width = Some(limits.max_side);
@@ -147,6 +156,15 @@ pub fn read_file_capped(path: &Path, max: u64) -> Result<Vec<u8>> {
         });
     }
     Ok(bytes)
+}
+
+/// Whether a JPEG ends its main image: an EOI marker (FF D9) after the last start-of-scan
+/// (FF DA). Inside entropy-coded data FF is always followed by 00 or a restart marker, so FF D9
+/// there is the real end; an EXIF thumbnail's own EOI comes before the main scan.
+fn jpeg_complete(bytes: &[u8]) -> bool {
+    let sos = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]);
+    let eoi = bytes.windows(2).rposition(|w| w == [0xFF, 0xD9]);
+    matches!((sos, eoi), (Some(s), Some(e)) if e > s)
 }
 
 fn check_dimensions(w: u32, h: u32, limits: &DecodeLimits) -> Result<()> {

@@ -27,15 +27,17 @@
 pub mod analysis;
 pub mod checker;
 pub mod checks;
+pub mod color;
 mod error;
 pub mod image_io;
 pub mod models;
 pub mod normalize;
+pub mod overlay;
 pub mod report;
 pub mod spec;
 
 pub use analysis::Analysis;
-// pub use checker::{Checker, CheckerBuilder, Outcome};
+pub use checker::{Checker, CheckerBuilder, OutputPolicy, Outcome};
 pub use error::{Error, Result};
 pub use report::{CheckId, CheckResult, Fix, Measure, Reason, ReasonCode, Report, Status, Verdict};
 pub use spec::{PhotoSpec, SpecRegistry};

@@ -1,1 +1,470 @@
-//! Output normalisation.
+//! The compliant output image: head measurements, the crop plan that puts the head where the spec
+//! wants it, and the render (one-pass rotate + crop + resize, optional background replacement).
+
+use image::{Rgb, RgbImage};
+
+use crate::analysis::{mesh, Analysis, FaceClass};
+use crate::models::sample::{Affine, Pyramid};
+use crate::spec::{PhotoSpec, Range};
+
+/// Without a parsing map or person mask the crown is estimated from the face: in the classical
+/// head canon the eyes sit halfway between crown and chin, so crown-to-eye ≈ eye-to-chin; hair
+/// adds about 10 % (the mean over the fixture portraits where parsing finds the crown).
+pub const CROWN_OVER_CHIN_ESTIMATE: f64 = 1.1;
+/// Head width (ears or hair included) over face width (cheek to cheek) when parsing cannot
+/// measure it; anthropometric head breadth vs. bizygomatic breadth is about 1.15–1.2.
+pub const HEAD_OVER_FACE_WIDTH_ESTIMATE: f64 = 1.18;
+/// When a spec sets no vertical position, the crown is placed this share of the height below
+/// the top edge (the ICAO 9303 example portraits leave about a tenth above the hair).
+pub const DEFAULT_CROWN_MARGIN_FRACTION: f64 = 0.1;
+/// Half-width of the central band (share of the face width) searched for the crown.
+const CROP_BAND_HALF: f64 = 0.3;
+/// Person-mask probability above which a pixel belongs to the person.
+pub const PERSON_THRESHOLD: f32 = 0.5;
+
+/// Where the crown measurement came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrownSource {
+    /// Top of the hair/hat/skin in the parsing map.
+    Parsing,
+    /// Top of the person mask.
+    PersonMask,
+    /// Estimated from the eye-to-chin distance.
+    Estimated,
+}
+
+/// Head measurements in source pixels, in the frame rotated so the eyes are level: `u` runs
+/// along the eye line (image right), `v` down, origin at the midpoint of the eyes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeadGeometry {
+    /// Midpoint of the eye centres, source coordinates.
+    pub eye_mid: [f64; 2],
+    /// Angle of the eye line in the source (radians, y down): the roll to undo.
+    pub angle: f64,
+    /// Distance between the eye centres.
+    pub eye_distance: f64,
+    /// Cheek-to-cheek width.
+    pub face_width: f64,
+    /// Width including ears / hair at ear height.
+    pub head_width: f64,
+    /// `u` of the face centre (midpoint of the cheeks).
+    pub face_center_u: f64,
+    /// Crown above the eye line (positive).
+    pub crown_up: f64,
+    /// Chin below the eye line (positive).
+    pub chin_down: f64,
+    /// How the crown was found.
+    pub crown_source: CrownSource,
+    /// Whether the head region touches the edge of the image or of the parsing region at the
+    /// crown (the real crown is then unknown: the head is cut off).
+    pub crown_cut: bool,
+}
+
+impl HeadGeometry {
+    /// Chin-to-crown height.
+    pub fn head_height(&self) -> f64 {
+        self.crown_up + self.chin_down
+    }
+
+    fn axes(&self) -> ([f64; 2], [f64; 2]) {
+        let (s, c) = self.angle.sin_cos();
+        ([c, s], [-s, c])
+    }
+
+    /// Source point → (u, v).
+    pub fn to_local(&self, p: [f64; 2]) -> [f64; 2] {
+        let (ex, ey) = self.axes();
+        let d = [p[0] - self.eye_mid[0], p[1] - self.eye_mid[1]];
+        [d[0] * ex[0] + d[1] * ex[1], d[0] * ey[0] + d[1] * ey[1]]
+    }
+
+    /// (u, v) → source point.
+    pub fn to_source(&self, l: [f64; 2]) -> [f64; 2] {
+        let (ex, ey) = self.axes();
+        [
+            self.eye_mid[0] + l[0] * ex[0] + l[1] * ey[0],
+            self.eye_mid[1] + l[0] * ex[1] + l[1] * ey[1],
+        ]
+    }
+
+    /// Measures the main face of `a`. `None` without landmarks.
+    pub fn measure(a: &Analysis) -> Option<HeadGeometry> {
+        let lm = a.landmarks.as_ref()?;
+        let f = |p: [f32; 2]| [p[0] as f64, p[1] as f64];
+        let (re, le) = (f(lm.right_eye()), f(lm.left_eye()));
+        let eye_mid = [(re[0] + le[0]) / 2.0, (re[1] + le[1]) / 2.0];
+        let angle = (le[1] - re[1]).atan2(le[0] - re[0]);
+        let eye_distance = ((le[0] - re[0]).powi(2) + (le[1] - re[1]).powi(2)).sqrt();
+        let mut g = HeadGeometry {
+            eye_mid,
+            angle,
+            eye_distance,
+            face_width: 0.0,
+            head_width: 0.0,
+            face_center_u: 0.0,
+            crown_up: 0.0,
+            chin_down: 0.0,
+            crown_source: CrownSource::Estimated,
+            crown_cut: false,
+        };
+        let [cr, cl] = mesh::CHEEKS;
+        let (ur, ul) = (g.to_local(f(lm.xy(cr)))[0], g.to_local(f(lm.xy(cl)))[0]);
+        g.face_width = (ul - ur).abs();
+        g.face_center_u = (ul + ur) / 2.0;
+        g.chin_down = g.to_local(f(lm.xy(mesh::CHIN)))[1].max(1.0);
+        g.crown_up = g.chin_down * CROWN_OVER_CHIN_ESTIMATE;
+        g.head_width = g.face_width * HEAD_OVER_FACE_WIDTH_ESTIMATE;
+        if let Some(p) = &a.parsing {
+            g.measure_parsing(p, a.width as f64, a.height as f64);
+        } else if let Some(m) = &a.person {
+            g.measure_person(m);
+        }
+        Some(g)
+    }
+
+    fn measure_parsing(&mut self, p: &crate::analysis::ParsingMap, img_w: f64, img_h: f64) {
+        use FaceClass as K;
+        let head = |k: FaceClass| !matches!(k, K::Background | K::Neck | K::Necklace | K::Cloth | K::Earring);
+        let band = self.face_width * CROP_BAND_HALF;
+        let mut top: Option<(f64, usize, f64)> = None;
+        let (mut wmin, mut wmax) = (f64::MAX, f64::MIN);
+        for v in 0..p.size {
+            for u in 0..p.size {
+                let Some(k) = p.labels.get(v * p.size + u).and_then(|&l| FaceClass::from_label(l)) else {
+                    continue;
+                };
+                let c = p.cell_center(u, v);
+                let (x, y) = (c[0] as f64, c[1] as f64);
+                // cells past the image edge saw padding, not the photo
+                if !head(k) || x < 0.0 || y < 0.0 || x >= img_w || y >= img_h {
+                    continue;
+                }
+                let l = self.to_local([x, y]);
+                if (l[0] - self.face_center_u).abs() <= band && top.is_none_or(|(t, _, _)| l[1] < t) {
+                    top = Some((l[1], v, y));
+                }
+                // head width: skin, ears and hair between the eye line and half-way to the chin
+                if matches!(k, K::Skin | K::LeftEar | K::RightEar | K::Hair)
+                    && l[1] >= 0.0
+                    && l[1] <= self.chin_down * 0.5
+                    && (l[0] - self.face_center_u).abs() < self.face_width
+                {
+                    wmin = wmin.min(l[0]);
+                    wmax = wmax.max(l[0]);
+                }
+            }
+        }
+        if let Some((t, row, y)) = top {
+            self.crown_up = (-t).max(1.0);
+            self.crown_source = CrownSource::Parsing;
+            // the head reaches the top of the parsed region or of the photo: its top is unknown
+            self.crown_cut = row <= 1 || y < 2.0 * p.cell() as f64;
+        }
+        if wmax > wmin {
+            self.head_width = (wmax - wmin).max(self.face_width);
+        }
+    }
+
+    fn measure_person(&mut self, m: &crate::analysis::PersonMask) {
+        // walk up from the eyes along the face's centre line until the person mask ends
+        let step = (m.src_height as f64 / m.height as f64).max(1.0);
+        let mut t = 0.0;
+        let max = self.chin_down * 4.0;
+        while t < max {
+            let p = self.to_source([self.face_center_u, -t]);
+            if p[1] < 0.0 {
+                self.crown_cut = true;
+                break;
+            }
+            if m.prob_at(p[0] as f32, p[1] as f32) < PERSON_THRESHOLD {
+                break;
+            }
+            t += step;
+        }
+        if t > self.chin_down * 0.5 {
+            self.crown_up = t;
+            self.crown_source = CrownSource::PersonMask;
+        }
+    }
+}
+
+/// Head geometry in output pixels.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct OutputGeometry {
+    /// Cheek-to-cheek width.
+    pub face_width: f64,
+    /// Head width.
+    pub head_width: f64,
+    /// Chin-to-crown height.
+    pub head_height: f64,
+    /// Top edge to crown.
+    pub crown_margin: f64,
+    /// Eye line above the bottom edge.
+    pub eye_line_from_bottom: f64,
+    /// Chin above the bottom edge.
+    pub chin_from_bottom: f64,
+    /// Horizontal offset of the face centre from the image centre (signed).
+    pub center_offset: f64,
+}
+
+/// How the output is cut from the source.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FramePlan {
+    /// Output pixels per source pixel.
+    pub scale: f64,
+    /// Rotation undone, degrees (the source's eye-line angle).
+    pub rotation_deg: f64,
+    /// Output → source mapping.
+    pub map: Affine,
+    /// Output width.
+    pub width: u32,
+    /// Output height.
+    pub height: u32,
+    /// Geometry the output will have.
+    pub geometry: OutputGeometry,
+    /// Output rows/columns that fall outside the source: `[top, right, bottom, left]`.
+    pub padding: [u32; 4],
+    /// Whether every size and position range of the spec can be met at once.
+    pub reachable: bool,
+}
+
+impl FramePlan {
+    /// Whether any output pixel falls outside the source.
+    pub fn needs_padding(&self) -> bool {
+        self.padding.iter().any(|&p| p > 0)
+    }
+}
+
+/// Interval arithmetic helper.
+#[derive(Clone, Copy, Debug)]
+struct Iv(f64, f64);
+impl Iv {
+    fn all() -> Iv {
+        Iv(f64::NEG_INFINITY, f64::INFINITY)
+    }
+    fn and(self, o: Iv) -> Iv {
+        Iv(self.0.max(o.0), self.1.min(o.1))
+    }
+    fn ok(self) -> bool {
+        self.0 <= self.1
+    }
+    fn mid(self) -> f64 {
+        match (self.0.is_finite(), self.1.is_finite()) {
+            (true, true) => (self.0 + self.1) / 2.0,
+            (true, false) => self.0,
+            (false, true) => self.1,
+            (false, false) => 0.0,
+        }
+    }
+    /// The interval of the unknown `t` for which `m·t + off` lies in the range `r` (`m ≠ 0`).
+    fn from_range(r: &Range, m: f64, off: f64) -> Iv {
+        let vmin = r.min.unwrap_or(f64::NEG_INFINITY);
+        let vmax = r.max.unwrap_or(f64::INFINITY);
+        let (a, b) = ((vmin - off) / m, (vmax - off) / m);
+        if m >= 0.0 {
+            Iv(a, b)
+        } else {
+            Iv(b, a)
+        }
+    }
+}
+
+/// Plans the output for `spec` from the measured head `g` in a `src_w` × `src_h` source.
+pub fn plan(g: &HeadGeometry, spec: &PhotoSpec, src_w: u32, src_h: u32) -> FramePlan {
+    let geo = &spec.geometry;
+    let (w, h) = (spec.output.width_px as f64, spec.output.height_px as f64);
+    let hh = g.head_height();
+    // scale: every size bound gives an interval of k
+    let mut kiv = Iv::all();
+    let mut first_target = None;
+    for (r, m) in [
+        (&geo.face_width_px, g.face_width),
+        (&geo.head_height_px, hh),
+        (&geo.head_width_px, g.head_width),
+    ] {
+        if let (Some(r), true) = (r, m > 0.0) {
+            kiv = kiv.and(Iv::from_range(r, m, 0.0));
+            if first_target.is_none() {
+                first_target = r.target().map(|t| t / m);
+            }
+        }
+    }
+    let bounded = kiv.0.is_finite() || kiv.1.is_finite();
+    let mut reachable = kiv.ok() && bounded;
+    let k = if reachable {
+        kiv.mid()
+    } else {
+        reachable = false;
+        first_target.unwrap_or(h * 0.6 / hh.max(1.0))
+    };
+    let (cu, cd) = (k * g.crown_up, k * g.chin_down);
+    // vertical: the output y of the eye line, E
+    let mut eiv = Iv(cu, h - cd); // the whole head inside the frame
+    let mut constrained = false;
+    if let Some(r) = &geo.crown_margin_px {
+        eiv = eiv.and(Iv::from_range(r, 1.0, -cu));
+        constrained = true;
+    }
+    if let Some(r) = &geo.eye_line_from_bottom_px {
+        // h − E ∈ r  ⇔  E ∈ (r − h)/(−1)
+        eiv = eiv.and(Iv::from_range(r, -1.0, h));
+        constrained = true;
+    }
+    if let Some(r) = &geo.chin_from_bottom_px {
+        eiv = eiv.and(Iv::from_range(r, -1.0, h - cd));
+        constrained = true;
+    }
+    let e = if !eiv.ok() {
+        reachable = false;
+        (DEFAULT_CROWN_MARGIN_FRACTION * h + cu).min(h - cd)
+    } else if constrained {
+        eiv.mid()
+    } else {
+        (DEFAULT_CROWN_MARGIN_FRACTION * h + cu).clamp(eiv.0, eiv.1)
+    };
+    let ex = w / 2.0 - k * g.face_center_u;
+    let (s, c) = g.angle.sin_cos();
+    // output (x, y) → local (u, v) = ((x − ex)/k, (y − e)/k) → source
+    let a = c / k;
+    let b = -s / k;
+    let d = s / k;
+    let ee = c / k;
+    let map = Affine {
+        a,
+        b,
+        c: g.eye_mid[0] - (a * ex + b * e),
+        d,
+        e: ee,
+        f: g.eye_mid[1] - (d * ex + ee * e),
+    };
+    let geometry = OutputGeometry {
+        face_width: k * g.face_width,
+        head_width: k * g.head_width,
+        head_height: k * hh,
+        crown_margin: e - cu,
+        eye_line_from_bottom: h - e,
+        chin_from_bottom: h - e - cd,
+        center_offset: ex + k * g.face_center_u - w / 2.0,
+    };
+    let padding = padding_of(&map, spec.output.width_px, spec.output.height_px, src_w, src_h);
+    FramePlan {
+        scale: k,
+        rotation_deg: g.angle.to_degrees(),
+        map,
+        width: spec.output.width_px,
+        height: spec.output.height_px,
+        geometry,
+        padding,
+        reachable,
+    }
+}
+
+/// Rows/columns of the output, from each side, that reach outside the source: the source's
+/// edges mapped into the output, taking the worse end of each edge when the map rotates.
+fn padding_of(map: &Affine, w: u32, h: u32, sw: u32, sh: u32) -> [u32; 4] {
+    let Some(inv) = map.inverse() else {
+        return [h, w, h, w];
+    };
+    let (sw, sh) = (sw as f64, sh as f64);
+    let p = |x: f64, y: f64| inv.apply(x, y);
+    let (tl, tr, br, bl) = (p(0.0, 0.0), p(sw, 0.0), p(sw, sh), p(0.0, sh));
+    let (wf, hf) = (w as f64, h as f64);
+    let clamp = |v: f64, n: u32| v.ceil().clamp(0.0, n as f64) as u32;
+    [
+        clamp(tl.1.max(tr.1), h),
+        clamp(wf - tr.0.min(br.0), w),
+        clamp(hf - bl.1.min(br.1), h),
+        clamp(tl.0.max(bl.0), w),
+    ]
+}
+
+/// Renders the planned output: one bilinear pass from an anti-aliasing pyramid (rotation, crop
+/// and resize at once); pixels outside the source take `fill`.
+pub fn render(src: &RgbImage, plan: &FramePlan, fill: [u8; 3]) -> RgbImage {
+    let pyr = Pyramid::new(src);
+    let (w, h) = (plan.width as usize, plan.height as usize);
+    let buf = pyr.sample(&plan.map, w, h, f32::NAN);
+    let mut out = RgbImage::new(plan.width, plan.height);
+    for (i, p) in out.pixels_mut().enumerate() {
+        let s = &buf[i * 3..i * 3 + 3];
+        *p = if s.iter().any(|v| v.is_nan()) {
+            Rgb(fill)
+        } else {
+            Rgb([s[0].round().clamp(0.0, 255.0) as u8, s[1].round().clamp(0.0, 255.0) as u8, s[2].round().clamp(0.0, 255.0) as u8])
+        };
+    }
+    out
+}
+
+/// A soft person alpha for each output pixel of `plan`, from the analysis' masks: the parsing
+/// map where it covers (sharp hair and face edges), the person mask elsewhere.
+pub fn person_alpha(a: &Analysis, plan: &FramePlan) -> Vec<f32> {
+    let (w, h) = (plan.width as usize, plan.height as usize);
+    let mut alpha = vec![1.0f32; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            let (sx, sy) = plan.map.apply(x as f64 + 0.5, y as f64 + 0.5);
+            let (sx, sy) = (sx as f32, sy as f32);
+            let mask = a.person.as_ref().map(|m| m.prob_at(sx, sy));
+            let parse = a.parsing.as_ref().and_then(|p| p.class_at(sx, sy));
+            let v = match (parse, mask) {
+                (Some(FaceClass::Background), _) => 0.0,
+                (Some(_), _) => 1.0,
+                (None, Some(m)) => m,
+                (None, None) => 1.0,
+            };
+            alpha[y * w + x] = v;
+        }
+    }
+    feather(&mut alpha, w, h, 2);
+    alpha
+}
+
+/// Box-blurs the alpha by `r` pixels (a soft, antialiased matte edge).
+fn feather(alpha: &mut [f32], w: usize, h: usize, r: usize) {
+    if w == 0 || h == 0 {
+        return;
+    }
+    let mut tmp = alpha.to_vec();
+    for y in 0..h {
+        for x in 0..w {
+            let (x0, x1) = (x.saturating_sub(r), (x + r).min(w - 1));
+            let s: f32 = alpha[y * w + x0..=y * w + x1].iter().sum();
+            tmp[y * w + x] = s / (x1 - x0 + 1) as f32;
+        }
+    }
+    for y in 0..h {
+        for x in 0..w {
+            let (y0, y1) = (y.saturating_sub(r), (y + r).min(h - 1));
+            let s: f32 = (y0..=y1).map(|yy| tmp[yy * w + x]).sum();
+            alpha[y * w + x] = s / (y1 - y0 + 1) as f32;
+        }
+    }
+}
+
+/// Composites `img` over `bg` with `alpha`, decontaminating edge colours: where the matte is
+/// partial, the old background's colour (estimated as the mean of pixels with alpha ≈ 0) is
+/// removed before blending so no halo of it remains.
+pub fn replace_background(img: &mut RgbImage, alpha: &[f32], bg: [u8; 3]) {
+    let mut old = [0f64; 3];
+    let mut n = 0f64;
+    for (p, &a) in img.pixels().zip(alpha) {
+        if a < 0.02 {
+            for c in 0..3 {
+                old[c] += p[c] as f64;
+            }
+            n += 1.0;
+        }
+    }
+    let old = if n > 0.0 { [old[0] / n, old[1] / n, old[2] / n] } else { [bg[0] as f64, bg[1] as f64, bg[2] as f64] };
+    for (p, &a) in img.pixels_mut().zip(alpha) {
+        let a = a.clamp(0.0, 1.0) as f64;
+        for c in 0..3 {
+            let observed = p[c] as f64;
+            // observed = a·fg + (1 − a)·old  ⇒  fg = (observed − (1 − a)·old) / a
+            let fg = if a > 0.05 { ((observed - (1.0 - a) * old[c]) / a).clamp(0.0, 255.0) } else { observed };
+            p[c] = (a * fg + (1.0 - a) * bg[c] as f64).round().clamp(0.0, 255.0) as u8;
+        }
+    }
+}

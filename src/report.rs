@@ -298,6 +298,10 @@ const NA: Option<Fix> = None;
 reason_codes! {
     /// Face analysis models are not loaded, so the check cannot run.
     AnalysisUnavailable => "analysis_unavailable", NA, "未加载人脸分析模型，无法检测此项", "face analysis models are not loaded; this check cannot run";
+    /// The person-segmentation mask needed by the check is missing.
+    SegmentationUnavailable => "segmentation_unavailable", NA, "未加载人像分割模型，无法检测此项", "the person segmentation model is not loaded; this check cannot run";
+    /// Too little background is visible to judge it.
+    BackgroundNotVisible => "background_not_visible", NA, "可见背景过少，无法判断背景", "too little background is visible to judge it";
     /// The face parsing mask needed by the check is missing.
     ParsingUnavailable => "parsing_unavailable", NA, "未加载人脸解析模型，无法检测此项", "the face parsing model is not loaded; this check cannot run";
     /// No face was found.
@@ -511,7 +515,11 @@ impl CheckResult {
             || (self.status == Status::NotApplicable
                 && matches!(
                     self.reason.as_ref().map(|r| r.code),
-                    Some(ReasonCode::AnalysisUnavailable | ReasonCode::ParsingUnavailable)
+                    Some(
+                        ReasonCode::AnalysisUnavailable
+                            | ReasonCode::ParsingUnavailable
+                            | ReasonCode::SegmentationUnavailable
+                    )
                 ))
     }
 }

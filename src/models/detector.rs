@@ -16,8 +16,11 @@ pub const DETECTION_FLOOR: f32 = 0.3;
 const TILE_FLOOR: f32 = 0.5;
 /// MediaPipe's own NMS overlap for BlazeFace.
 const NMS_IOU: f32 = 0.3;
-/// The tiled pass runs when a tile (half the long side) is at least this many pixels.
+/// Tiles smaller than this many source pixels are not run (the full view covers them).
 const TILE_MIN_SIDE: f64 = 256.0;
+/// Deepest tile level: tiles of 1/8 of the long side find faces down to about 2 % of it
+/// (BlazeFace short-range needs a face of about 16 of its 128 input pixels).
+const MAX_TILE_LEVEL: u32 = 3;
 
 /// The 896 anchor centres, in 0..1 input units: 16×16 cells ×2 at stride 8, 8×8 ×6 at stride 16.
 fn anchors() -> Vec<(f32, f32)> {
@@ -60,9 +63,13 @@ impl FaceDetector {
         let s = long / INPUT as f64;
         let full = Affine::scale_offset(s, -(long - w) / 2.0, -(long - h) / 2.0);
         let mut found = self.run_view(pyr, &full, DETECTION_FLOOR, None)?;
-        // Tiles of half the long side at quarter strides.
-        let t = long / 2.0;
-        if t >= TILE_MIN_SIDE {
+        // Tiles at halving sizes with half-tile strides: level 1 always (second faces), deeper
+        // levels only while no confident face has been found (a small face in a large photo).
+        for level in 1..=MAX_TILE_LEVEL {
+            let t = long / (1u32 << level) as f64;
+            if t < TILE_MIN_SIDE || (level > 1 && found.iter().any(|f| f.score >= TILE_FLOOR)) {
+                break;
+            }
             let stride = t / 2.0;
             let starts = |dim: f64| -> Vec<f64> {
                 if dim <= t {

@@ -7,8 +7,11 @@ use crate::error::{Error, Result};
 
 pub(crate) const INPUT: usize = 512;
 const CLASSES: usize = 19;
-/// The crop is 2.2× the face box: enough to see the hair, ears and a necklace.
-pub(crate) const CROP_SCALE: f32 = 2.2;
+/// The crop is 2.4× the face box: enough to see the hair, ears and a necklace…
+pub(crate) const CROP_SCALE: f32 = 2.4;
+/// …centred this share of the box height above the box centre, since hair and hats reach
+/// farther above the face than the neck below it matters.
+pub(crate) const CROP_SHIFT_UP: f32 = 0.15;
 const MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 const STD: [f32; 3] = [0.229, 0.224, 0.225];
 
@@ -30,6 +33,7 @@ impl FaceParser {
     /// Parses the square region `CROP_SCALE` × the face box around its centre.
     pub(crate) fn run(&self, pyr: &Pyramid<'_>, face: &BBox) -> Result<ParsingMap> {
         let [cx, cy] = face.center();
+        let cy = cy - CROP_SHIFT_UP * face.h;
         let side = face.w.max(face.h) * CROP_SCALE;
         let (x0, y0) = (cx - side / 2.0, cy - side / 2.0);
         let map = Affine::scale_offset((side / INPUT as f32) as f64, x0 as f64, y0 as f64);

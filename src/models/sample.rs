@@ -59,6 +59,23 @@ impl Affine {
         (self.a * u + self.b * v + self.c, self.d * u + self.e * v + self.f)
     }
 
+    /// The inverse map (source → output); `None` when the map is singular.
+    pub fn inverse(&self) -> Option<Affine> {
+        let det = self.a * self.e - self.b * self.d;
+        if det.abs() < 1e-12 || !det.is_finite() {
+            return None;
+        }
+        let (a, b, d, e) = (self.e / det, -self.b / det, -self.d / det, self.a / det);
+        Some(Affine {
+            a,
+            b,
+            c: -(a * self.c + b * self.f),
+            d,
+            e,
+            f: -(d * self.c + e * self.f),
+        })
+    }
+
     /// Source pixels per output pixel.
     pub fn scale(&self) -> f64 {
         (self.a * self.e - self.b * self.d).abs().sqrt()
@@ -182,6 +199,15 @@ mod tests {
         let r = Affine::square_crop(0.0, 0.0, 10.0, std::f64::consts::FRAC_PI_2, 10);
         let (x, y) = r.apply(10.0, 5.0);
         assert!((x - 0.0).abs() < 1e-9 && (y - 5.0).abs() < 1e-9, "{x} {y}");
+    }
+
+    #[test]
+    fn inverse_round_trips() {
+        let m = Affine::square_crop(100.0, 50.0, 40.0, 0.3, 20);
+        let inv = m.inverse().expect("invertible");
+        let (x, y) = m.apply(3.0, 7.0);
+        let (u, v) = inv.apply(x, y);
+        assert!((u - 3.0).abs() < 1e-9 && (v - 7.0).abs() < 1e-9);
     }
 
     #[test]

@@ -32,9 +32,18 @@ pub const DEFAULT_MAX_COVERED_FRACTION: f64 = 0.3;
 pub const DEFAULT_MIN_EAR_VISIBLE_FRACTION: f64 = 0.5;
 /// Yaw beyond which an ear may be hidden by the head itself, so the ear check is not applicable.
 pub const DEFAULT_EAR_MAX_YAW_DEG: f64 = 20.0;
-/// Share of the head region an accessory class must cover to count as present (noise floor of
-/// the parsing model, measured on the fixture photos).
-pub const DEFAULT_MIN_ACCESSORY_FRACTION: f64 = 0.002;
+/// Accessory areas are measured as a share of the face width squared. Each floor sits above the
+/// parsing model's noise on the fixture portraits without the accessory (e.g. 0.018 of "hat" on
+/// the bare-headed astronaut) and well below a real one (0.6 for Grace Hopper's cap).
+pub const DEFAULT_MIN_HEADWEAR_FRACTION: f64 = 0.08;
+/// See [`DEFAULT_MIN_HEADWEAR_FRACTION`]; a hair clip is a few percent of the face.
+pub const DEFAULT_MIN_HAIR_ACCESSORY_FRACTION: f64 = 0.015;
+/// See [`DEFAULT_MIN_HEADWEAR_FRACTION`]; a stud earring is about 0.1 % of the face.
+pub const DEFAULT_MIN_EARRING_FRACTION: f64 = 0.001;
+/// See [`DEFAULT_MIN_HEADWEAR_FRACTION`].
+pub const DEFAULT_MIN_NECKLACE_FRACTION: f64 = 0.01;
+/// See [`DEFAULT_MIN_HEADWEAR_FRACTION`]; frames and lenses cover 5–15 % of the face.
+pub const DEFAULT_MIN_GLASSES_FRACTION: f64 = 0.02;
 /// Standard deviation of CIELAB L* over the background above which it is not plain.
 pub const DEFAULT_MAX_BACKGROUND_STD_L: f64 = 6.0;
 /// Largest L* difference between background regions (top/bottom, left/right): a gradient.
@@ -174,12 +183,39 @@ check_config!(
 );
 
 check_config!(
-    /// An accessory check (`headwear`, `hair_accessory`, `earrings`, `necklace`).
-    AccessoryCheck {
-        /// Whether the accessory is allowed (then the check only reports what it sees).
+    /// `headwear`: hats, caps, scarves, hoods.
+    HeadwearCheck {
+        /// Whether headwear is allowed (then the check only reports what it sees).
         allowed: bool = false,
-        /// Share of the head region it must cover to count as present.
-        min_fraction: f64 = DEFAULT_MIN_ACCESSORY_FRACTION,
+        /// Area (share of face width²) of the hat class that counts as headwear.
+        min_fraction: f64 = DEFAULT_MIN_HEADWEAR_FRACTION,
+    }
+);
+check_config!(
+    /// `hair_accessory`: clips, headbands, ornaments (strongly coloured blobs in the hair).
+    HairAccessoryCheck {
+        /// Whether hair accessories are allowed.
+        allowed: bool = false,
+        /// Area (share of face width²) of off-colour blobs in the hair that counts as an accessory.
+        min_fraction: f64 = DEFAULT_MIN_HAIR_ACCESSORY_FRACTION,
+    }
+);
+check_config!(
+    /// `earrings`.
+    EarringsCheck {
+        /// Whether earrings are allowed.
+        allowed: bool = false,
+        /// Area (share of face width²) of the earring class that counts as an earring.
+        min_fraction: f64 = DEFAULT_MIN_EARRING_FRACTION,
+    }
+);
+check_config!(
+    /// `necklace`.
+    NecklaceCheck {
+        /// Whether necklaces are allowed.
+        allowed: bool = false,
+        /// Area (share of face width²) of the necklace class that counts as a necklace.
+        min_fraction: f64 = DEFAULT_MIN_NECKLACE_FRACTION,
     }
 );
 
@@ -188,8 +224,8 @@ check_config!(
     GlassesCheck {
         /// Whether clear glasses are allowed.
         allowed: bool = false,
-        /// Share of the head region the eyeglasses class must cover to count as present.
-        min_fraction: f64 = DEFAULT_MIN_ACCESSORY_FRACTION,
+        /// Area (share of face width²) of the eyeglasses class that counts as glasses.
+        min_fraction: f64 = DEFAULT_MIN_GLASSES_FRACTION,
     }
 );
 check_config!(
@@ -268,10 +304,10 @@ pub struct ChecksSpec {
     pub eyes_visible: EyesVisibleCheck,
     pub eyebrows_visible: EyebrowsVisibleCheck,
     pub ears_visible: EarsVisibleCheck,
-    pub headwear: AccessoryCheck,
-    pub hair_accessory: AccessoryCheck,
-    pub earrings: AccessoryCheck,
-    pub necklace: AccessoryCheck,
+    pub headwear: HeadwearCheck,
+    pub hair_accessory: HairAccessoryCheck,
+    pub earrings: EarringsCheck,
+    pub necklace: NecklaceCheck,
     pub glasses: GlassesCheck,
     pub background_uniform: BackgroundUniformCheck,
     pub background_color: BackgroundColorCheck,

@@ -117,11 +117,11 @@ impl SpecRegistry {
             }
         }
         let mut reg = SpecRegistry::default();
-        let mut resolved: BTreeMap<String, std::result::Result<toml::Table, ()>> = BTreeMap::new();
+        let mut resolved: BTreeMap<String, std::result::Result<(toml::Table, usize), ()>> = BTreeMap::new();
         for id in raw.keys() {
             let mut stack = Vec::new();
             match resolve(id, &raw, &mut resolved, &mut stack) {
-                Ok(table) => {
+                Ok((table, _)) => {
                     let file = raw.get(id).map(|r| r.file.clone()).unwrap_or_default();
                     match finish(id, &file, table) {
                         Ok(spec) => {
@@ -195,9 +195,9 @@ impl SpecRegistry {
 fn resolve(
     id: &str,
     raw: &BTreeMap<String, RawSpec>,
-    resolved: &mut BTreeMap<String, std::result::Result<toml::Table, ()>>,
+    resolved: &mut BTreeMap<String, std::result::Result<(toml::Table, usize), ()>>,
     stack: &mut Vec<String>,
-) -> std::result::Result<toml::Table, Option<Error>> {
+) -> std::result::Result<(toml::Table, usize), Option<Error>> {
     if let Some(r) = resolved.get(id) {
         return r.clone().map_err(|()| None);
     }
@@ -213,11 +213,11 @@ fn resolve_uncached(
     id: &str,
     spec: &RawSpec,
     raw: &BTreeMap<String, RawSpec>,
-    resolved: &mut BTreeMap<String, std::result::Result<toml::Table, ()>>,
+    resolved: &mut BTreeMap<String, std::result::Result<(toml::Table, usize), ()>>,
     stack: &mut Vec<String>,
-) -> std::result::Result<toml::Table, Option<Error>> {
+) -> std::result::Result<(toml::Table, usize), Option<Error>> {
     let parent = match spec.table.get("extends") {
-        None => return Ok(spec.table.clone()),
+        None => return Ok((spec.table.clone(), 1)),
         Some(toml::Value::String(p)) => p.clone(),
         Some(other) => {
             return Err(Some(Error::spec(
@@ -238,11 +238,7 @@ fn resolve_uncached(
         )));
     }
     if stack.len() + 1 >= MAX_EXTENDS_DEPTH {
-        return Err(Some(Error::spec(
-            &spec.file,
-            "extends",
-            format!("`extends` chain deeper than {MAX_EXTENDS_DEPTH} levels"),
-        )));
+        return Err(Some(deep(&spec.file)));
     }
     let Some(parent_raw) = raw.get(&parent) else {
         return Err(Some(Error::spec(
@@ -254,14 +250,21 @@ fn resolve_uncached(
     stack.push(id.to_string());
     let base = resolve(&parent, raw, resolved, stack);
     stack.pop();
-    let mut base = base?;
+    let (mut base, depth) = base?;
+    if depth + 1 > MAX_EXTENDS_DEPTH {
+        return Err(Some(deep(&spec.file)));
+    }
     // The parent must itself be a valid spec before a child may build on it; its own error is
     // reported under its own id.
     if finish(&parent, &parent_raw.file, base.clone()).is_err() {
         return Err(None);
     }
     merge(&mut base, &spec.table);
-    Ok(base)
+    Ok((base, depth + 1))
+}
+
+fn deep(file: &Path) -> Error {
+    Error::spec(file, "extends", format!("`extends` chain deeper than {MAX_EXTENDS_DEPTH} levels"))
 }
 
 /// Deserialises and validates a resolved table.

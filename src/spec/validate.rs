@@ -140,13 +140,13 @@ pub(crate) fn validate(spec: &PhotoSpec) -> Vec<(String, String)> {
     );
     v.fraction("checks.ears_visible.min_visible_fraction", c.ears_visible.min_visible_fraction);
     v.degrees("checks.ears_visible.max_yaw_deg", c.ears_visible.max_yaw_deg);
-    for (name, a) in [
-        ("headwear", &c.headwear),
-        ("hair_accessory", &c.hair_accessory),
-        ("earrings", &c.earrings),
-        ("necklace", &c.necklace),
+    for (name, f) in [
+        ("headwear", c.headwear.min_fraction),
+        ("hair_accessory", c.hair_accessory.min_fraction),
+        ("earrings", c.earrings.min_fraction),
+        ("necklace", c.necklace.min_fraction),
     ] {
-        v.fraction(&format!("checks.{name}.min_fraction"), a.min_fraction);
+        v.fraction(&format!("checks.{name}.min_fraction"), f);
     }
     v.fraction("checks.glasses.min_fraction", c.glasses.min_fraction);
     v.between("checks.background_uniform.max_std_l", c.background_uniform.max_std_l, 0.0, 100.0);

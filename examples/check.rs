@@ -1,0 +1,147 @@
+//! Check one photo against a spec and optionally write the compliant output image.
+//!
+//! ```text
+//! cargo run --release --example check -- --spec ID [--specs DIR] [--models DIR]
+//!     [--out OUT.jpg] [--json REPORT.json] [--always-output] PHOTO
+//! ```
+//! Prints the verdict and one line per check. Exit status: 0 pass, 1 fail, 2 error.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use idphoto::checker::OutputPolicy;
+use idphoto::{Checker, Status, Verdict};
+
+struct Args {
+    spec: String,
+    specs: Option<PathBuf>,
+    models: Option<PathBuf>,
+    out: Option<PathBuf>,
+    json: Option<PathBuf>,
+    always_output: bool,
+    photo: PathBuf,
+}
+
+const USAGE: &str = "usage: check --spec ID [--specs DIR] [--models DIR] [--out OUT.jpg] [--json REPORT.json] [--always-output] PHOTO";
+
+fn parse() -> Result<Args, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut p = lexopt::Parser::from_env();
+    let (mut spec, mut specs, mut models, mut out, mut json, mut photo) = (None, None, None, None, None, None);
+    let mut always_output = false;
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("spec") => spec = Some(p.value()?.string()?),
+            Long("specs") => specs = Some(PathBuf::from(p.value()?)),
+            Long("models") => models = Some(PathBuf::from(p.value()?)),
+            Long("out") => out = Some(PathBuf::from(p.value()?)),
+            Long("json") => json = Some(PathBuf::from(p.value()?)),
+            Long("always-output") => always_output = true,
+            Long("help") | Short('h') => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            Value(v) if photo.is_none() => photo = Some(PathBuf::from(v)),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    Ok(Args {
+        spec: spec.ok_or("missing --spec ID")?,
+        specs,
+        models,
+        out,
+        json,
+        always_output,
+        photo: photo.ok_or("missing PHOTO")?,
+    })
+}
+
+fn main() -> ExitCode {
+    let args = match parse() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&args) {
+        Ok(Verdict::Pass) => ExitCode::SUCCESS,
+        Ok(Verdict::Fail) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<Verdict, Box<dyn std::error::Error>> {
+    let mut b = Checker::builder();
+    if let Some(d) = &args.specs {
+        b = b.specs_dir(d);
+    }
+    if let Some(d) = &args.models {
+        b = b.models_dir(d);
+    }
+    let policy = match (args.out.is_some(), args.always_output) {
+        (false, _) => OutputPolicy::Never,
+        (true, true) => OutputPolicy::Always,
+        (true, false) => OutputPolicy::IfPass,
+    };
+    let checker = b.output(policy).build()?;
+    let outcome = checker.process_path(&args.photo, &args.spec)?;
+    let r = &outcome.report;
+    let verdict = match r.verdict {
+        Verdict::Pass => "PASS",
+        Verdict::Fail => "FAIL",
+    };
+    println!("{}  {}  {}x{}  {verdict}", args.photo.display(), r.spec, r.image.width, r.image.height);
+    for c in &r.checks {
+        let mark = match c.status {
+            Status::Pass => "pass",
+            Status::Fail => "FAIL",
+            Status::Warn => "warn",
+            Status::NotApplicable => "n/a ",
+        };
+        let value = c.value.as_ref().map(|v| v.to_string()).unwrap_or_default();
+        let limit = c.limit.as_ref().map(|v| format!("  [limit {v}]")).unwrap_or_default();
+        let reason = c
+            .reason
+            .as_ref()
+            .map(|r| {
+                let fix = match r.fix {
+                    Some(idphoto::Fix::Auto) => " (fixed automatically)",
+                    Some(idphoto::Fix::Retake) => " (retake)",
+                    None => "",
+                };
+                format!("\n        {}: {} / {}{fix}", r.code, r.zh, r.en)
+            })
+            .unwrap_or_default();
+        println!("  {mark}  {:<18} {value}{limit}{reason}", c.id.as_str());
+    }
+    if let Some(j) = &args.json {
+        std::fs::write(j, r.to_json())?;
+        println!("report written to {}", j.display());
+    }
+    if let Some(o) = &args.out {
+        match (&outcome.output, &r.output) {
+            (Some(enc), Some(info)) => {
+                std::fs::write(o, &enc.bytes)?;
+                let fixes: Vec<String> = info.fixes.iter().map(|f| format!("{f:?}")).collect();
+                println!(
+                    "output written to {}: {}x{} {} {} bytes{} {} dpi{}; fixes: {}",
+                    o.display(),
+                    info.width,
+                    info.height,
+                    info.format,
+                    info.bytes,
+                    info.jpeg_quality.map(|q| format!(" q{q}")).unwrap_or_default(),
+                    info.dpi,
+                    if info.size_in_range { "" } else { " (file size outside the spec's range)" },
+                    fixes.join(", ")
+                );
+            }
+            _ => println!("no output written: the photo fails (use --always-output to write the crop anyway)"),
+        }
+    }
+    Ok(r.verdict)
+}

@@ -1,0 +1,46 @@
+# Reference outputs for the tract parity tests (tests/models.rs), made with onnxruntime.
+# Inputs are saved as 8-bit PNGs of the exact model input size, so Rust and Python feed the
+# same numbers; outputs are saved as little-endian f32, subsampled where large.
+# usage (from the repo root): python3 models/scripts/parity_gen.py
+#   needs: pip install onnxruntime==1.32.0 numpy pillow
+import json, numpy as np, onnxruntime as ort
+from PIL import Image
+P = "tests/fixtures/parity/"
+im = Image.open("tests/fixtures/photos/grace_hopper.jpg").convert("RGB")
+W, H = im.size
+def crop(cx, cy, side, n):
+    return im.transform((n, n), Image.EXTENT, (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2), Image.BILINEAR)
+s = 128 / max(W, H); r = im.resize((round(W * s), round(H * s)), Image.BILINEAR)
+det_in = Image.new("RGB", (128, 128)); det_in.paste(r, ((128 - r.width) // 2, (128 - r.height) // 2))
+box = (170, 147, 365, 342); cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2; side = box[2] - box[0]
+cases = {
+    # name: (file, input image, layout, scale, offset, mean, std, subsample of output 0)
+    "face_detection": ("face_detection_short_range.onnx", det_in, "nhwc", 1 / 127.5, -1.0, None, None, 1),
+    "face_landmarks": ("face_landmark.onnx", crop(cx, cy, side * 1.5, 192), "nhwc", 1 / 255, 0.0, None, None, 1),
+    "person_segmentation": ("selfie_segmentation.onnx", im.resize((256, 256), Image.BILINEAR), "nhwc", 1 / 255, 0.0, None, None, 2),
+    "face_parsing": ("face_parsing_bisenet_512_fp16w.onnx", crop(cx, cy, side * 2.4, 512), "nchw", None, None,
+                     [0.485, 0.456, 0.406], [0.229, 0.224, 0.225], 8),
+}
+meta = {}
+for name, (file, img, layout, scale, off, mean, std, sub) in cases.items():
+    img.save(P + name + ".input.png")
+    x = np.asarray(img, np.float32)
+    if mean is None:
+        x = (x * scale + off)[None]
+    else:
+        x = ((x / 255.0 - np.array(mean, np.float32)) / np.array(std, np.float32)).astype(np.float32).transpose(2, 0, 1)[None]
+    sess = ort.InferenceSession("models/" + file)
+    outs = sess.run(None, {sess.get_inputs()[0].name: x.astype(np.float32)})
+    info = {"outputs": []}
+    for i, o in enumerate(outs):
+        o = o.astype(np.float32)
+        full = list(o.shape)
+        if i == 0 and sub > 1:   # subsample the spatial axes
+            o = o[:, ::sub, ::sub, :] if layout == "nhwc" else o[:, :, ::sub, ::sub]
+        o.tofile(P + f"{name}.out{i}.bin")
+        info["outputs"].append({"shape": full, "stored": list(o.shape), "subsample": sub if i == 0 else 1})
+    if name == "face_parsing":
+        Image.fromarray(outs[0][0].argmax(0).astype(np.uint8)).save(P + "face_parsing.labels.png")
+    meta[name] = info
+json.dump(meta, open(P + "meta.json", "w"), indent=1)
+print(json.dumps(meta))

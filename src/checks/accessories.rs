@@ -1,0 +1,135 @@
+//! `headwear`, `hair_accessory`, `earrings`, `necklace`, `glasses`.
+
+use super::regions::{grow, point_in_polygon};
+use super::Subject;
+use crate::analysis::{mesh, FaceClass as K};
+use crate::color::{delta_e2000, Lab};
+use crate::report::{CheckId, CheckResult, Measure, ReasonCode};
+use crate::spec::{EarringsCheck, GlassesCheck, HairAccessoryCheck, HeadwearCheck, NecklaceCheck};
+
+/// A hair cell this colourful (C*ab)…
+const ACCESSORY_MIN_CHROMA: f32 = 30.0;
+/// …and this far (ΔE2000) from the hair's median colour is an ornament, not hair.
+const ACCESSORY_MIN_DELTA_E: f64 = 25.0;
+/// Lens area (eyes excluded) darker than the facial skin by this much L* is a tinted lens.
+const TINTED_MIN_DROP_L: f64 = 25.0;
+
+/// Area of the cells of `ks`, as a share of face width²; `above_eyes` keeps only cells above
+/// the eye line (a hat sits on the head; a collar labelled "hat" does not count).
+fn area_share(s: &Subject<'_>, ks: &[K], above_eyes: bool) -> Option<f64> {
+    let st = s.face_stats()?;
+    let fw = s.head.as_ref()?.face_width;
+    let n = st.cells().filter(|c| ks.contains(&c.class) && (!above_eyes || c.v < 0.0)).count() as f64;
+    Some(n * (st.cell as f64).powi(2) / (fw * fw).max(1.0))
+}
+
+fn presence(s: &Subject<'_>, id: CheckId, ks: &[K], min: f64, allowed: bool, code: ReasonCode) -> CheckResult {
+    let Some(share) = area_share(s, ks, ks == [K::Hat]) else {
+        return CheckResult::not_applicable(id, ReasonCode::ParsingUnavailable);
+    };
+    let present = share >= min;
+    let value = Measure::nested([("area", Measure::num(share)), ("present", Measure::Bool(present))]);
+    let limit = Measure::nested([("min_area", Measure::num(min)), ("allowed", Measure::Bool(allowed))]);
+    CheckResult::judge(id, allowed || !present, value, limit, code)
+}
+
+/// No hat, cap, scarf or hood.
+pub fn headwear(s: &Subject<'_>, cfg: &HeadwearCheck) -> CheckResult {
+    presence(s, CheckId::Headwear, &[K::Hat], cfg.min_fraction, cfg.allowed, ReasonCode::HeadwearPresent)
+}
+
+/// No earrings.
+pub fn earrings(s: &Subject<'_>, cfg: &EarringsCheck) -> CheckResult {
+    presence(s, CheckId::Earrings, &[K::Earring], cfg.min_fraction, cfg.allowed, ReasonCode::EarringsPresent)
+}
+
+/// No necklace.
+pub fn necklace(s: &Subject<'_>, cfg: &NecklaceCheck) -> CheckResult {
+    presence(s, CheckId::Necklace, &[K::Necklace], cfg.min_fraction, cfg.allowed, ReasonCode::NecklacePresent)
+}
+
+fn median_lab(cells: &[Lab]) -> Lab {
+    let med = |f: fn(&Lab) -> f32| {
+        let mut v: Vec<f32> = cells.iter().map(f).collect();
+        v.sort_by(f32::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    };
+    Lab {
+        l: med(|c| c.l),
+        a: med(|c| c.a),
+        b: med(|c| c.b),
+    }
+}
+
+/// Area (share of face width²) of strongly coloured blobs in the hair above the eyes.
+pub fn hair_ornament_area(s: &Subject<'_>) -> Option<f64> {
+    let st = s.face_stats()?;
+    let fw = s.head.as_ref()?.face_width;
+    let hair: Vec<Lab> = st.of_class(K::Hair).map(|c| c.lab).collect();
+    if hair.is_empty() {
+        return Some(0.0);
+    }
+    let med = median_lab(&hair);
+    let n = st
+        .cells()
+        .filter(|c| c.class == K::Hair && c.v < 0.0)
+        .filter(|c| c.lab.chroma() > ACCESSORY_MIN_CHROMA && delta_e2000(c.lab, med) > ACCESSORY_MIN_DELTA_E)
+        .count() as f64;
+    Some(n * (st.cell as f64).powi(2) / (fw * fw).max(1.0))
+}
+
+/// No clips, headbands or ornaments in the hair.
+pub fn hair_accessory(s: &Subject<'_>, cfg: &HairAccessoryCheck) -> CheckResult {
+    let Some(area) = hair_ornament_area(s) else {
+        return CheckResult::not_applicable(CheckId::HairAccessory, ReasonCode::ParsingUnavailable);
+    };
+    let present = area >= cfg.min_fraction;
+    CheckResult::judge(
+        CheckId::HairAccessory,
+        cfg.allowed || !present,
+        Measure::nested([("area", Measure::num(area)), ("present", Measure::Bool(present))]),
+        Measure::nested([("min_area", Measure::num(cfg.min_fraction)), ("allowed", Measure::Bool(cfg.allowed))]),
+        ReasonCode::HairAccessoryPresent,
+    )
+}
+
+/// Glasses as the spec allows; tinted lenses or frames over the eyes always fail.
+pub fn glasses(s: &Subject<'_>, cfg: &GlassesCheck) -> CheckResult {
+    let (Some(share), Some(st), Some(lm)) = (
+        area_share(s, &[K::Eyeglasses], false),
+        s.face_stats(),
+        s.analysis.and_then(|a| a.landmarks.as_ref()),
+    ) else {
+        return CheckResult::not_applicable(CheckId::Glasses, ReasonCode::ParsingUnavailable);
+    };
+    let present = share >= cfg.min_fraction;
+    // Lens area around the eyes (the eyes themselves excluded): about as light as the skin
+    // behind clear lenses, much darker behind tinted ones.
+    let skin: Vec<f64> = st.of_class(K::Skin).map(|c| c.lab.l as f64).collect();
+    let skin_l = skin.iter().sum::<f64>() / skin.len().max(1) as f64;
+    let eyes: Vec<Vec<[f32; 2]>> = [&mesh::RIGHT_EYE_CONTOUR[..], &mesh::LEFT_EYE_CONTOUR[..]]
+        .iter()
+        .map(|idx| grow(&idx.iter().map(|&i| lm.xy(i)).collect::<Vec<_>>(), 1.5))
+        .collect();
+    let lens: Vec<f64> = st
+        .of_class(K::Eyeglasses)
+        .filter(|c| !eyes.iter().any(|p| point_in_polygon([c.x, c.y], p)))
+        .map(|c| c.lab.l as f64)
+        .collect();
+    let eye_l = if lens.is_empty() { skin_l } else { lens.iter().sum::<f64>() / lens.len() as f64 };
+    let drop = skin_l - eye_l;
+    let value = Measure::nested([
+        ("area", Measure::num(share)),
+        ("present", Measure::Bool(present)),
+        ("lens_darkening_l", Measure::num(drop)),
+    ]);
+    let limit = Measure::nested([
+        ("min_area", Measure::num(cfg.min_fraction)),
+        ("allowed", Measure::Bool(cfg.allowed)),
+        ("max_lens_darkening_l", Measure::num(TINTED_MIN_DROP_L)),
+    ]);
+    if present && drop > TINTED_MIN_DROP_L {
+        return CheckResult::fail(CheckId::Glasses, value, limit, ReasonCode::GlassesObscureEyes);
+    }
+    CheckResult::judge(CheckId::Glasses, cfg.allowed || !present, value, limit, ReasonCode::GlassesPresent)
+}

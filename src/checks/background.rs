@@ -1,0 +1,147 @@
+//! `background_uniform`, `background_color`, `background_shadow`.
+
+use super::Subject;
+use crate::color::{delta_e2000, srgb_to_lab, Lab};
+use crate::report::{CheckId, CheckResult, Measure, ReasonCode};
+use crate::spec::{BackgroundShadowCheck, BackgroundUniformCheck};
+
+/// Below this share of visible backdrop (of the image) the backdrop cannot be judged.
+pub const MIN_BACKGROUND_COVERAGE: f64 = 0.03;
+/// The band next to the head where a cast shadow falls, in face widths from the person's edge.
+const SHADOW_NEAR: f32 = 0.35;
+/// The backdrop farther than this (face widths) from the person is the reference.
+const SHADOW_FAR: f32 = 0.6;
+/// Fewest samples in a region for a mean to count.
+const MIN_SAMPLES: usize = 12;
+
+fn replaced_or(s: &Subject<'_>, auto: ReasonCode, retake: ReasonCode) -> ReasonCode {
+    if s.spec.background.replaceable {
+        auto
+    } else {
+        retake
+    }
+}
+
+fn mean_l<'a>(it: impl Iterator<Item = &'a Lab>) -> Option<(f64, usize)> {
+    let (mut sum, mut n) = (0.0, 0usize);
+    for l in it {
+        sum += l.l as f64;
+        n += 1;
+    }
+    (n >= MIN_SAMPLES).then(|| (sum / n as f64, n))
+}
+
+/// A plain backdrop: little spread of L*, no gradient across it.
+pub fn uniform(s: &Subject<'_>, cfg: &BackgroundUniformCheck) -> CheckResult {
+    let Some(bg) = s.background_stats() else {
+        return CheckResult::not_applicable(CheckId::BackgroundUniform, ReasonCode::SegmentationUnavailable);
+    };
+    if bg.coverage() < MIN_BACKGROUND_COVERAGE {
+        return CheckResult::not_applicable(CheckId::BackgroundUniform, ReasonCode::BackgroundNotVisible);
+    }
+    let Some((std, gradient)) = plainness(s) else {
+        return CheckResult::not_applicable(CheckId::BackgroundUniform, ReasonCode::BackgroundNotVisible);
+    };
+    CheckResult::judge(
+        CheckId::BackgroundUniform,
+        std <= cfg.max_std_l && gradient <= cfg.max_gradient_l,
+        Measure::map([("std_l", std), ("gradient_l", gradient)]),
+        Measure::map([("std_l", cfg.max_std_l), ("gradient_l", cfg.max_gradient_l)]),
+        replaced_or(s, ReasonCode::BackgroundNotUniformReplaced, ReasonCode::BackgroundNotUniform),
+    )
+}
+
+/// Standard deviation of L* over the backdrop and the largest L* difference between its halves
+/// (left/right) or its top third and the rest.
+pub fn plainness(s: &Subject<'_>) -> Option<(f64, f64)> {
+    let bg = s.background_stats()?;
+    if bg.coverage() < MIN_BACKGROUND_COVERAGE {
+        return None;
+    }
+    let n = bg.pixels.len() as f64;
+    let mean = bg.pixels.iter().map(|p| p.lab.l as f64).sum::<f64>() / n;
+    let std = (bg.pixels.iter().map(|p| (p.lab.l as f64 - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let (w, h) = (s.image.width() as f32, s.image.height() as f32);
+    let half = |f: &dyn Fn(&super::regions::BgPixel) -> bool| mean_l(bg.pixels.iter().filter(|p| f(p)).map(|p| &p.lab));
+    let mut gradient: f64 = 0.0;
+    if let (Some(l), Some(r)) = (half(&|p| p.x < w / 2.0), half(&|p| p.x >= w / 2.0)) {
+        gradient = gradient.max((l.0 - r.0).abs());
+    }
+    if let (Some(t), Some(b)) = (half(&|p| p.y < h / 3.0), half(&|p| p.y >= h / 3.0)) {
+        gradient = gradient.max((t.0 - b.0).abs());
+    }
+    Some((std, gradient))
+}
+
+/// Median backdrop colour.
+pub fn background_lab(s: &Subject<'_>) -> Option<Lab> {
+    let bg = s.background_stats()?;
+    if bg.coverage() < MIN_BACKGROUND_COVERAGE {
+        return None;
+    }
+    let med = |f: fn(&Lab) -> f32| {
+        let mut v: Vec<f32> = bg.pixels.iter().map(|p| f(&p.lab)).collect();
+        v.sort_by(f32::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    };
+    Some(Lab {
+        l: med(|c| c.l),
+        a: med(|c| c.a),
+        b: med(|c| c.b),
+    })
+}
+
+/// The backdrop colour the spec asks for (CIEDE2000 to the nearest accepted colour).
+pub fn color(s: &Subject<'_>) -> CheckResult {
+    let Some(m) = background_lab(s) else {
+        let code = if s.background_stats().is_none() {
+            ReasonCode::SegmentationUnavailable
+        } else {
+            ReasonCode::BackgroundNotVisible
+        };
+        return CheckResult::not_applicable(CheckId::BackgroundColor, code);
+    };
+    let de = s
+        .spec
+        .background
+        .colors
+        .iter()
+        .map(|&c| delta_e2000(m, srgb_to_lab(c)))
+        .fold(f64::INFINITY, f64::min);
+    CheckResult::judge(
+        CheckId::BackgroundColor,
+        de <= s.spec.background.max_delta_e,
+        Measure::map([("delta_e", de), ("l", m.l as f64), ("a", m.a as f64), ("b", m.b as f64)]),
+        Measure::map([("delta_e", s.spec.background.max_delta_e)]),
+        replaced_or(s, ReasonCode::BackgroundColorReplaced, ReasonCode::BackgroundWrongColor),
+    )
+}
+
+/// No shadow of the head on the backdrop: next to the person, on each side, the backdrop is
+/// not darker than the same side farther out.
+pub fn shadow(s: &Subject<'_>, cfg: &BackgroundShadowCheck) -> CheckResult {
+    let (Some(bg), Some(head)) = (s.background_stats(), s.head.as_ref()) else {
+        return CheckResult::not_applicable(CheckId::BackgroundShadow, ReasonCode::SegmentationUnavailable);
+    };
+    if bg.coverage() < MIN_BACKGROUND_COVERAGE {
+        return CheckResult::not_applicable(CheckId::BackgroundShadow, ReasonCode::BackgroundNotVisible);
+    }
+    let fw = head.face_width as f32;
+    let cu = head.face_center_u as f32;
+    let mut drop: f64 = 0.0;
+    for left in [true, false] {
+        let side = |u: f32| (u < cu) == left;
+        let near = mean_l(bg.pixels.iter().filter(|p| side(p.u) && p.dist <= SHADOW_NEAR * fw).map(|p| &p.lab));
+        let far = mean_l(bg.pixels.iter().filter(|p| side(p.u) && p.dist > SHADOW_FAR * fw).map(|p| &p.lab));
+        if let (Some(n), Some(f)) = (near, far) {
+            drop = drop.max(f.0 - n.0);
+        }
+    }
+    CheckResult::judge(
+        CheckId::BackgroundShadow,
+        drop <= cfg.max_drop_l,
+        Measure::map([("drop_l", drop)]),
+        Measure::map([("drop_l", cfg.max_drop_l)]),
+        replaced_or(s, ReasonCode::BackgroundShadowReplaced, ReasonCode::BackgroundShadow),
+    )
+}

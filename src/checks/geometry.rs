@@ -1,0 +1,167 @@
+//! `face_count`, `resolution`, `framing`, `head_size`, `head_position`.
+
+use super::Subject;
+use crate::analysis::Analysis;
+use crate::normalize::OutputGeometry;
+use crate::report::{CheckId, CheckResult, Measure, ReasonCode};
+use crate::spec::{FaceCountCheck, Range, ResolutionCheck};
+
+/// Share of mesh points that may fall outside the image before the face counts as cut off
+/// (the outermost oval points of a face touching the edge).
+const MAX_MESH_OUTSIDE: f64 = 0.02;
+
+/// Exactly one face above the spec's score.
+pub fn face_count(a: &Analysis, cfg: &FaceCountCheck) -> CheckResult {
+    let n = a.faces_above(cfg.min_score as f32);
+    let value = Measure::num(n as f64);
+    let limit = Measure::num(1.0);
+    match n {
+        1 => CheckResult::pass(CheckId::FaceCount, value, limit),
+        0 => CheckResult::fail(CheckId::FaceCount, value, limit, ReasonCode::NoFace),
+        _ => CheckResult::fail(CheckId::FaceCount, value, limit, ReasonCode::MultipleFaces),
+    }
+}
+
+/// The upscale from source to output stays within the spec's limit.
+pub fn resolution(s: &Subject<'_>, cfg: &ResolutionCheck) -> CheckResult {
+    let (Some(plan), Some(head)) = (&s.plan, &s.head) else {
+        return CheckResult::not_applicable(CheckId::Resolution, ReasonCode::NeedsOneFace);
+    };
+    let value = Measure::map([("upscale", plan.scale), ("eye_distance_px", head.eye_distance)]);
+    let limit = Measure::map([("max_upscale", cfg.max_upscale)]);
+    CheckResult::judge(
+        CheckId::Resolution,
+        plan.scale <= cfg.max_upscale,
+        value,
+        limit,
+        ReasonCode::LowResolution,
+    )
+}
+
+/// The head and the spec's margins exist in the source.
+pub fn framing(s: &Subject<'_>) -> CheckResult {
+    let (Some(plan), Some(head), Some(a)) = (&s.plan, &s.head, s.analysis) else {
+        return CheckResult::not_applicable(CheckId::Framing, ReasonCode::NeedsOneFace);
+    };
+    let (w, h) = (a.width as f32, a.height as f32);
+    let outside = a.landmarks.as_ref().map_or(0.0, |lm| {
+        let n = lm
+            .points
+            .iter()
+            .filter(|p| p[0] < 0.0 || p[1] < 0.0 || p[0] >= w || p[1] >= h)
+            .count();
+        n as f64 / lm.points.len().max(1) as f64
+    });
+    let chin = head.to_source([head.face_center_u, head.chin_down]);
+    let chin_out = chin[1] >= h as f64 || chin[0] < 0.0 || chin[0] >= w as f64;
+    let [pt, pr, pb, pl] = plan.padding;
+    let value = Measure::nested([
+        ("crown_cut", Measure::Bool(head.crown_cut)),
+        ("chin_outside", Measure::Bool(chin_out)),
+        ("face_outside_fraction", Measure::num(outside)),
+        (
+            "padding_px",
+            Measure::map([("top", pt as f64), ("right", pr as f64), ("bottom", pb as f64), ("left", pl as f64)]),
+        ),
+    ]);
+    let limit = Measure::map([("face_outside_fraction", MAX_MESH_OUTSIDE), ("padding_px", 0.0)]);
+    if head.crown_cut || chin_out || outside > MAX_MESH_OUTSIDE {
+        return CheckResult::fail(CheckId::Framing, value, limit, ReasonCode::HeadCutOff);
+    }
+    if plan.needs_padding() {
+        let code = if s.spec.background.replaceable {
+            ReasonCode::MarginPadded
+        } else {
+            ReasonCode::HeadCutOff
+        };
+        return CheckResult::fail(CheckId::Framing, value, limit, code);
+    }
+    CheckResult::pass(CheckId::Framing, value, limit)
+}
+
+/// The geometry the photo would have if it were only resized (centre-cropped to the spec's
+/// aspect) to the output size: what a person who uploads a ready-made photo delivers.
+pub fn as_uploaded(s: &Subject<'_>) -> Option<OutputGeometry> {
+    let head = s.head.as_ref()?;
+    let (sw, sh) = (s.image.width() as f64, s.image.height() as f64);
+    let (w, h) = (s.spec.output.width_px as f64, s.spec.output.height_px as f64);
+    let k = (w / sw).max(h / sh);
+    let (ox, oy) = ((sw * k - w) / 2.0, (sh * k - h) / 2.0);
+    let eye_y = head.eye_mid[1] * k - oy;
+    let cx = (head.eye_mid[0] + head.face_center_u) * k - ox;
+    Some(OutputGeometry {
+        face_width: head.face_width * k,
+        head_width: head.head_width * k,
+        head_height: head.head_height() * k,
+        crown_margin: eye_y - head.crown_up * k,
+        eye_line_from_bottom: h - eye_y,
+        chin_from_bottom: h - eye_y - head.chin_down * k,
+        center_offset: cx - w / 2.0,
+    })
+}
+
+type Measured = (&'static str, Option<Range>, fn(&OutputGeometry) -> f64);
+
+fn size_measures(s: &Subject<'_>) -> Vec<Measured> {
+    let g = &s.spec.geometry;
+    vec![
+        ("face_width_px", g.face_width_px, |o| o.face_width),
+        ("head_width_px", g.head_width_px, |o| o.head_width),
+        ("head_height_px", g.head_height_px, |o| o.head_height),
+    ]
+}
+
+fn position_measures(s: &Subject<'_>) -> Vec<Measured> {
+    let g = &s.spec.geometry;
+    vec![
+        ("crown_margin_px", g.crown_margin_px, |o| o.crown_margin),
+        ("eye_line_from_bottom_px", g.eye_line_from_bottom_px, |o| o.eye_line_from_bottom),
+        ("chin_from_bottom_px", g.chin_from_bottom_px, |o| o.chin_from_bottom),
+        (
+            "center_offset_px",
+            Some(Range::new(-g.center_tolerance_px, g.center_tolerance_px)),
+            |o| o.center_offset,
+        ),
+    ]
+}
+
+/// Judges a group of geometry measures: pass when the photo as uploaded already fits; an
+/// automatic fix when the re-framed output fits; a retake when no framing can.
+fn judge_geometry(s: &Subject<'_>, id: CheckId, measures: Vec<Measured>, too_small: ReasonCode, too_large: ReasonCode) -> CheckResult {
+    let (Some(plan), Some(up)) = (&s.plan, as_uploaded(s)) else {
+        return CheckResult::not_applicable(id, ReasonCode::NeedsOneFace);
+    };
+    let given: Vec<_> = measures.into_iter().filter_map(|(n, r, f)| r.map(|r| (n, r, f))).collect();
+    let value = Measure::nested([
+        ("uploaded", Measure::map(given.iter().map(|(n, _, f)| (*n, f(&up))))),
+        ("output", Measure::map(given.iter().map(|(n, _, f)| (*n, f(&plan.geometry))))),
+    ]);
+    let limit = Measure::nested(given.iter().map(|(n, r, _)| (*n, Measure::from(*r))));
+    let output_ok = given.iter().all(|(_, r, f)| r.contains(f(&plan.geometry)));
+    if !(plan.reachable && output_ok) {
+        return CheckResult::fail(id, value, limit, ReasonCode::GeometryUnreachable);
+    }
+    match given.iter().find(|(_, r, f)| !r.contains(f(&up))) {
+        None => CheckResult::pass(id, value, limit),
+        Some((_, r, f)) => {
+            let below = r.min.is_some_and(|m| f(&up) < m);
+            CheckResult::fail(id, value, limit, if below { too_small } else { too_large })
+        }
+    }
+}
+
+/// Face / head size against the spec.
+pub fn head_size(s: &Subject<'_>) -> CheckResult {
+    judge_geometry(s, CheckId::HeadSize, size_measures(s), ReasonCode::HeadTooSmall, ReasonCode::HeadTooLarge)
+}
+
+/// Crown margin, eye line, chin and centring against the spec.
+pub fn head_position(s: &Subject<'_>) -> CheckResult {
+    judge_geometry(
+        s,
+        CheckId::HeadPosition,
+        position_measures(s),
+        ReasonCode::HeadMisplaced,
+        ReasonCode::HeadMisplaced,
+    )
+}

@@ -1,0 +1,119 @@
+//! `sharpness`, `exposure`, `color`.
+
+use super::Subject;
+use crate::analysis::FaceClass as K;
+use crate::color::srgb_to_lab;
+use crate::models::sample::{Affine, Pyramid};
+use crate::report::{CheckId, CheckResult, Measure, ReasonCode};
+use crate::spec::{ColorCheck, ExposureCheck, SharpnessCheck};
+
+/// Sharpness is measured on the face resampled to this many pixels across 1.2 face widths, so
+/// the value does not depend on the photo's resolution beyond what the output needs.
+const SHARPNESS_SIDE: usize = 256;
+/// L* at or below which a skin pixel is clipped black.
+const CLIP_DARK_L: f32 = 2.0;
+/// L* at or above which a skin pixel is clipped white.
+const CLIP_BRIGHT_L: f32 = 98.0;
+/// Background colours with chroma below this are "neutral": a tint there is a colour cast.
+const NEUTRAL_CHROMA: f32 = 5.0;
+
+/// Variance of the Laplacian of the face, resampled to a fixed size.
+pub fn sharpness_value(s: &Subject<'_>) -> Option<f64> {
+    let head = s.head.as_ref()?;
+    let c = head.to_source([head.face_center_u, head.chin_down * 0.3]);
+    let map = Affine::square_crop(c[0], c[1], head.face_width * 1.2, head.angle, SHARPNESS_SIDE);
+    let pyr = Pyramid::new(s.image);
+    let rgb = pyr.sample(&map, SHARPNESS_SIDE, SHARPNESS_SIDE, 0.0);
+    let n = SHARPNESS_SIDE;
+    let g: Vec<f64> = rgb.chunks_exact(3).map(|p| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64).collect();
+    let mut vals = Vec::with_capacity(n * n);
+    for y in 1..n - 1 {
+        for x in 1..n - 1 {
+            let i = y * n + x;
+            vals.push(g[i - 1] + g[i + 1] + g[i - n] + g[i + n] - 4.0 * g[i]);
+        }
+    }
+    let m = vals.iter().sum::<f64>() / vals.len().max(1) as f64;
+    Some(vals.iter().map(|v| (v - m).powi(2)).sum::<f64>() / vals.len().max(1) as f64)
+}
+
+/// In focus.
+pub fn sharpness(s: &Subject<'_>, cfg: &SharpnessCheck) -> CheckResult {
+    let Some(v) = sharpness_value(s) else {
+        return CheckResult::not_applicable(CheckId::Sharpness, ReasonCode::NeedsOneFace);
+    };
+    CheckResult::judge(
+        CheckId::Sharpness,
+        v >= cfg.min_sharpness,
+        Measure::map([("laplacian_variance", v)]),
+        Measure::map([("min", cfg.min_sharpness)]),
+        ReasonCode::Blurry,
+    )
+}
+
+/// Mean L* of the facial skin and the share clipped (dark, bright).
+pub fn skin_exposure(s: &Subject<'_>) -> Option<(f64, f64, f64)> {
+    let st = s.face_stats()?;
+    let (mut n, mut sum, mut dark, mut bright) = (0usize, 0f64, 0usize, 0usize);
+    for c in st.cells().filter(|c| matches!(c.class, K::Skin | K::Nose)) {
+        n += 1;
+        sum += c.lab.l as f64;
+        dark += (c.lab.l <= CLIP_DARK_L) as usize;
+        bright += (c.lab.l >= CLIP_BRIGHT_L) as usize;
+    }
+    (n > 0).then(|| (sum / n as f64, dark as f64 / n as f64, bright as f64 / n as f64))
+}
+
+/// Neither under- nor over-exposed, no clipping on the face.
+pub fn exposure(s: &Subject<'_>, cfg: &ExposureCheck) -> CheckResult {
+    let Some((l, dark, bright)) = skin_exposure(s) else {
+        return CheckResult::not_applicable(CheckId::Exposure, ReasonCode::ParsingUnavailable);
+    };
+    let value = Measure::map([("face_l", l), ("clipped_dark", dark), ("clipped_bright", bright)]);
+    let limit = Measure::nested([
+        ("face_l", Measure::from(cfg.face_l)),
+        ("max_clipped", Measure::num(cfg.max_clipped_fraction)),
+    ]);
+    let code = if cfg.face_l.min.is_some_and(|m| l < m) {
+        Some(ReasonCode::Underexposed)
+    } else if cfg.face_l.max.is_some_and(|m| l > m) {
+        Some(ReasonCode::Overexposed)
+    } else if dark.max(bright) > cfg.max_clipped_fraction {
+        Some(ReasonCode::ClippedExposure)
+    } else {
+        None
+    };
+    match code {
+        Some(c) => CheckResult::fail(CheckId::Exposure, value, limit, c),
+        None => CheckResult::pass(CheckId::Exposure, value, limit),
+    }
+}
+
+/// Colour photo with natural skin chroma; no cast on a backdrop that should be neutral.
+pub fn color(s: &Subject<'_>, cfg: &ColorCheck) -> CheckResult {
+    let Some(st) = s.face_stats() else {
+        return CheckResult::not_applicable(CheckId::Color, ReasonCode::ParsingUnavailable);
+    };
+    let skin: Vec<f64> = st
+        .cells()
+        .filter(|c| matches!(c.class, K::Skin | K::Nose))
+        .map(|c| c.lab.chroma() as f64)
+        .collect();
+    let chroma = skin.iter().sum::<f64>() / skin.len().max(1) as f64;
+    let neutral = s.spec.background.colors.iter().all(|&c| srgb_to_lab(c).chroma() < NEUTRAL_CHROMA);
+    // A tint is a cast only on a backdrop that should be neutral and is plain enough to judge.
+    let plain = super::background::plainness(s).is_some_and(|(std, _)| std <= s.spec.checks.background_uniform.max_std_l);
+    let cast = match (neutral && plain, super::background::background_lab(s)) {
+        (true, Some(bg)) => bg.chroma() as f64,
+        _ => 0.0,
+    };
+    let value = Measure::map([("skin_chroma", chroma), ("background_chroma", cast)]);
+    let limit = Measure::map([("min_skin_chroma", cfg.min_skin_chroma), ("max_background_chroma", cfg.max_cast_chroma)]);
+    if chroma < cfg.min_skin_chroma {
+        CheckResult::fail(CheckId::Color, value, limit, ReasonCode::NotColor)
+    } else if cast > cfg.max_cast_chroma {
+        CheckResult::fail(CheckId::Color, value, limit, ReasonCode::ColorCast)
+    } else {
+        CheckResult::pass(CheckId::Color, value, limit)
+    }
+}

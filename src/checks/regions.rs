@@ -1,0 +1,297 @@
+//! Pixel statistics shared by several checks: the parsing cells with their colour, and the
+//! background pixels with their distance to the person.
+
+use image::RgbImage;
+
+use crate::analysis::{Analysis, FaceClass, ParsingMap};
+use crate::color::{srgb_to_lab, Lab};
+use crate::models::sample::{Affine, Pyramid};
+use crate::normalize::{HeadGeometry, PERSON_THRESHOLD};
+
+/// One parsing cell inside the image.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FaceCell {
+    /// Source x of the cell centre.
+    pub x: f32,
+    /// Source y of the cell centre.
+    pub y: f32,
+    /// Along the eye line from the eye midpoint (source px).
+    pub u: f32,
+    /// Down from the eye line (source px).
+    pub v: f32,
+    /// Parsing class.
+    pub class: FaceClass,
+    /// Colour of the source pixel under the cell centre.
+    pub lab: Lab,
+    /// The same pixel in sRGB.
+    pub rgb: [u8; 3],
+}
+
+/// Every parsing cell that lies inside the image, with its colour.
+#[derive(Clone, Debug)]
+pub struct FaceStats {
+    /// Cells per side of the grid.
+    pub size: usize,
+    /// Row-major grid; `None` outside the image.
+    pub grid: Vec<Option<FaceCell>>,
+    /// Source pixels per cell.
+    pub cell: f32,
+    origin: [f32; 2],
+}
+
+/// Counts of cells per class.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ClassCounts(pub [usize; 19]);
+
+impl ClassCounts {
+    /// Cells of these classes.
+    pub fn of(&self, ks: &[FaceClass]) -> usize {
+        ks.iter().map(|&k| self.0[k as usize]).sum()
+    }
+    /// All cells.
+    pub fn total(&self) -> usize {
+        self.0.iter().sum()
+    }
+    /// Share of these classes among all cells (0 when empty).
+    pub fn share(&self, ks: &[FaceClass]) -> f64 {
+        let t = self.total();
+        if t == 0 {
+            0.0
+        } else {
+            self.of(ks) as f64 / t as f64
+        }
+    }
+}
+
+impl FaceStats {
+    /// Reads the colour under every parsing cell.
+    pub fn compute(img: &RgbImage, p: &ParsingMap, head: &HeadGeometry) -> Option<FaceStats> {
+        let (w, h) = (img.width() as f32, img.height() as f32);
+        let mut grid = vec![None; p.size * p.size];
+        for v in 0..p.size {
+            for u in 0..p.size {
+                let [x, y] = p.cell_center(u, v);
+                if !(x >= 0.0 && y >= 0.0 && x < w && y < h) {
+                    continue;
+                }
+                let class = p.labels.get(v * p.size + u).and_then(|&l| FaceClass::from_label(l))?;
+                let px = img.get_pixel(x as u32, y as u32).0;
+                let l = head.to_local([x as f64, y as f64]);
+                grid[v * p.size + u] = Some(FaceCell {
+                    x,
+                    y,
+                    u: l[0] as f32,
+                    v: l[1] as f32,
+                    class,
+                    lab: srgb_to_lab(px),
+                    rgb: px,
+                });
+            }
+        }
+        Some(FaceStats {
+            size: p.size,
+            grid,
+            cell: p.cell(),
+            origin: [p.x, p.y],
+        })
+    }
+
+    /// Every cell inside the image.
+    pub fn cells(&self) -> impl Iterator<Item = &FaceCell> {
+        self.grid.iter().flatten()
+    }
+
+    /// Cells of one class.
+    pub fn of_class(&self, k: FaceClass) -> impl Iterator<Item = &FaceCell> {
+        self.cells().filter(move |c| c.class == k)
+    }
+
+    /// Cells whose centre lies inside the polygon (source coordinates).
+    pub fn in_polygon<'s>(&'s self, poly: &'s [[f32; 2]]) -> impl Iterator<Item = &'s FaceCell> + 's {
+        let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+        for p in poly {
+            x0 = x0.min(p[0]);
+            y0 = y0.min(p[1]);
+            x1 = x1.max(p[0]);
+            y1 = y1.max(p[1]);
+        }
+        let idx = |v: f32, o: f32| ((v - o) / self.cell).floor().clamp(0.0, self.size as f32) as usize;
+        let (u0, u1) = (idx(x0, self.origin[0]), (idx(x1, self.origin[0]) + 1).min(self.size));
+        let (v0, v1) = (idx(y0, self.origin[1]), (idx(y1, self.origin[1]) + 1).min(self.size));
+        (v0..v1).flat_map(move |v| (u0..u1).map(move |u| (u, v))).filter_map(move |(u, v)| {
+            let c = self.grid.get(v * self.size + u)?.as_ref()?;
+            point_in_polygon([c.x, c.y], poly).then_some(c)
+        })
+    }
+
+    /// Class counts over cells.
+    pub fn count<'c>(cells: impl Iterator<Item = &'c FaceCell>) -> ClassCounts {
+        let mut n = ClassCounts::default();
+        for c in cells {
+            n.0[c.class as usize] += 1;
+        }
+        n
+    }
+}
+
+/// Even-odd point-in-polygon test.
+pub fn point_in_polygon(p: [f32; 2], poly: &[[f32; 2]]) -> bool {
+    let mut inside = false;
+    let n = poly.len();
+    for i in 0..n {
+        let (a, b) = (poly[i], poly[(i + n - 1) % n]);
+        if (a[1] > p[1]) != (b[1] > p[1]) && p[0] < (b[0] - a[0]) * (p[1] - a[1]) / (b[1] - a[1]) + a[0] {
+            inside = !inside;
+        }
+    }
+    inside
+}
+
+/// Scales a polygon about its centroid.
+pub fn grow(poly: &[[f32; 2]], k: f32) -> Vec<[f32; 2]> {
+    let n = poly.len().max(1) as f32;
+    let c = poly.iter().fold([0.0, 0.0], |a, p| [a[0] + p[0] / n, a[1] + p[1] / n]);
+    poly.iter().map(|p| [c[0] + (p[0] - c[0]) * k, c[1] + (p[1] - c[1]) * k]).collect()
+}
+
+/// Long side of the grid the background is sampled on.
+const BG_GRID: usize = 160;
+/// Person probability below which a pixel is backdrop.
+const BG_MAX_PERSON: f32 = 0.2;
+
+/// One backdrop sample.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BgPixel {
+    /// Source x.
+    pub x: f32,
+    /// Source y.
+    pub y: f32,
+    /// Along the eye line from the eye midpoint.
+    pub u: f32,
+    /// Colour.
+    pub lab: Lab,
+    /// Distance to the nearest person pixel, source pixels.
+    pub dist: f32,
+}
+
+/// Backdrop samples over the whole image.
+#[derive(Clone, Debug)]
+pub struct BackgroundStats {
+    /// Backdrop samples.
+    pub pixels: Vec<BgPixel>,
+    /// All samples taken (backdrop or not).
+    pub total: usize,
+    /// Source pixels per sample.
+    pub step: f32,
+}
+
+impl BackgroundStats {
+    /// Samples the image on a coarse anti-aliased grid and keeps what is clearly backdrop.
+    pub fn compute(img: &RgbImage, a: &Analysis, head: &HeadGeometry) -> Option<BackgroundStats> {
+        let mask = a.person.as_ref()?;
+        let (w, h) = (img.width() as f32, img.height() as f32);
+        let step = w.max(h) / BG_GRID as f32;
+        let (gw, gh) = (((w / step).floor() as usize).max(1), ((h / step).floor() as usize).max(1));
+        let pyr = Pyramid::new(img);
+        let buf = pyr.sample(&Affine::scale_offset(step as f64, 0.0, 0.0), gw, gh, 0.0);
+        let mut is_person = vec![false; gw * gh];
+        let mut cand = Vec::with_capacity(gw * gh);
+        for gy in 0..gh {
+            for gx in 0..gw {
+                let (x, y) = ((gx as f32 + 0.5) * step, (gy as f32 + 0.5) * step);
+                let prob = mask.prob_at(x, y);
+                let parse = a.parsing.as_ref().and_then(|p| p.class_at(x, y));
+                let person = prob >= PERSON_THRESHOLD || parse.is_some_and(|k| k != FaceClass::Background);
+                is_person[gy * gw + gx] = person;
+                let clear = prob < BG_MAX_PERSON && parse.is_none_or(|k| k == FaceClass::Background);
+                cand.push(clear);
+            }
+        }
+        let dist = chamfer(&is_person, gw, gh);
+        let mut pixels = Vec::new();
+        for gy in 0..gh {
+            for gx in 0..gw {
+                let i = gy * gw + gx;
+                // one sample of margin from the person: the matte edge mixes both colours
+                if !cand[i] || dist[i] < 1.5 {
+                    continue;
+                }
+                let (x, y) = ((gx as f32 + 0.5) * step, (gy as f32 + 0.5) * step);
+                let px = [buf[i * 3] as u8, buf[i * 3 + 1] as u8, buf[i * 3 + 2] as u8];
+                pixels.push(BgPixel {
+                    x,
+                    y,
+                    u: head.to_local([x as f64, y as f64])[0] as f32,
+                    lab: srgb_to_lab(px),
+                    dist: dist[i] * step,
+                });
+            }
+        }
+        Some(BackgroundStats {
+            pixels,
+            total: gw * gh,
+            step,
+        })
+    }
+
+    /// Share of the image that is clear backdrop.
+    pub fn coverage(&self) -> f64 {
+        self.pixels.len() as f64 / self.total.max(1) as f64
+    }
+}
+
+/// Distance (in grid cells, 3-4 chamfer / 3) from each cell to the nearest `true` cell.
+fn chamfer(seed: &[bool], w: usize, h: usize) -> Vec<f32> {
+    let inf = f32::MAX / 4.0;
+    let mut d: Vec<f32> = seed.iter().map(|&s| if s { 0.0 } else { inf }).collect();
+    let at = |d: &Vec<f32>, x: isize, y: isize| -> f32 {
+        if x < 0 || y < 0 || x >= w as isize || y >= h as isize {
+            inf
+        } else {
+            d[y as usize * w + x as usize]
+        }
+    };
+    for y in 0..h as isize {
+        for x in 0..w as isize {
+            let i = y as usize * w + x as usize;
+            let m = d[i]
+                .min(at(&d, x - 1, y) + 1.0)
+                .min(at(&d, x, y - 1) + 1.0)
+                .min(at(&d, x - 1, y - 1) + 1.414)
+                .min(at(&d, x + 1, y - 1) + 1.414);
+            d[i] = m;
+        }
+    }
+    for y in (0..h as isize).rev() {
+        for x in (0..w as isize).rev() {
+            let i = y as usize * w + x as usize;
+            let m = d[i]
+                .min(at(&d, x + 1, y) + 1.0)
+                .min(at(&d, x, y + 1) + 1.0)
+                .min(at(&d, x + 1, y + 1) + 1.414)
+                .min(at(&d, x - 1, y + 1) + 1.414);
+            d[i] = m;
+        }
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polygon_and_chamfer() {
+        let sq = [[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]];
+        assert!(point_in_polygon([5.0, 5.0], &sq));
+        assert!(!point_in_polygon([11.0, 5.0], &sq));
+        let g = grow(&sq, 2.0);
+        assert!(point_in_polygon([12.0, 5.0], &g));
+        let mut seed = vec![false; 25];
+        seed[12] = true;
+        let d = chamfer(&seed, 5, 5);
+        assert_eq!(d[12], 0.0);
+        assert_eq!(d[13], 1.0);
+        assert!((d[0] - 2.828).abs() < 0.01);
+    }
+}

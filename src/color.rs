@@ -1,0 +1,149 @@
+//! sRGB → CIELAB (D65) and the CIEDE2000 colour difference.
+
+use std::sync::OnceLock;
+
+/// A CIELAB colour.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Lab {
+    /// Lightness, 0..=100.
+    pub l: f32,
+    /// Green–red.
+    pub a: f32,
+    /// Blue–yellow.
+    pub b: f32,
+}
+
+impl Lab {
+    /// Chroma C*ab.
+    pub fn chroma(&self) -> f32 {
+        (self.a * self.a + self.b * self.b).sqrt()
+    }
+}
+
+fn linear_lut() -> &'static [f32; 256] {
+    static LUT: OnceLock<[f32; 256]> = OnceLock::new();
+    LUT.get_or_init(|| {
+        let mut t = [0f32; 256];
+        for (i, v) in t.iter_mut().enumerate() {
+            let c = i as f32 / 255.0;
+            *v = if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            };
+        }
+        t
+    })
+}
+
+/// 8-bit sRGB to CIELAB under D65.
+pub fn srgb_to_lab(rgb: [u8; 3]) -> Lab {
+    let lut = linear_lut();
+    let (r, g, b) = (lut[rgb[0] as usize], lut[rgb[1] as usize], lut[rgb[2] as usize]);
+    let x = (0.412_456_4 * r + 0.357_576_1 * g + 0.180_437_5 * b) / 0.950_47;
+    let y = 0.212_672_9 * r + 0.715_152_2 * g + 0.072_175 * b;
+    let z = (0.019_333_9 * r + 0.119_192 * g + 0.950_304_1 * b) / 1.088_83;
+    let f = |t: f32| {
+        if t > 0.008_856 {
+            t.cbrt()
+        } else {
+            7.787 * t + 16.0 / 116.0
+        }
+    };
+    let (fx, fy, fz) = (f(x), f(y), f(z));
+    Lab {
+        l: 116.0 * fy - 16.0,
+        a: 500.0 * (fx - fy),
+        b: 200.0 * (fy - fz),
+    }
+}
+
+/// CIEDE2000 colour difference (Sharma, Wu & Dalal 2005), kL = kC = kH = 1.
+pub fn delta_e2000(c1: Lab, c2: Lab) -> f64 {
+    let (l1, a1, b1) = (c1.l as f64, c1.a as f64, c1.b as f64);
+    let (l2, a2, b2) = (c2.l as f64, c2.a as f64, c2.b as f64);
+    let c1s = (a1 * a1 + b1 * b1).sqrt();
+    let c2s = (a2 * a2 + b2 * b2).sqrt();
+    let cbar = (c1s + c2s) / 2.0;
+    let c7 = cbar.powi(7);
+    let g = 0.5 * (1.0 - (c7 / (c7 + 25f64.powi(7))).sqrt());
+    let (a1p, a2p) = ((1.0 + g) * a1, (1.0 + g) * a2);
+    let (c1p, c2p) = ((a1p * a1p + b1 * b1).sqrt(), (a2p * a2p + b2 * b2).sqrt());
+    let hue = |b: f64, a: f64| {
+        if a == 0.0 && b == 0.0 {
+            0.0
+        } else {
+            let h = b.atan2(a).to_degrees();
+            if h < 0.0 {
+                h + 360.0
+            } else {
+                h
+            }
+        }
+    };
+    let (h1p, h2p) = (hue(b1, a1p), hue(b2, a2p));
+    let dlp = l2 - l1;
+    let dcp = c2p - c1p;
+    let dhp = if c1p * c2p == 0.0 {
+        0.0
+    } else if (h2p - h1p).abs() <= 180.0 {
+        h2p - h1p
+    } else if h2p - h1p > 180.0 {
+        h2p - h1p - 360.0
+    } else {
+        h2p - h1p + 360.0
+    };
+    let dhp_big = 2.0 * (c1p * c2p).sqrt() * (dhp.to_radians() / 2.0).sin();
+    let lbarp = (l1 + l2) / 2.0;
+    let cbarp = (c1p + c2p) / 2.0;
+    let hbarp = if c1p * c2p == 0.0 {
+        h1p + h2p
+    } else if (h1p - h2p).abs() <= 180.0 {
+        (h1p + h2p) / 2.0
+    } else if h1p + h2p < 360.0 {
+        (h1p + h2p + 360.0) / 2.0
+    } else {
+        (h1p + h2p - 360.0) / 2.0
+    };
+    let t = 1.0 - 0.17 * (hbarp - 30.0).to_radians().cos()
+        + 0.24 * (2.0 * hbarp).to_radians().cos()
+        + 0.32 * (3.0 * hbarp + 6.0).to_radians().cos()
+        - 0.20 * (4.0 * hbarp - 63.0).to_radians().cos();
+    let dtheta = 30.0 * (-((hbarp - 275.0) / 25.0).powi(2)).exp();
+    let cbarp7 = cbarp.powi(7);
+    let rc = 2.0 * (cbarp7 / (cbarp7 + 25f64.powi(7))).sqrt();
+    let sl = 1.0 + 0.015 * (lbarp - 50.0).powi(2) / (20.0 + (lbarp - 50.0).powi(2)).sqrt();
+    let sc = 1.0 + 0.045 * cbarp;
+    let sh = 1.0 + 0.015 * cbarp * t;
+    let rt = -(2.0 * dtheta).to_radians().sin() * rc;
+    ((dlp / sl).powi(2) + (dcp / sc).powi(2) + (dhp_big / sh).powi(2) + rt * (dcp / sc) * (dhp_big / sh)).sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lab_of_white_black_and_red() {
+        let w = srgb_to_lab([255, 255, 255]);
+        assert!((w.l - 100.0).abs() < 0.1 && w.a.abs() < 0.1 && w.b.abs() < 0.1, "{w:?}");
+        let k = srgb_to_lab([0, 0, 0]);
+        assert!(k.l.abs() < 0.1);
+        let r = srgb_to_lab([255, 0, 0]);
+        assert!((r.l - 53.24).abs() < 0.2 && (r.a - 80.09).abs() < 0.3 && (r.b - 67.20).abs() < 0.3, "{r:?}");
+    }
+
+    #[test]
+    fn ciede2000_matches_sharma_test_pairs() {
+        // Pairs 1, 7 and 17 of Sharma, Wu & Dalal's published test data.
+        let cases = [
+            ((50.0, 2.6772, -79.7751), (50.0, 0.0, -82.7485), 2.0425),
+            ((50.0, 0.0, 0.0), (50.0, -1.0, 2.0), 2.3669),
+            ((50.0, 2.5, 0.0), (73.0, 25.0, -18.0), 27.1492),
+        ];
+        for ((l1, a1, b1), (l2, a2, b2), want) in cases {
+            let d = delta_e2000(Lab { l: l1, a: a1, b: b1 }, Lab { l: l2, a: a2, b: b2 });
+            assert!((d - want).abs() < 1e-3, "{d} vs {want}");
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! Decoding hostile and unusual uploads: typed errors, never a panic; every colour type
+//! normalised; EXIF orientation applied.
+
+mod common;
+
+use std::io::Cursor;
+
+use idphoto::image_io::{decode, DecodeLimits};
+use idphoto::Error;
+use image::{DynamicImage, ImageBuffer, ImageFormat, Luma, LumaA, Rgb, Rgba};
+
+fn encode(img: &DynamicImage, fmt: ImageFormat) -> Vec<u8> {
+    let mut buf = Cursor::new(Vec::new());
+    img.write_to(&mut buf, fmt).expect("encode");
+    buf.into_inner()
+}
+
+fn sample_rgb(w: u32, h: u32) -> DynamicImage {
+    DynamicImage::ImageRgb8(ImageBuffer::from_fn(w, h, |x, y| Rgb([(x * 255 / w.max(1)) as u8, (y * 255 / h.max(1)) as u8, 128])))
+}
+
+#[test]
+fn zero_bytes_is_empty() {
+    assert!(matches!(decode(&[], &DecodeLimits::default()), Err(Error::EmptyImage)));
+}
+
+#[test]
+fn garbage_is_unsupported() {
+    let r = decode(b"this is not an image at all, just text", &DecodeLimits::default());
+    assert!(matches!(r, Err(Error::UnsupportedFormat { .. })), "{r:?}");
+}
+
+#[test]
+fn truncated_files_are_errors_at_every_cut() {
+    for fmt in [ImageFormat::Jpeg, ImageFormat::Png, ImageFormat::WebP] {
+        let bytes = encode(&sample_rgb(64, 48), fmt);
+        for cut in [2, 8, 20, 40, bytes.len() / 3, bytes.len() / 2, bytes.len() - 10] {
+            let r = decode(&bytes[..cut], &DecodeLimits::default());
+            assert!(
+                matches!(r, Err(Error::CorruptImage(_) | Error::UnsupportedFormat { .. })),
+                "{fmt:?} cut at {cut}: {:?}",
+                r.map(|d| d.image.dimensions())
+            );
+        }
+    }
+}
+
+#[test]
+fn corrupt_body_is_an_error_not_a_panic() {
+    let mut bytes = encode(&sample_rgb(64, 48), ImageFormat::Png);
+    for b in bytes.iter_mut().skip(60).step_by(7) {
+        *b ^= 0x5a;
+    }
+    assert!(decode(&bytes, &DecodeLimits::default()).is_err());
+}
+
+#[test]
+fn one_pixel_is_too_small() {
+    let bytes = encode(&sample_rgb(1, 1), ImageFormat::Png);
+    let r = decode(&bytes, &DecodeLimits::default());
+    assert!(matches!(r, Err(Error::TooSmall { width: 1, height: 1, .. })), "{r:?}");
+}
+
+/// A PNG whose header declares `w`×`h` pixels followed by a few bytes of data.
+fn png_header_only(w: u32, h: u32) -> Vec<u8> {
+    let mut v = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(b"IHDR");
+    ihdr.extend_from_slice(&w.to_be_bytes());
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let crc = crc32(&ihdr);
+    v.extend_from_slice(&13u32.to_be_bytes());
+    v.extend_from_slice(&ihdr);
+    v.extend_from_slice(&crc.to_be_bytes());
+    // an IDAT holding the start of a zlib stream, as a real bomb would
+    let mut idat = b"IDAT".to_vec();
+    idat.extend_from_slice(&[0x78, 0x9c, 0xed, 0xc1, 0x01, 0x0d, 0x00, 0x00]);
+    v.extend_from_slice(&((idat.len() - 4) as u32).to_be_bytes());
+    v.extend_from_slice(&idat);
+    v.extend_from_slice(&crc32(&idat).to_be_bytes());
+    v.extend_from_slice(&[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xae, 0x42, 0x60, 0x82]);
+    v
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut c = 0xffff_ffffu32;
+    for &b in data {
+        c ^= b as u32;
+        for _ in 0..8 {
+            c = if c & 1 != 0 { 0xedb8_8320 ^ (c >> 1) } else { c >> 1 };
+        }
+    }
+    !c
+}
+
+#[test]
+fn a_30000_square_header_is_refused_before_allocation() {
+    let r = decode(&png_header_only(30_000, 30_000), &DecodeLimits::default());
+    assert!(matches!(r, Err(Error::TooLarge { width: 30000, height: 30000, .. })), "{r:?}");
+    // the pixel cap applies even when each side is allowed
+    let limits = DecodeLimits::default().max_side(40_000);
+    let r = decode(&png_header_only(30_000, 30_000), &limits);
+    assert!(matches!(r, Err(Error::TooLarge { .. })), "{r:?}");
+    // and the limits are configurable downwards
+    let small = DecodeLimits::default().max_pixels(1000);
+    let r = decode(&encode(&sample_rgb(64, 48), ImageFormat::Png), &small);
+    assert!(matches!(r, Err(Error::TooLarge { width: 64, height: 48, .. })), "{r:?}");
+}
+
+#[test]
+fn cmyk_jpeg_becomes_rgb() {
+    let bytes = std::fs::read(common::fixture("bad/cmyk.jpg")).expect("fixture");
+    let d = decode(&bytes, &DecodeLimits::default()).expect("cmyk decodes");
+    assert_eq!(d.image.dimensions(), (128, 150));
+    assert_eq!(d.format, ImageFormat::Jpeg);
+    // The source is a colour photo: the decoded pixels keep colour (not all grey, not inverted
+    // to near-black): mean brightness stays in a plausible range.
+    let n = (128 * 150) as f64;
+    let mean: f64 = d.image.pixels().map(|p| (p[0] as f64 + p[1] as f64 + p[2] as f64) / 3.0).sum::<f64>() / n;
+    let chroma: f64 = d.image.pixels().map(|p| (p[0] as f64 - p[2] as f64).abs()).sum::<f64>() / n;
+    assert!((40.0..200.0).contains(&mean), "mean {mean}");
+    assert!(chroma > 5.0, "chroma {chroma}");
+}
+
+#[test]
+fn sixteen_bit_grayscale_and_alpha_are_normalised() {
+    let img16 = DynamicImage::ImageRgb16(ImageBuffer::from_fn(40, 40, |x, _| Rgb([x as u16 * 1000, 65535, 0])));
+    let d = decode(&encode(&img16, ImageFormat::Png), &DecodeLimits::default()).expect("16-bit");
+    assert_eq!(d.image.get_pixel(10, 0).0, [(10000u32 * 255 / 65535) as u8 + 1, 255, 0]);
+    let rgba16 = DynamicImage::ImageRgba16(ImageBuffer::from_fn(40, 40, |_, _| Rgba([0, 0, 65535, 65535])));
+    let d = decode(&encode(&rgba16, ImageFormat::Png), &DecodeLimits::default()).expect("16-bit alpha");
+    assert_eq!(d.image.get_pixel(3, 3).0, [0, 0, 255]);
+    let gray = DynamicImage::ImageLuma8(ImageBuffer::from_fn(40, 40, |x, _| Luma([x as u8 * 5])));
+    let d = decode(&encode(&gray, ImageFormat::Png), &DecodeLimits::default()).expect("gray");
+    assert_eq!(d.image.get_pixel(10, 5).0, [50, 50, 50]);
+    let gray_alpha = DynamicImage::ImageLumaA8(ImageBuffer::from_fn(40, 40, |_, _| LumaA([0, 0])));
+    let d = decode(&encode(&gray_alpha, ImageFormat::Png), &DecodeLimits::default()).expect("gray alpha");
+    assert_eq!(d.image.get_pixel(0, 0).0, [255, 255, 255], "transparent becomes white");
+    let half = DynamicImage::ImageRgba8(ImageBuffer::from_fn(40, 40, |_, _| Rgba([0, 0, 0, 128])));
+    let d = decode(&encode(&half, ImageFormat::Png), &DecodeLimits::default()).expect("rgba");
+    assert_eq!(d.image.get_pixel(0, 0).0, [127, 127, 127]);
+}
+
+/// Inserts an EXIF APP1 segment with only an Orientation tag right after the JPEG SOI marker.
+fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+    let mut tiff = Vec::new();
+    tiff.extend_from_slice(b"MM\x00\x2a\x00\x00\x00\x08"); // big-endian, IFD at offset 8
+    tiff.extend_from_slice(&1u16.to_be_bytes()); // one entry
+    tiff.extend_from_slice(&0x0112u16.to_be_bytes()); // Orientation
+    tiff.extend_from_slice(&3u16.to_be_bytes()); // SHORT
+    tiff.extend_from_slice(&1u32.to_be_bytes()); // count
+    tiff.extend_from_slice(&orientation.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0]);
+    tiff.extend_from_slice(&0u32.to_be_bytes()); // no next IFD
+    let mut app1 = b"Exif\x00\x00".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xff, 0xe1]);
+    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+#[test]
+fn exif_orientation_is_applied() {
+    // 80 wide × 40 high, left half red, right half blue
+    let img = DynamicImage::ImageRgb8(ImageBuffer::from_fn(80, 40, |x, _| if x < 40 { Rgb([255, 0, 0]) } else { Rgb([0, 0, 255]) }));
+    let jpeg = encode(&img, ImageFormat::Jpeg);
+    let plain = decode(&jpeg, &DecodeLimits::default()).expect("plain");
+    assert_eq!(plain.image.dimensions(), (80, 40));
+    assert!(!plain.rotated);
+    // 6 = rotate 90° clockwise to display: the left (red) half ends up on top
+    let d = decode(&with_exif_orientation(&jpeg, 6), &DecodeLimits::default()).expect("rotated");
+    assert!(d.rotated);
+    assert_eq!(d.image.dimensions(), (40, 80));
+    let top = d.image.get_pixel(20, 5).0;
+    let bottom = d.image.get_pixel(20, 75).0;
+    assert!(top[0] > 200 && top[2] < 60, "top {top:?}");
+    assert!(bottom[2] > 200 && bottom[0] < 60, "bottom {bottom:?}");
+    // 3 = rotate 180°: blue on the left
+    let d = decode(&with_exif_orientation(&jpeg, 3), &DecodeLimits::default()).expect("180");
+    assert_eq!(d.image.dimensions(), (80, 40));
+    assert!(d.image.get_pixel(5, 20).0[2] > 200);
+}
+
+#[test]
+fn format_is_sniffed_from_content_not_name() {
+    let dir = std::env::temp_dir().join(format!("idphoto-decode-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let p = dir.join("photo.jpg");
+    std::fs::write(&p, encode(&sample_rgb(64, 48), ImageFormat::Png)).expect("write");
+    let d = idphoto::image_io::decode_path(&p, &DecodeLimits::default()).expect("png named .jpg");
+    assert_eq!(d.format, ImageFormat::Png);
+    let missing = idphoto::image_io::decode_path(dir.join("nope.jpg"), &DecodeLimits::default());
+    assert!(matches!(missing, Err(Error::Io { .. })));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn every_fixture_photo_decodes() {
+    for name in common::PHOTOS {
+        let d = idphoto::image_io::decode_path(common::fixture(&format!("photos/{name}")), &DecodeLimits::default()).expect(name);
+        assert!(d.image.width() >= 256 && d.image.height() >= 256, "{name}");
+    }
+}

@@ -1,0 +1,224 @@
+//! Spec loading: every shipped spec validates; inheritance, cycles, unknown parents, unknown
+//! fields and out-of-range values behave as documented, with the file and field named.
+
+use std::path::PathBuf;
+
+use idphoto::{Error, SpecRegistry};
+
+const BASE: &str = r#"
+name = { zh = "测试", en = "Test" }
+[output]
+width_px = 358
+height_px = 441
+print_width_mm = 26.0
+print_height_mm = 32.0
+dpi = 350
+file_size_kb = { min = 14.0, max = 20.0 }
+[background]
+colors = [[255, 255, 255]]
+max_delta_e = 10.0
+replaceable = true
+[geometry]
+face_width_px = { min = 193.0, max = 221.0 }
+"#;
+
+fn load(files: &[(&str, &str)]) -> Result<SpecRegistry, Error> {
+    SpecRegistry::from_sources(
+        files
+            .iter()
+            .map(|(id, text)| (id.to_string(), PathBuf::from(format!("specs/{id}.toml")), text.as_bytes().to_vec())),
+    )
+}
+
+fn spec_err(r: Result<SpecRegistry, Error>) -> (String, String, String) {
+    match r {
+        Err(Error::Spec { file, field, message }) => (file.display().to_string(), field, message),
+        Err(e) => panic!("expected a spec error, got {e}"),
+        Ok(_) => panic!("expected a spec error, got a valid registry"),
+    }
+}
+
+#[test]
+fn every_shipped_spec_validates() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/specs");
+    let (reg, errors) = SpecRegistry::load_dir_lenient(dir).expect("specs folder");
+    assert!(errors.is_empty(), "invalid specs: {errors:?}");
+    let builtin = SpecRegistry::builtin().expect("builtin specs");
+    assert_eq!(reg.len(), builtin.len());
+    for id in [
+        "cn/id-card",
+        "cn/social-security",
+        "cn/driving-licence",
+        "cn/exit-entry",
+        "cn/guangdong/id-card",
+        "cn/guangdong/shenzhen/id-card",
+        "cn/guangdong/guangzhou/id-card",
+        "cn/guangdong/shenzhen/social-security",
+        "cn/hainan/id-card",
+        "cn/hainan/haikou/id-card",
+        "cn/anhui/id-card",
+        "cn/jiangxi/id-card",
+        "cn/jiangxi/jiujiang/id-card",
+        "cn/jiangxi/ganzhou/id-card",
+        "cn/hunan/id-card",
+        "cn/guizhou/id-card",
+        "cn/qinghai/id-card",
+        "icao/passport",
+        "us/passport",
+        "us/visa",
+        "uk/passport",
+        "eu/schengen-visa",
+        "jp/visa",
+        "kr/visa",
+    ] {
+        assert!(builtin.get(id).is_ok(), "missing spec {id}");
+    }
+}
+
+#[test]
+fn national_id_card_numbers_match_ga_t_461() {
+    let reg = SpecRegistry::builtin().expect("builtin");
+    let s = reg.get("cn/id-card").expect("cn/id-card");
+    assert_eq!((s.output.width_px, s.output.height_px, s.output.dpi), (358, 441, 350));
+    let fw = s.geometry.face_width_px.expect("face width");
+    assert_eq!((fw.min, fw.max), (Some(193.0), Some(221.0)));
+    let crown = s.geometry.crown_margin_px.expect("crown");
+    assert_eq!((crown.min, crown.max), (Some(7.0), Some(21.0)));
+    assert_eq!(s.geometry.eye_line_from_bottom_px.and_then(|r| r.min), Some(207.0));
+    let kb = s.output.file_size_kb.expect("file size");
+    assert_eq!((kb.min, kb.max), (Some(14.0), Some(20.0)));
+    assert_eq!(s.background.colors[0], [255, 255, 255]);
+}
+
+#[test]
+fn city_inherits_from_province_and_nation() {
+    let reg = SpecRegistry::builtin().expect("builtin");
+    let city = reg.get("cn/guangdong/shenzhen/id-card").expect("shenzhen");
+    let nation = reg.get("cn/id-card").expect("nation");
+    assert_eq!(city.extends.as_deref(), Some("cn/guangdong/id-card"));
+    assert_eq!(city.region_code.as_deref(), Some("440300"));
+    assert_eq!(city.output, nation.output);
+    assert_eq!(city.geometry, nation.geometry);
+    assert_ne!(city.name, nation.name);
+}
+
+#[test]
+fn child_overrides_only_what_it_states() {
+    let child = r#"
+extends = "base"
+name = { zh = "子", en = "Child" }
+[geometry]
+face_width_px = { min = 180.0, max = 230.0 }
+[checks.glasses]
+allowed = true
+"#;
+    let reg = load(&[("base", BASE), ("child", child)]).expect("valid");
+    let c = reg.get("child").expect("child");
+    let b = reg.get("base").expect("base");
+    assert_eq!(c.geometry.face_width_px.and_then(|r| r.min), Some(180.0));
+    assert_eq!(c.output, b.output, "output is inherited untouched");
+    assert!(c.checks.glasses.allowed && !b.checks.glasses.allowed);
+    assert_eq!(c.checks.ears_visible, b.checks.ears_visible);
+}
+
+#[test]
+fn a_cycle_is_an_error_naming_the_file() {
+    let a = "extends = \"b\"\nname = { zh = \"a\", en = \"a\" }\n";
+    let b = "extends = \"a\"\nname = { zh = \"b\", en = \"b\" }\n";
+    let (file, field, msg) = spec_err(load(&[("a", a), ("b", b), ("base", BASE)]));
+    assert!(file.ends_with("a.toml") || file.ends_with("b.toml"), "{file}");
+    assert_eq!(field, "extends");
+    assert!(msg.contains("cycle"), "{msg}");
+    let selfref = "extends = \"s\"\n";
+    let (_, field, msg) = spec_err(load(&[("s", selfref)]));
+    assert_eq!(field, "extends");
+    assert!(msg.contains("cycle"), "{msg}");
+}
+
+#[test]
+fn an_unknown_parent_is_an_error() {
+    let c = "extends = \"nowhere/id-card\"\n";
+    let (file, field, msg) = spec_err(load(&[("c", c)]));
+    assert!(file.ends_with("c.toml"));
+    assert_eq!(field, "extends");
+    assert!(msg.contains("nowhere/id-card"), "{msg}");
+}
+
+#[test]
+fn an_unknown_field_is_an_error_naming_file_and_field() {
+    let c = "extends = \"base\"\n[geometry]\nface_widht_px = { min = 1.0 }\n";
+    let (file, field, msg) = spec_err(load(&[("base", BASE), ("child", c)]));
+    assert!(file.ends_with("child.toml"), "{file}");
+    assert!(field.starts_with("geometry"), "{field}");
+    assert!(msg.contains("face_widht_px"), "{msg}");
+    let top = format!("{BASE}\ncolour = 3\n");
+    let (_, _, msg) = spec_err(load(&[("t", &top)]));
+    assert!(msg.contains("colour"), "{msg}");
+}
+
+#[test]
+fn out_of_range_values_are_errors_naming_the_field() {
+    for (patch, want_field) in [
+        ("[geometry]\nface_width_px = { min = 230.0, max = 200.0 }\n", "geometry.face_width_px.min"),
+        ("[output]\ndpi = 0\n", "output.dpi"),
+        ("[output]\nwidth_px = 0\n", "output.width_px"),
+        ("[output]\njpeg_quality = 101\n", "output.jpeg_quality"),
+        ("[checks.ears_visible]\nmin_visible_fraction = 1.5\n", "checks.ears_visible.min_visible_fraction"),
+        ("[checks.head_pose]\nmax_yaw_deg = -3.0\n", "checks.head_pose.max_yaw_deg"),
+        ("[checks.head_pose]\nmax_yaw_deg = nan\n", "checks.head_pose.max_yaw_deg"),
+        ("[output]\nprint_width_mm = 40.0\n", "output.print_width_mm"),
+        ("[background]\ncolors = []\n", "background.colors"),
+    ] {
+        let child = format!("extends = \"base\"\n{patch}");
+        let (file, field, msg) = spec_err(load(&[("base", BASE), ("child", &child)]));
+        assert!(file.ends_with("child.toml"), "{patch}: {file}");
+        assert_eq!(field, want_field, "{patch}: {msg}");
+    }
+}
+
+#[test]
+fn wrong_types_bad_toml_and_bad_bytes_are_errors() {
+    let (_, field, _) = spec_err(load(&[("base", BASE), ("c", "extends = \"base\"\n[output]\ndpi = \"high\"\n")]));
+    assert_eq!(field, "output.dpi");
+    let (_, field, msg) = spec_err(load(&[("c", "name = {")]));
+    assert_eq!(field, "");
+    assert!(msg.contains("TOML"), "{msg}");
+    let bad = SpecRegistry::from_sources([("x".to_string(), PathBuf::from("x.toml"), vec![0xff, 0xfe, 0x00])]);
+    assert!(matches!(bad, Err(Error::Spec { ref message, .. }) if message.contains("UTF-8")));
+    let huge = vec![b'#'; 10 * 1024 * 1024];
+    let big = SpecRegistry::from_sources([("x".to_string(), PathBuf::from("x.toml"), huge)]);
+    assert!(matches!(big, Err(Error::Spec { ref message, .. }) if message.contains("limit")));
+    let (_, field, msg) = spec_err(load(&[("c", "name = { zh = \"a\", en = \"b\" }\n")]));
+    assert!(field.is_empty() || field == ".", "{field}");
+    assert!(msg.contains("missing"), "{msg}");
+}
+
+#[test]
+fn deep_extends_chains_stop_at_the_limit() {
+    let mut files: Vec<(String, String)> = vec![("s0".into(), BASE.into())];
+    for i in 1..40 {
+        files.push((format!("s{i}"), format!("extends = \"s{}\"\n", i - 1)));
+    }
+    let r = SpecRegistry::from_sources(files.iter().map(|(id, t)| (id.clone(), PathBuf::from(id), t.as_bytes().to_vec())));
+    let (_, field, msg) = spec_err(r);
+    assert_eq!(field, "extends");
+    assert!(msg.contains("deeper"), "{msg}");
+}
+
+#[test]
+fn validate_dir_reports_every_bad_file() {
+    let dir = std::env::temp_dir().join(format!("idphoto-specs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("cn")).expect("mkdir");
+    std::fs::write(dir.join("cn/base.toml"), BASE).expect("write");
+    std::fs::write(dir.join("cn/bad.toml"), "extends = \"cn/base\"\n[output]\ndpi = 5\n").expect("write");
+    std::fs::write(dir.join("cn/orphan.toml"), "extends = \"cn/nope\"\n").expect("write");
+    let (reg, errors) = SpecRegistry::load_dir_lenient(&dir).expect("dir");
+    assert_eq!(reg.ids().collect::<Vec<_>>(), vec!["cn/base"]);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    assert!(text.iter().any(|t| t.contains("bad.toml") && t.contains("output.dpi")), "{text:?}");
+    assert!(text.iter().any(|t| t.contains("orphan.toml") && t.contains("extends")), "{text:?}");
+    assert!(SpecRegistry::load_dir(&dir).is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+}
