@@ -1,5 +1,6 @@
 //! Run the face models on photos and write an annotated overlay next to each (for reviewers
 //! and for tuning): `cargo run --release --example analyze -- --spec ID --out-dir DIR PHOTO...`
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 
@@ -31,10 +32,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let a = checker.analyze(&img)?.ok_or("no models")?;
         let ms = t.elapsed().as_secs_f64() * 1000.0;
         let s = Subject::new(&img, Some(&a), &spec);
-        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let dst = out_dir.join(format!("{name}_overlay.png"));
-        overlay::draw(&img, &a, s.plan.as_ref(), overlay::OverlayOptions::default()).save(&dst)?;
-        println!("{}: {} faces, pose {:?}, {ms:.0} ms -> {}", path.display(), a.faces.len(), a.pose, dst.display());
+        overlay::draw(
+            &img,
+            &a,
+            s.plan.as_ref(),
+            overlay::OverlayOptions::default(),
+        )
+        .save(&dst)?;
+        println!(
+            "{}: {} faces, pose {:?}, {ms:.0} ms -> {}",
+            path.display(),
+            a.faces.len(),
+            a.pose,
+            dst.display()
+        );
         if let Some(h) = &s.head {
             println!("   head: face_width {:.1} head_width {:.1} crown_up {:.1} ({:?}, cut {}) chin_down {:.1}", h.face_width, h.head_width, h.crown_up, h.crown_source, h.crown_cut, h.chin_down);
         }

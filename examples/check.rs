@@ -5,6 +5,7 @@
 //!     [--out OUT.jpg] [--json REPORT.json] [--always-output] PHOTO
 //! ```
 //! Prints the verdict and one line per check. Exit status: 0 pass, 1 fail, 2 error.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,7 +28,8 @@ const USAGE: &str = "usage: check --spec ID [--specs DIR] [--models DIR] [--out 
 fn parse() -> Result<Args, lexopt::Error> {
     use lexopt::prelude::*;
     let mut p = lexopt::Parser::from_env();
-    let (mut spec, mut specs, mut models, mut out, mut json, mut photo) = (None, None, None, None, None, None);
+    let (mut spec, mut specs, mut models, mut out, mut json, mut photo) =
+        (None, None, None, None, None, None);
     let mut always_output = false;
     while let Some(arg) = p.next()? {
         match arg {
@@ -94,7 +96,13 @@ fn run(args: &Args) -> Result<Verdict, Box<dyn std::error::Error>> {
         Verdict::Pass => "PASS",
         Verdict::Fail => "FAIL",
     };
-    println!("{}  {}  {}x{}  {verdict}", args.photo.display(), r.spec, r.image.width, r.image.height);
+    println!(
+        "{}  {}  {}x{}  {verdict}",
+        args.photo.display(),
+        r.spec,
+        r.image.width,
+        r.image.height
+    );
     for c in &r.checks {
         let mark = match c.status {
             Status::Pass => "pass",
@@ -103,7 +111,11 @@ fn run(args: &Args) -> Result<Verdict, Box<dyn std::error::Error>> {
             Status::NotApplicable => "n/a ",
         };
         let value = c.value.as_ref().map(|v| v.to_string()).unwrap_or_default();
-        let limit = c.limit.as_ref().map(|v| format!("  [limit {v}]")).unwrap_or_default();
+        let limit = c
+            .limit
+            .as_ref()
+            .map(|v| format!("  [limit {v}]"))
+            .unwrap_or_default();
         let reason = c
             .reason
             .as_ref()
@@ -134,13 +146,21 @@ fn run(args: &Args) -> Result<Verdict, Box<dyn std::error::Error>> {
                     info.height,
                     info.format,
                     info.bytes,
-                    info.jpeg_quality.map(|q| format!(" q{q}")).unwrap_or_default(),
+                    info.jpeg_quality
+                        .map(|q| format!(" q{q}"))
+                        .unwrap_or_default(),
                     info.dpi,
-                    if info.size_in_range { "" } else { " (file size outside the spec's range)" },
+                    if info.size_in_range {
+                        ""
+                    } else {
+                        " (file size outside the spec's range)"
+                    },
                     fixes.join(", ")
                 );
             }
-            _ => println!("no output written: the photo fails (use --always-output to write the crop anyway)"),
+            _ => println!(
+                "no output written: the photo fails (use --always-output to write the crop anyway)"
+            ),
         }
     }
     Ok(r.verdict)

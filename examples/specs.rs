@@ -5,6 +5,7 @@
 //! ```
 //! Without `--specs`, uses the crate's `specs/` folder. `validate` exits non-zero on any invalid
 //! file, naming the file and the field.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,10 +37,18 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match words
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["list"] => {
             for s in reg.iter() {
-                println!("{:<40} {}x{} px  {} / {}", s.id, s.output.width_px, s.output.height_px, s.name.zh, s.name.en);
+                println!(
+                    "{:<40} {}x{} px  {} / {}",
+                    s.id, s.output.width_px, s.output.height_px, s.name.zh, s.name.en
+                );
             }
             report_errors(&errors)
         }

@@ -75,9 +75,13 @@ pub mod mesh {
     /// Left-eye (image right) outer and inner corners, upper and lower lid midpoints.
     pub const LEFT_EYE: [usize; 4] = [263, 362, 386, 374];
     /// Right-eye contour (16 points).
-    pub const RIGHT_EYE_CONTOUR: [usize; 16] = [33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246];
+    pub const RIGHT_EYE_CONTOUR: [usize; 16] = [
+        33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246,
+    ];
     /// Left-eye contour, point for point the mirror of [`RIGHT_EYE_CONTOUR`].
-    pub const LEFT_EYE_CONTOUR: [usize; 16] = [263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466];
+    pub const LEFT_EYE_CONTOUR: [usize; 16] = [
+        263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466,
+    ];
     /// Right eyebrow (image left): upper edge then lower edge.
     pub const RIGHT_BROW: [usize; 10] = [70, 63, 105, 66, 107, 55, 65, 52, 53, 46];
     /// Left eyebrow, point for point the mirror of [`RIGHT_BROW`].
@@ -90,8 +94,8 @@ pub mod mesh {
     pub const OUTER_LIPS: [usize; 2] = [0, 17];
     /// Face oval, clockwise from the forehead.
     pub const FACE_OVAL: [usize; 36] = [
-        10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148, 176, 149,
-        150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
+        10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
+        152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
     ];
     /// Cheek edges at eye height (right = image left, left = image right).
     pub const CHEEKS: [usize; 2] = [234, 454];
@@ -188,7 +192,9 @@ pub const MESH_PITCH_OFFSET_DEG: f64 = -6.5;
 pub fn pose_from_mesh(points: &[[f32; 3]]) -> Pose {
     let get = |i: usize| -> [f64; 3] {
         // to a right-handed frame: x right, y up, z towards the camera
-        points.get(i).map_or([0.0; 3], |p| [p[0] as f64, -(p[1] as f64), -(p[2] as f64)])
+        points
+            .get(i)
+            .map_or([0.0; 3], |p| [p[0] as f64, -(p[1] as f64), -(p[2] as f64)])
     };
     let sub = |a: [f64; 3], b: [f64; 3]| [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
     let norm = |a: [f64; 3]| {
@@ -197,13 +203,21 @@ pub fn pose_from_mesh(points: &[[f32; 3]]) -> Pose {
     };
     let dot = |a: [f64; 3], b: [f64; 3]| a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
     let cross = |a: [f64; 3], b: [f64; 3]| {
-        [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+        [
+            a[1] * b[2] - a[2] * b[1],
+            a[2] * b[0] - a[0] * b[2],
+            a[0] * b[1] - a[1] * b[0],
+        ]
     };
     let mut x = [0.0; 3];
     let pairs = mesh::MIRROR_PAIRS
         .iter()
         .copied()
-        .chain(mesh::RIGHT_EYE_CONTOUR.into_iter().zip(mesh::LEFT_EYE_CONTOUR))
+        .chain(
+            mesh::RIGHT_EYE_CONTOUR
+                .into_iter()
+                .zip(mesh::LEFT_EYE_CONTOUR),
+        )
         .chain(mesh::RIGHT_BROW.into_iter().zip(mesh::LEFT_BROW));
     for (r, l) in pairs {
         let d = sub(get(l), get(r)); // the person's left is the image's right
@@ -314,7 +328,9 @@ impl ParsingMap {
         if u >= self.size || v >= self.size {
             return None;
         }
-        self.labels.get(v * self.size + u).and_then(|&l| FaceClass::from_label(l))
+        self.labels
+            .get(v * self.size + u)
+            .and_then(|&l| FaceClass::from_label(l))
     }
 
     /// Source coordinates of the centre of cell `(u, v)`.
@@ -460,7 +476,10 @@ mod tests {
             put(*r, -40.0, h, -5.0);
             put(*l, 40.0, h, -5.0);
         }
-        for (r, l) in mesh::RIGHT_EYE_CONTOUR.into_iter().zip(mesh::LEFT_EYE_CONTOUR) {
+        for (r, l) in mesh::RIGHT_EYE_CONTOUR
+            .into_iter()
+            .zip(mesh::LEFT_EYE_CONTOUR)
+        {
             put(r, -25.0, 10.0, 0.0);
             put(l, 25.0, 10.0, 0.0);
         }
@@ -475,25 +494,59 @@ mod tests {
 
     #[test]
     fn pose_recovers_known_rotations() {
-        for (yaw, pitch, roll) in [(0.0, 0.0, 0.0), (20.0, 0.0, 0.0), (0.0, 15.0, 0.0), (0.0, 0.0, 10.0), (8.0, -6.0, 4.0)] {
+        for (yaw, pitch, roll) in [
+            (0.0, 0.0, 0.0),
+            (20.0, 0.0, 0.0),
+            (0.0, 15.0, 0.0),
+            (0.0, 0.0, 10.0),
+            (8.0, -6.0, 4.0),
+        ] {
             let p = pose_from_mesh(&synthetic(yaw, pitch, roll));
             let pitch_m = p.pitch + MESH_PITCH_OFFSET_DEG;
             assert!((p.yaw - yaw).abs() < 2.0, "yaw {} vs {yaw}", p.yaw);
-            assert!((pitch_m - pitch).abs() < 2.0, "pitch {} vs {pitch}", pitch_m);
+            assert!(
+                (pitch_m - pitch).abs() < 2.0,
+                "pitch {} vs {pitch}",
+                pitch_m
+            );
             assert!((p.roll - roll).abs() < 2.0, "roll {} vs {roll}", p.roll);
         }
     }
 
     #[test]
     fn iou_and_parsing_lookup() {
-        let a = BBox { x: 0.0, y: 0.0, w: 10.0, h: 10.0 };
-        let b = BBox { x: 5.0, y: 0.0, w: 10.0, h: 10.0 };
+        let a = BBox {
+            x: 0.0,
+            y: 0.0,
+            w: 10.0,
+            h: 10.0,
+        };
+        let b = BBox {
+            x: 5.0,
+            y: 0.0,
+            w: 10.0,
+            h: 10.0,
+        };
         assert!((a.iou(&b) - 50.0 / 150.0).abs() < 1e-6);
         let mut labels = vec![0u8; 16];
         labels[5] = FaceClass::Hair as u8; // cell (1, 1)
-        let m = ParsingMap { x: 100.0, y: 200.0, side: 8.0, size: 4, labels };
+        let m = ParsingMap {
+            x: 100.0,
+            y: 200.0,
+            side: 8.0,
+            size: 4,
+            labels,
+        };
         assert_eq!(m.class_at(103.0, 203.0), Some(FaceClass::Hair));
         assert_eq!(m.class_at(99.0, 203.0), None);
-        assert_eq!(m.bbox_of(FaceClass::Hair), Some(BBox { x: 102.0, y: 202.0, w: 2.0, h: 2.0 }));
+        assert_eq!(
+            m.bbox_of(FaceClass::Hair),
+            Some(BBox {
+                x: 102.0,
+                y: 202.0,
+                w: 2.0,
+                h: 2.0
+            })
+        );
     }
 }

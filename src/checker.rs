@@ -13,7 +13,9 @@ use crate::error::Result;
 use crate::image_io::{self, DecodeLimits, Encoded};
 use crate::models::Models;
 use crate::normalize::{self, FramePlan};
-use crate::report::{AppliedFix, CheckId, FaceSummary, ImageInfo, OutputInfo, Report, Status, Verdict};
+use crate::report::{
+    AppliedFix, CheckId, FaceSummary, ImageInfo, OutputInfo, Report, Status, Verdict,
+};
 use crate::spec::{OutputFormat, SpecRegistry};
 
 /// When to produce the output image.
@@ -229,8 +231,15 @@ impl Checker {
     }
 
     /// Checks many files in parallel (rayon), one result per input, in input order.
-    pub fn check_paths<P: AsRef<Path> + Sync>(&self, paths: &[P], spec_id: &str) -> Vec<Result<Report>> {
-        paths.par_iter().map(|p| self.check_path(p, spec_id)).collect()
+    pub fn check_paths<P: AsRef<Path> + Sync>(
+        &self,
+        paths: &[P],
+        spec_id: &str,
+    ) -> Vec<Result<Report>> {
+        paths
+            .par_iter()
+            .map(|p| self.check_path(p, spec_id))
+            .collect()
     }
 
     /// Runs the models alone.
@@ -251,13 +260,22 @@ impl Checker {
             height: image.height(),
         };
         let mut report = Report::new(&spec.id, info, results);
-        if let (Some(a), Some(face)) = (analysis.as_ref(), analysis.as_ref().and_then(|a| a.main())) {
+        if let (Some(a), Some(face)) = (analysis.as_ref(), analysis.as_ref().and_then(|a| a.main()))
+        {
             let lm = a.landmarks.as_ref();
             let eye = |p: Option<[f32; 2]>| p.map_or([0.0; 2], |p| [p[0] as f64, p[1] as f64]);
             report.face = Some(FaceSummary {
                 score: face.score as f64,
-                bbox: [face.bbox.x as f64, face.bbox.y as f64, face.bbox.w as f64, face.bbox.h as f64],
-                eyes: [eye(lm.map(|l| l.right_eye())), eye(lm.map(|l| l.left_eye()))],
+                bbox: [
+                    face.bbox.x as f64,
+                    face.bbox.y as f64,
+                    face.bbox.w as f64,
+                    face.bbox.h as f64,
+                ],
+                eyes: [
+                    eye(lm.map(|l| l.right_eye())),
+                    eye(lm.map(|l| l.left_eye())),
+                ],
                 pose: a.pose.unwrap_or_default(),
                 faces_found: a.faces_above(spec.checks.face_count.min_score as f32),
             });
@@ -308,7 +326,12 @@ fn render_output(
     spec: &crate::spec::PhotoSpec,
     report: &Report,
 ) -> (RgbImage, Vec<AppliedFix>) {
-    let bg = spec.background.colors.first().copied().unwrap_or([255, 255, 255]);
+    let bg = spec
+        .background
+        .colors
+        .first()
+        .copied()
+        .unwrap_or([255, 255, 255]);
     let failed = |id: CheckId| report.check(id).is_some_and(|c| c.status == Status::Fail);
     let replace = spec.background.replaceable
         && (plan.needs_padding()
@@ -316,14 +339,18 @@ fn render_output(
             || failed(CheckId::BackgroundUniform)
             || failed(CheckId::BackgroundShadow));
     let mut out = normalize::render(image, plan, bg);
-    let mut fixes = vec![AppliedFix::Reframed { scale: round3(plan.scale) }];
+    let mut fixes = vec![AppliedFix::Reframed {
+        scale: round3(plan.scale),
+    }];
     if plan.rotation_deg.abs() >= DEROTATION_REPORT_DEG {
         fixes.push(AppliedFix::Derotated {
             degrees: round3(-plan.rotation_deg),
         });
     }
     if plan.needs_padding() {
-        fixes.push(AppliedFix::Padded { pixels: plan.padding });
+        fixes.push(AppliedFix::Padded {
+            pixels: plan.padding,
+        });
     }
     if replace && (a.person.is_some() || a.parsing.is_some()) {
         let alpha = normalize::person_alpha(a, plan);

@@ -39,7 +39,11 @@ fn linear_lut() -> &'static [f32; 256] {
 /// 8-bit sRGB to CIELAB under D65.
 pub fn srgb_to_lab(rgb: [u8; 3]) -> Lab {
     let lut = linear_lut();
-    let (r, g, b) = (lut[rgb[0] as usize], lut[rgb[1] as usize], lut[rgb[2] as usize]);
+    let (r, g, b) = (
+        lut[rgb[0] as usize],
+        lut[rgb[1] as usize],
+        lut[rgb[2] as usize],
+    );
     let x = (0.412_456_4 * r + 0.357_576_1 * g + 0.180_437_5 * b) / 0.950_47;
     let y = 0.212_672_9 * r + 0.715_152_2 * g + 0.072_175 * b;
     let z = (0.019_333_9 * r + 0.119_192 * g + 0.950_304_1 * b) / 1.088_83;
@@ -116,7 +120,11 @@ pub fn delta_e2000(c1: Lab, c2: Lab) -> f64 {
     let sc = 1.0 + 0.045 * cbarp;
     let sh = 1.0 + 0.015 * cbarp * t;
     let rt = -(2.0 * dtheta).to_radians().sin() * rc;
-    ((dlp / sl).powi(2) + (dcp / sc).powi(2) + (dhp_big / sh).powi(2) + rt * (dcp / sc) * (dhp_big / sh)).sqrt()
+    ((dlp / sl).powi(2)
+        + (dcp / sc).powi(2)
+        + (dhp_big / sh).powi(2)
+        + rt * (dcp / sc) * (dhp_big / sh))
+        .sqrt()
 }
 
 #[cfg(test)]
@@ -126,11 +134,17 @@ mod tests {
     #[test]
     fn lab_of_white_black_and_red() {
         let w = srgb_to_lab([255, 255, 255]);
-        assert!((w.l - 100.0).abs() < 0.1 && w.a.abs() < 0.1 && w.b.abs() < 0.1, "{w:?}");
+        assert!(
+            (w.l - 100.0).abs() < 0.1 && w.a.abs() < 0.1 && w.b.abs() < 0.1,
+            "{w:?}"
+        );
         let k = srgb_to_lab([0, 0, 0]);
         assert!(k.l.abs() < 0.1);
         let r = srgb_to_lab([255, 0, 0]);
-        assert!((r.l - 53.24).abs() < 0.2 && (r.a - 80.09).abs() < 0.3 && (r.b - 67.20).abs() < 0.3, "{r:?}");
+        assert!(
+            (r.l - 53.24).abs() < 0.2 && (r.a - 80.09).abs() < 0.3 && (r.b - 67.20).abs() < 0.3,
+            "{r:?}"
+        );
     }
 
     #[test]
@@ -142,7 +156,18 @@ mod tests {
             ((50.0, 2.5, 0.0), (73.0, 25.0, -18.0), 27.1492),
         ];
         for ((l1, a1, b1), (l2, a2, b2), want) in cases {
-            let d = delta_e2000(Lab { l: l1, a: a1, b: b1 }, Lab { l: l2, a: a2, b: b2 });
+            let d = delta_e2000(
+                Lab {
+                    l: l1,
+                    a: a1,
+                    b: b1,
+                },
+                Lab {
+                    l: l2,
+                    a: a2,
+                    b: b2,
+                },
+            );
             assert!((d - want).abs() < 1e-3, "{d} vs {want}");
         }
     }

@@ -96,7 +96,11 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn spec(file: impl Into<PathBuf>, field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn spec(
+        file: impl Into<PathBuf>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Error::Spec {
             file: file.into(),
             field: field.into(),

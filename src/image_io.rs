@@ -99,9 +99,13 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded> {
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| Error::CorruptImage(e.to_string()))?;
-    let format = reader.format().ok_or(Error::UnsupportedFormat { detail: None })?;
+    let format = reader
+        .format()
+        .ok_or(Error::UnsupportedFormat { detail: None })?;
     if format == ImageFormat::Jpeg && !jpeg_complete(bytes) {
-        return Err(Error::CorruptImage("truncated: the JPEG has no end-of-image marker".into()));
+        return Err(Error::CorruptImage(
+            "truncated: the JPEG has no end-of-image marker".into(),
+        ));
     }
     // The header alone gives the declared size: refuse a bomb before any decoder allocates.
     let mut header = ImageReader::with_format(Cursor::new(bytes), format);
@@ -115,12 +119,17 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded> {
     lim.max_image_height = Some(limits.max_side);
     lim.max_alloc = Some(limits.max_alloc);
     reader.limits(lim);
-    let mut decoder = reader.into_decoder().map_err(|e| map_image_error(e, 0, 0, limits))?;
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| map_image_error(e, 0, 0, limits))?;
     let (w, h) = decoder.dimensions();
     check_dimensions(w, h, limits)?;
     // A broken EXIF block must not cost the photo: treat it as "no orientation".
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(e, w, h, limits))?;
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img =
+        DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(e, w, h, limits))?;
     let rotated = orientation != image::metadata::Orientation::NoTransforms;
     img.apply_orientation(orientation);
     Ok(Decoded {
@@ -147,7 +156,9 @@ pub fn read_file_capped(path: &Path, max: u64) -> Result<Vec<u8>> {
     use std::io::Read;
     let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut bytes = Vec::new();
-    f.take(max + 1).read_to_end(&mut bytes).map_err(|e| Error::io(path, e))?;
+    f.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
     if bytes.len() as u64 > max {
         return Err(Error::TooLarge {
             width: 0,
@@ -272,7 +283,11 @@ pub fn encode(img: &RgbImage, out: &OutputSpec) -> Result<Encoded> {
             }
             let too_big = range.max.is_some_and(|m| first.len() as f64 > m * 1000.0);
             // File size grows with quality (monotone in practice): bisect on the side we need.
-            let (mut lo, mut hi) = if too_big { (1u8, start - 1) } else { (start + 1, 100u8) };
+            let (mut lo, mut hi) = if too_big {
+                (1u8, start - 1)
+            } else {
+                (start + 1, 100u8)
+            };
             let mut best = (first, start);
             while lo <= hi && hi >= 1 {
                 let mid = lo + (hi - lo) / 2;
@@ -323,7 +338,8 @@ fn jpeg_result(bytes: Vec<u8>, q: u8, ok: bool) -> Encoded {
 }
 
 fn in_range(len: usize, out: &OutputSpec) -> bool {
-    out.file_size_kb.is_none_or(|r| r.contains(len as f64 / 1000.0))
+    out.file_size_kb
+        .is_none_or(|r| r.contains(len as f64 / 1000.0))
 }
 
 /// Baseline JPEG with a JFIF header carrying `dpi`, no other metadata.
@@ -352,7 +368,11 @@ pub fn encode_png(img: &RgbImage, dpi: u32, gray: bool) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
     {
         let mut enc = png::Encoder::new(&mut buf, img.width(), img.height());
-        enc.set_color(if gray { png::ColorType::Grayscale } else { png::ColorType::Rgb });
+        enc.set_color(if gray {
+            png::ColorType::Grayscale
+        } else {
+            png::ColorType::Rgb
+        });
         enc.set_depth(png::BitDepth::Eight);
         let ppm = (dpi as f64 / 0.0254).round() as u32;
         enc.set_pixel_dims(Some(png::PixelDimensions {
@@ -360,13 +380,16 @@ pub fn encode_png(img: &RgbImage, dpi: u32, gray: bool) -> Result<Vec<u8>> {
             yppu: ppm,
             unit: png::Unit::Meter,
         }));
-        let mut w = enc.write_header().map_err(|e| Error::Encode(e.to_string()))?;
+        let mut w = enc
+            .write_header()
+            .map_err(|e| Error::Encode(e.to_string()))?;
         let data: Vec<u8> = if gray {
             DynamicImage::ImageRgb8(img.clone()).into_luma8().into_raw()
         } else {
             img.as_raw().clone()
         };
-        w.write_image_data(&data).map_err(|e| Error::Encode(e.to_string()))?;
+        w.write_image_data(&data)
+            .map_err(|e| Error::Encode(e.to_string()))?;
         w.finish().map_err(|e| Error::Encode(e.to_string()))?;
     }
     Ok(buf)

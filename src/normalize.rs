@@ -19,6 +19,8 @@ pub const HEAD_OVER_FACE_WIDTH_ESTIMATE: f64 = 1.18;
 pub const DEFAULT_CROWN_MARGIN_FRACTION: f64 = 0.1;
 /// Half-width of the central band (share of the face width) searched for the crown.
 const CROP_BAND_HALF: f64 = 0.3;
+/// Scales tried across the allowed interval when searching for one that fits vertically.
+const SCALE_STEPS: usize = 40;
 /// Person-mask probability above which a pixel belongs to the person.
 pub const PERSON_THRESHOLD: f32 = 0.5;
 
@@ -125,13 +127,22 @@ impl HeadGeometry {
 
     fn measure_parsing(&mut self, p: &crate::analysis::ParsingMap, img_w: f64, img_h: f64) {
         use FaceClass as K;
-        let head = |k: FaceClass| !matches!(k, K::Background | K::Neck | K::Necklace | K::Cloth | K::Earring);
+        let head = |k: FaceClass| {
+            !matches!(
+                k,
+                K::Background | K::Neck | K::Necklace | K::Cloth | K::Earring
+            )
+        };
         let band = self.face_width * CROP_BAND_HALF;
         let mut top: Option<(f64, usize, f64)> = None;
         let (mut wmin, mut wmax) = (f64::MAX, f64::MIN);
         for v in 0..p.size {
             for u in 0..p.size {
-                let Some(k) = p.labels.get(v * p.size + u).and_then(|&l| FaceClass::from_label(l)) else {
+                let Some(k) = p
+                    .labels
+                    .get(v * p.size + u)
+                    .and_then(|&l| FaceClass::from_label(l))
+                else {
                     continue;
                 };
                 let c = p.cell_center(u, v);
@@ -141,7 +152,8 @@ impl HeadGeometry {
                     continue;
                 }
                 let l = self.to_local([x, y]);
-                if (l[0] - self.face_center_u).abs() <= band && top.is_none_or(|(t, _, _)| l[1] < t) {
+                if (l[0] - self.face_center_u).abs() <= band && top.is_none_or(|(t, _, _)| l[1] < t)
+                {
                     top = Some((l[1], v, y));
                 }
                 // head width: skin, ears and hair between the eye line and half-way to the chin
@@ -227,6 +239,9 @@ pub struct FramePlan {
     pub padding: [u32; 4],
     /// Whether every size and position range of the spec can be met at once.
     pub reachable: bool,
+    /// Whether the photo is re-framed (false: its framing already complies and it is only
+    /// resized to the output size).
+    pub reframed: bool,
 }
 
 impl FramePlan {
@@ -270,8 +285,77 @@ impl Iv {
     }
 }
 
-/// Plans the output for `spec` from the measured head `g` in a `src_w` × `src_h` source.
+/// The geometry the photo would have if it were only resized (centre-cropped to the spec's
+/// aspect) to the output size: what a person who uploads a ready-made photo delivers.
+pub fn uploaded_geometry(
+    g: &HeadGeometry,
+    spec: &PhotoSpec,
+    src_w: u32,
+    src_h: u32,
+) -> (OutputGeometry, Affine) {
+    let (sw, sh) = (src_w as f64, src_h as f64);
+    let (w, h) = (spec.output.width_px as f64, spec.output.height_px as f64);
+    let k = (w / sw).max(h / sh);
+    let (ox, oy) = ((sw * k - w) / 2.0, (sh * k - h) / 2.0);
+    let eye_y = g.eye_mid[1] * k - oy;
+    let cx = (g.eye_mid[0] + g.face_center_u) * k - ox;
+    let geometry = OutputGeometry {
+        face_width: g.face_width * k,
+        head_width: g.head_width * k,
+        head_height: g.head_height() * k,
+        crown_margin: eye_y - g.crown_up * k,
+        eye_line_from_bottom: h - eye_y,
+        chin_from_bottom: h - eye_y - g.chin_down * k,
+        center_offset: cx - w / 2.0,
+    };
+    (geometry, Affine::scale_offset(1.0 / k, ox / k, oy / k))
+}
+
+/// Whether every geometry range of the spec holds for `o`.
+pub fn geometry_ok(o: &OutputGeometry, spec: &PhotoSpec) -> bool {
+    let g = &spec.geometry;
+    let within = |r: &Option<Range>, v: f64| r.is_none_or(|r| r.contains(v));
+    within(&g.face_width_px, o.face_width)
+        && within(&g.head_width_px, o.head_width)
+        && within(&g.head_height_px, o.head_height)
+        && within(&g.crown_margin_px, o.crown_margin)
+        && within(&g.eye_line_from_bottom_px, o.eye_line_from_bottom)
+        && within(&g.chin_from_bottom_px, o.chin_from_bottom)
+        && o.center_offset.abs() <= g.center_tolerance_px
+}
+
+/// Largest eye-line tilt (degrees) left alone in a photo whose framing already complies.
+pub const KEEP_FRAMING_MAX_ROLL_DEG: f64 = 1.0;
+
+/// Plans the output for `spec` from the measured head `g` in a `src_w` × `src_h` source. A photo
+/// whose framing already complies (geometry in range, eyes level) is only resized; any other is
+/// re-framed: scaled, rotated and cropped so the head lands in the middle of the spec's ranges.
 pub fn plan(g: &HeadGeometry, spec: &PhotoSpec, src_w: u32, src_h: u32) -> FramePlan {
+    let (up, map) = uploaded_geometry(g, spec, src_w, src_h);
+    if geometry_ok(&up, spec) && g.angle.to_degrees().abs() <= KEEP_FRAMING_MAX_ROLL_DEG {
+        return FramePlan {
+            scale: 1.0 / map.a,
+            rotation_deg: 0.0,
+            map,
+            width: spec.output.width_px,
+            height: spec.output.height_px,
+            geometry: up,
+            padding: padding_of(
+                &map,
+                spec.output.width_px,
+                spec.output.height_px,
+                src_w,
+                src_h,
+            ),
+            reachable: true,
+            reframed: false,
+        };
+    }
+    reframe(g, spec, src_w, src_h)
+}
+
+/// The re-framing plan (see [`plan`]).
+pub fn reframe(g: &HeadGeometry, spec: &PhotoSpec, src_w: u32, src_h: u32) -> FramePlan {
     let geo = &spec.geometry;
     let (w, h) = (spec.output.width_px as f64, spec.output.height_px as f64);
     let hh = g.head_height();
@@ -292,29 +376,58 @@ pub fn plan(g: &HeadGeometry, spec: &PhotoSpec, src_w: u32, src_h: u32) -> Frame
     }
     let bounded = kiv.0.is_finite() || kiv.1.is_finite();
     let mut reachable = kiv.ok() && bounded;
+    // vertical: the interval of E, the output y of the eye line, for a scale k
+    let vertical = |k: f64| -> (Iv, bool) {
+        let (cu, cd) = (k * g.crown_up, k * g.chin_down);
+        let mut eiv = Iv(cu, h - cd); // the whole head inside the frame
+        let mut constrained = false;
+        if let Some(r) = &geo.crown_margin_px {
+            eiv = eiv.and(Iv::from_range(r, 1.0, -cu));
+            constrained = true;
+        }
+        if let Some(r) = &geo.eye_line_from_bottom_px {
+            eiv = eiv.and(Iv::from_range(r, -1.0, h));
+            constrained = true;
+        }
+        if let Some(r) = &geo.chin_from_bottom_px {
+            eiv = eiv.and(Iv::from_range(r, -1.0, h - cd));
+            constrained = true;
+        }
+        (eiv, constrained)
+    };
+    // The scale closest to the middle of its allowed interval that also lets the head be placed
+    // where the spec wants it (a tall head of hair may need a face at the low end of its range).
     let k = if reachable {
-        kiv.mid()
+        let (lo, hi) = (
+            if kiv.0.is_finite() {
+                kiv.0
+            } else {
+                kiv.1 * 0.5
+            },
+            if kiv.1.is_finite() {
+                kiv.1
+            } else {
+                kiv.0 * 2.0
+            },
+        );
+        let mid = kiv.mid();
+        let feasible: Vec<f64> = (0..=SCALE_STEPS)
+            .map(|i| lo + (hi - lo) * i as f64 / SCALE_STEPS as f64)
+            .filter(|&k| vertical(k).0.ok())
+            .collect();
+        if vertical(mid).0.ok() {
+            mid
+        } else if let Some(&k) = feasible.get(feasible.len() / 2) {
+            k
+        } else {
+            reachable = false;
+            mid
+        }
     } else {
-        reachable = false;
         first_target.unwrap_or(h * 0.6 / hh.max(1.0))
     };
     let (cu, cd) = (k * g.crown_up, k * g.chin_down);
-    // vertical: the output y of the eye line, E
-    let mut eiv = Iv(cu, h - cd); // the whole head inside the frame
-    let mut constrained = false;
-    if let Some(r) = &geo.crown_margin_px {
-        eiv = eiv.and(Iv::from_range(r, 1.0, -cu));
-        constrained = true;
-    }
-    if let Some(r) = &geo.eye_line_from_bottom_px {
-        // h − E ∈ r  ⇔  E ∈ (r − h)/(−1)
-        eiv = eiv.and(Iv::from_range(r, -1.0, h));
-        constrained = true;
-    }
-    if let Some(r) = &geo.chin_from_bottom_px {
-        eiv = eiv.and(Iv::from_range(r, -1.0, h - cd));
-        constrained = true;
-    }
+    let (eiv, constrained) = vertical(k);
     let e = if !eiv.ok() {
         reachable = false;
         (DEFAULT_CROWN_MARGIN_FRACTION * h + cu).min(h - cd)
@@ -347,7 +460,13 @@ pub fn plan(g: &HeadGeometry, spec: &PhotoSpec, src_w: u32, src_h: u32) -> Frame
         chin_from_bottom: h - e - cd,
         center_offset: ex + k * g.face_center_u - w / 2.0,
     };
-    let padding = padding_of(&map, spec.output.width_px, spec.output.height_px, src_w, src_h);
+    let padding = padding_of(
+        &map,
+        spec.output.width_px,
+        spec.output.height_px,
+        src_w,
+        src_h,
+    );
     FramePlan {
         scale: k,
         rotation_deg: g.angle.to_degrees(),
@@ -357,26 +476,42 @@ pub fn plan(g: &HeadGeometry, spec: &PhotoSpec, src_w: u32, src_h: u32) -> Frame
         geometry,
         padding,
         reachable,
+        reframed: true,
     }
 }
 
-/// Rows/columns of the output, from each side, that reach outside the source: the source's
-/// edges mapped into the output, taking the worse end of each edge when the map rotates.
+/// Rows/columns of the output, from each side, that fall outside the source. For sample
+/// columns (rows) that reach the source at all, the run of outside pixels from each end; a
+/// column entirely outside belongs to the left/right padding and is skipped for top/bottom.
 fn padding_of(map: &Affine, w: u32, h: u32, sw: u32, sh: u32) -> [u32; 4] {
-    let Some(inv) = map.inverse() else {
-        return [h, w, h, w];
+    let inside = |x: f64, y: f64| {
+        let (sx, sy) = map.apply(x, y);
+        sx >= 0.0 && sy >= 0.0 && sx <= sw as f64 && sy <= sh as f64
     };
-    let (sw, sh) = (sw as f64, sh as f64);
-    let p = |x: f64, y: f64| inv.apply(x, y);
-    let (tl, tr, br, bl) = (p(0.0, 0.0), p(sw, 0.0), p(sw, sh), p(0.0, sh));
-    let (wf, hf) = (w as f64, h as f64);
-    let clamp = |v: f64, n: u32| v.ceil().clamp(0.0, n as f64) as u32;
-    [
-        clamp(tl.1.max(tr.1), h),
-        clamp(wf - tr.0.min(br.0), w),
-        clamp(hf - bl.1.min(br.1), h),
-        clamp(tl.0.max(bl.0), w),
-    ]
+    const SAMPLES: u32 = 32;
+    let mut pad = [0u32; 4];
+    // (first inside, last inside) along a line of n pixels
+    let run = |n: u32, at: &dyn Fn(f64) -> bool| -> Option<(u32, u32)> {
+        let first = (0..n).find(|&i| at(i as f64 + 0.5))?;
+        let last = (0..n).rev().find(|&i| at(i as f64 + 0.5))?;
+        Some((first, n - 1 - last))
+    };
+    for i in 0..=SAMPLES {
+        let x = (w as f64 - 1.0) * i as f64 / SAMPLES as f64 + 0.5;
+        if let Some((top, bottom)) = run(h, &|y| inside(x, y)) {
+            pad[0] = pad[0].max(top);
+            pad[2] = pad[2].max(bottom);
+        }
+        let y = (h as f64 - 1.0) * i as f64 / SAMPLES as f64 + 0.5;
+        if let Some((left, right)) = run(w, &|x| inside(x, y)) {
+            pad[3] = pad[3].max(left);
+            pad[1] = pad[1].max(right);
+        }
+    }
+    if pad == [0; 4] && !inside(w as f64 / 2.0, h as f64 / 2.0) {
+        return [h, w, h, w];
+    }
+    pad
 }
 
 /// Renders the planned output: one bilinear pass from an anti-aliasing pyramid (rotation, crop
@@ -391,7 +526,11 @@ pub fn render(src: &RgbImage, plan: &FramePlan, fill: [u8; 3]) -> RgbImage {
         *p = if s.iter().any(|v| v.is_nan()) {
             Rgb(fill)
         } else {
-            Rgb([s[0].round().clamp(0.0, 255.0) as u8, s[1].round().clamp(0.0, 255.0) as u8, s[2].round().clamp(0.0, 255.0) as u8])
+            Rgb([
+                s[0].round().clamp(0.0, 255.0) as u8,
+                s[1].round().clamp(0.0, 255.0) as u8,
+                s[2].round().clamp(0.0, 255.0) as u8,
+            ])
         };
     }
     out
@@ -457,14 +596,24 @@ pub fn replace_background(img: &mut RgbImage, alpha: &[f32], bg: [u8; 3]) {
             n += 1.0;
         }
     }
-    let old = if n > 0.0 { [old[0] / n, old[1] / n, old[2] / n] } else { [bg[0] as f64, bg[1] as f64, bg[2] as f64] };
+    let old = if n > 0.0 {
+        [old[0] / n, old[1] / n, old[2] / n]
+    } else {
+        [bg[0] as f64, bg[1] as f64, bg[2] as f64]
+    };
     for (p, &a) in img.pixels_mut().zip(alpha) {
         let a = a.clamp(0.0, 1.0) as f64;
         for c in 0..3 {
             let observed = p[c] as f64;
             // observed = a·fg + (1 − a)·old  ⇒  fg = (observed − (1 − a)·old) / a
-            let fg = if a > 0.05 { ((observed - (1.0 - a) * old[c]) / a).clamp(0.0, 255.0) } else { observed };
-            p[c] = (a * fg + (1.0 - a) * bg[c] as f64).round().clamp(0.0, 255.0) as u8;
+            let fg = if a > 0.05 {
+                ((observed - (1.0 - a) * old[c]) / a).clamp(0.0, 255.0)
+            } else {
+                observed
+            };
+            p[c] = (a * fg + (1.0 - a) * bg[c] as f64)
+                .round()
+                .clamp(0.0, 255.0) as u8;
         }
     }
 }

@@ -39,12 +39,20 @@ pub struct OverlayOptions {
 
 impl Default for OverlayOptions {
     fn default() -> Self {
-        OverlayOptions { parsing: true, tint: 0.45 }
+        OverlayOptions {
+            parsing: true,
+            tint: 0.45,
+        }
     }
 }
 
 /// Draws the analysis and the crop frame over a copy of `img`.
-pub fn draw(img: &RgbImage, a: &Analysis, plan: Option<&FramePlan>, opts: OverlayOptions) -> RgbImage {
+pub fn draw(
+    img: &RgbImage,
+    a: &Analysis,
+    plan: Option<&FramePlan>,
+    opts: OverlayOptions,
+) -> RgbImage {
     let mut out = img.clone();
     let (w, h) = out.dimensions();
     if let (true, Some(p)) = (opts.parsing, &a.parsing) {
@@ -65,15 +73,27 @@ pub fn draw(img: &RgbImage, a: &Analysis, plan: Option<&FramePlan>, opts: Overla
     }
     let thick = ((w.max(h) / 400).max(1)) as i32;
     for (i, f) in a.faces.iter().enumerate() {
-        let color = if Some(i) == a.main_face { Rgb([0, 255, 0]) } else { Rgb([255, 0, 0]) };
+        let color = if Some(i) == a.main_face {
+            Rgb([0, 255, 0])
+        } else {
+            Rgb([255, 0, 0])
+        };
         for t in 0..thick {
-            let r = Rect::at(f.bbox.x as i32 - t, f.bbox.y as i32 - t).of_size((f.bbox.w as u32 + 2 * t as u32).max(1), (f.bbox.h as u32 + 2 * t as u32).max(1));
+            let r = Rect::at(f.bbox.x as i32 - t, f.bbox.y as i32 - t).of_size(
+                (f.bbox.w as u32 + 2 * t as u32).max(1),
+                (f.bbox.h as u32 + 2 * t as u32).max(1),
+            );
             draw_hollow_rect_mut(&mut out, r, color);
         }
     }
     if let Some(lm) = &a.landmarks {
         for p in &lm.points {
-            draw_filled_circle_mut(&mut out, (p[0] as i32, p[1] as i32), thick, Rgb([0, 255, 255]));
+            draw_filled_circle_mut(
+                &mut out,
+                (p[0] as i32, p[1] as i32),
+                thick,
+                Rgb([0, 255, 255]),
+            );
         }
     }
     if let Some(plan) = plan {
@@ -81,10 +101,17 @@ pub fn draw(img: &RgbImage, a: &Analysis, plan: Option<&FramePlan>, opts: Overla
         let corners = [(0.0, 0.0), (pw, 0.0), (pw, ph), (0.0, ph)];
         for i in 0..4 {
             let (a0, b0) = plan.map.apply(corners[i].0, corners[i].1);
-            let (a1, b1) = plan.map.apply(corners[(i + 1) % 4].0, corners[(i + 1) % 4].1);
+            let (a1, b1) = plan
+                .map
+                .apply(corners[(i + 1) % 4].0, corners[(i + 1) % 4].1);
             for t in 0..thick {
                 let o = t as f32;
-                draw_line_segment_mut(&mut out, (a0 as f32 + o, b0 as f32 + o), (a1 as f32 + o, b1 as f32 + o), Rgb([255, 255, 0]));
+                draw_line_segment_mut(
+                    &mut out,
+                    (a0 as f32 + o, b0 as f32 + o),
+                    (a1 as f32 + o, b1 as f32 + o),
+                    Rgb([255, 255, 0]),
+                );
             }
         }
     }

@@ -188,7 +188,12 @@ pub enum Measure {
 impl Measure {
     /// Named numbers.
     pub fn map<'a>(parts: impl IntoIterator<Item = (&'a str, f64)>) -> Measure {
-        Measure::Map(parts.into_iter().map(|(k, v)| (k.to_string(), Measure::Number(round4(v)))).collect())
+        Measure::Map(
+            parts
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), Measure::Number(round4(v))))
+                .collect(),
+        )
     }
 
     /// Named measures.
@@ -435,7 +440,11 @@ pub struct CheckResult {
 
 impl CheckResult {
     /// A pass with the measured value and limit.
-    pub fn pass(id: CheckId, value: impl Into<Option<Measure>>, limit: impl Into<Option<Measure>>) -> Self {
+    pub fn pass(
+        id: CheckId,
+        value: impl Into<Option<Measure>>,
+        limit: impl Into<Option<Measure>>,
+    ) -> Self {
         CheckResult {
             id,
             status: Status::Pass,

@@ -1,5 +1,6 @@
 //! Decoding hostile and unusual uploads: typed errors, never a panic; every colour type
 //! normalised; EXIF orientation applied.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -16,17 +17,25 @@ fn encode(img: &DynamicImage, fmt: ImageFormat) -> Vec<u8> {
 }
 
 fn sample_rgb(w: u32, h: u32) -> DynamicImage {
-    DynamicImage::ImageRgb8(ImageBuffer::from_fn(w, h, |x, y| Rgb([(x * 255 / w.max(1)) as u8, (y * 255 / h.max(1)) as u8, 128])))
+    DynamicImage::ImageRgb8(ImageBuffer::from_fn(w, h, |x, y| {
+        Rgb([(x * 255 / w.max(1)) as u8, (y * 255 / h.max(1)) as u8, 128])
+    }))
 }
 
 #[test]
 fn zero_bytes_is_empty() {
-    assert!(matches!(decode(&[], &DecodeLimits::default()), Err(Error::EmptyImage)));
+    assert!(matches!(
+        decode(&[], &DecodeLimits::default()),
+        Err(Error::EmptyImage)
+    ));
 }
 
 #[test]
 fn garbage_is_unsupported() {
-    let r = decode(b"this is not an image at all, just text", &DecodeLimits::default());
+    let r = decode(
+        b"this is not an image at all, just text",
+        &DecodeLimits::default(),
+    );
     assert!(matches!(r, Err(Error::UnsupportedFormat { .. })), "{r:?}");
 }
 
@@ -34,10 +43,21 @@ fn garbage_is_unsupported() {
 fn truncated_files_are_errors_at_every_cut() {
     for fmt in [ImageFormat::Jpeg, ImageFormat::Png, ImageFormat::WebP] {
         let bytes = encode(&sample_rgb(64, 48), fmt);
-        for cut in [2, 8, 20, 40, bytes.len() / 3, bytes.len() / 2, bytes.len() - 10] {
+        for cut in [
+            2,
+            8,
+            20,
+            40,
+            bytes.len() / 3,
+            bytes.len() / 2,
+            bytes.len() - 10,
+        ] {
             let r = decode(&bytes[..cut], &DecodeLimits::default());
             assert!(
-                matches!(r, Err(Error::CorruptImage(_) | Error::UnsupportedFormat { .. })),
+                matches!(
+                    r,
+                    Err(Error::CorruptImage(_) | Error::UnsupportedFormat { .. })
+                ),
                 "{fmt:?} cut at {cut}: {:?}",
                 r.map(|d| d.image.dimensions())
             );
@@ -58,7 +78,17 @@ fn corrupt_body_is_an_error_not_a_panic() {
 fn one_pixel_is_too_small() {
     let bytes = encode(&sample_rgb(1, 1), ImageFormat::Png);
     let r = decode(&bytes, &DecodeLimits::default());
-    assert!(matches!(r, Err(Error::TooSmall { width: 1, height: 1, .. })), "{r:?}");
+    assert!(
+        matches!(
+            r,
+            Err(Error::TooSmall {
+                width: 1,
+                height: 1,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
 }
 
 /// A PNG whose header declares `w`×`h` pixels followed by a few bytes of data.
@@ -88,7 +118,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         c ^= b as u32;
         for _ in 0..8 {
-            c = if c & 1 != 0 { 0xedb8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 != 0 {
+                0xedb8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
         }
     }
     !c
@@ -97,7 +131,17 @@ fn crc32(data: &[u8]) -> u32 {
 #[test]
 fn a_30000_square_header_is_refused_before_allocation() {
     let r = decode(&png_header_only(30_000, 30_000), &DecodeLimits::default());
-    assert!(matches!(r, Err(Error::TooLarge { width: 30000, height: 30000, .. })), "{r:?}");
+    assert!(
+        matches!(
+            r,
+            Err(Error::TooLarge {
+                width: 30000,
+                height: 30000,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
     // the pixel cap applies even when each side is allowed
     let limits = DecodeLimits::default().max_side(40_000);
     let r = decode(&png_header_only(30_000, 30_000), &limits);
@@ -105,7 +149,17 @@ fn a_30000_square_header_is_refused_before_allocation() {
     // and the limits are configurable downwards
     let small = DecodeLimits::default().max_pixels(1000);
     let r = decode(&encode(&sample_rgb(64, 48), ImageFormat::Png), &small);
-    assert!(matches!(r, Err(Error::TooLarge { width: 64, height: 48, .. })), "{r:?}");
+    assert!(
+        matches!(
+            r,
+            Err(Error::TooLarge {
+                width: 64,
+                height: 48,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
 }
 
 #[test]
@@ -117,26 +171,52 @@ fn cmyk_jpeg_becomes_rgb() {
     // The source is a colour photo: the decoded pixels keep colour (not all grey, not inverted
     // to near-black): mean brightness stays in a plausible range.
     let n = (128 * 150) as f64;
-    let mean: f64 = d.image.pixels().map(|p| (p[0] as f64 + p[1] as f64 + p[2] as f64) / 3.0).sum::<f64>() / n;
-    let chroma: f64 = d.image.pixels().map(|p| (p[0] as f64 - p[2] as f64).abs()).sum::<f64>() / n;
+    let mean: f64 = d
+        .image
+        .pixels()
+        .map(|p| (p[0] as f64 + p[1] as f64 + p[2] as f64) / 3.0)
+        .sum::<f64>()
+        / n;
+    let chroma: f64 = d
+        .image
+        .pixels()
+        .map(|p| (p[0] as f64 - p[2] as f64).abs())
+        .sum::<f64>()
+        / n;
     assert!((40.0..200.0).contains(&mean), "mean {mean}");
     assert!(chroma > 5.0, "chroma {chroma}");
 }
 
 #[test]
 fn sixteen_bit_grayscale_and_alpha_are_normalised() {
-    let img16 = DynamicImage::ImageRgb16(ImageBuffer::from_fn(40, 40, |x, _| Rgb([x as u16 * 1000, 65535, 0])));
+    let img16 = DynamicImage::ImageRgb16(ImageBuffer::from_fn(40, 40, |x, _| {
+        Rgb([x as u16 * 1000, 65535, 0])
+    }));
     let d = decode(&encode(&img16, ImageFormat::Png), &DecodeLimits::default()).expect("16-bit");
-    assert_eq!(d.image.get_pixel(10, 0).0, [(10000u32 * 255 / 65535) as u8 + 1, 255, 0]);
-    let rgba16 = DynamicImage::ImageRgba16(ImageBuffer::from_fn(40, 40, |_, _| Rgba([0, 0, 65535, 65535])));
-    let d = decode(&encode(&rgba16, ImageFormat::Png), &DecodeLimits::default()).expect("16-bit alpha");
+    assert_eq!(
+        d.image.get_pixel(10, 0).0,
+        [(10000u32 * 255 / 65535) as u8 + 1, 255, 0]
+    );
+    let rgba16 = DynamicImage::ImageRgba16(ImageBuffer::from_fn(40, 40, |_, _| {
+        Rgba([0, 0, 65535, 65535])
+    }));
+    let d =
+        decode(&encode(&rgba16, ImageFormat::Png), &DecodeLimits::default()).expect("16-bit alpha");
     assert_eq!(d.image.get_pixel(3, 3).0, [0, 0, 255]);
     let gray = DynamicImage::ImageLuma8(ImageBuffer::from_fn(40, 40, |x, _| Luma([x as u8 * 5])));
     let d = decode(&encode(&gray, ImageFormat::Png), &DecodeLimits::default()).expect("gray");
     assert_eq!(d.image.get_pixel(10, 5).0, [50, 50, 50]);
     let gray_alpha = DynamicImage::ImageLumaA8(ImageBuffer::from_fn(40, 40, |_, _| LumaA([0, 0])));
-    let d = decode(&encode(&gray_alpha, ImageFormat::Png), &DecodeLimits::default()).expect("gray alpha");
-    assert_eq!(d.image.get_pixel(0, 0).0, [255, 255, 255], "transparent becomes white");
+    let d = decode(
+        &encode(&gray_alpha, ImageFormat::Png),
+        &DecodeLimits::default(),
+    )
+    .expect("gray alpha");
+    assert_eq!(
+        d.image.get_pixel(0, 0).0,
+        [255, 255, 255],
+        "transparent becomes white"
+    );
     let half = DynamicImage::ImageRgba8(ImageBuffer::from_fn(40, 40, |_, _| Rgba([0, 0, 0, 128])));
     let d = decode(&encode(&half, ImageFormat::Png), &DecodeLimits::default()).expect("rgba");
     assert_eq!(d.image.get_pixel(0, 0).0, [127, 127, 127]);
@@ -166,7 +246,13 @@ fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
 #[test]
 fn exif_orientation_is_applied() {
     // 80 wide × 40 high, left half red, right half blue
-    let img = DynamicImage::ImageRgb8(ImageBuffer::from_fn(80, 40, |x, _| if x < 40 { Rgb([255, 0, 0]) } else { Rgb([0, 0, 255]) }));
+    let img = DynamicImage::ImageRgb8(ImageBuffer::from_fn(80, 40, |x, _| {
+        if x < 40 {
+            Rgb([255, 0, 0])
+        } else {
+            Rgb([0, 0, 255])
+        }
+    }));
     let jpeg = encode(&img, ImageFormat::Jpeg);
     let plain = decode(&jpeg, &DecodeLimits::default()).expect("plain");
     assert_eq!(plain.image.dimensions(), (80, 40));
@@ -201,7 +287,11 @@ fn format_is_sniffed_from_content_not_name() {
 #[test]
 fn every_fixture_photo_decodes() {
     for name in common::PHOTOS {
-        let d = idphoto::image_io::decode_path(common::fixture(&format!("photos/{name}")), &DecodeLimits::default()).expect(name);
+        let d = idphoto::image_io::decode_path(
+            common::fixture(&format!("photos/{name}")),
+            &DecodeLimits::default(),
+        )
+        .expect(name);
         assert!(d.image.width() >= 256 && d.image.height() >= 256, "{name}");
     }
 }

@@ -1,5 +1,6 @@
 //! The models in `models/` run in tract on CPU: parity with onnxruntime reference outputs
 //! (made by `models/scripts/parity_gen.py`), and sane analyses of every fixture photo.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -13,21 +14,33 @@ fn models() -> &'static Models {
 
 fn read_f32(name: &str) -> Vec<f32> {
     let bytes = std::fs::read(common::fixture(&format!("parity/{name}"))).expect(name);
-    bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+    bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
 }
 
 fn input_png(name: &str) -> RgbImage {
-    image::open(common::fixture(&format!("parity/{name}.input.png"))).expect(name).to_rgb8()
+    image::open(common::fixture(&format!("parity/{name}.input.png")))
+        .expect(name)
+        .to_rgb8()
 }
 
 fn nhwc(img: &RgbImage, scale: f32, offset: f32) -> Vec<f32> {
-    img.as_raw().iter().map(|&v| v as f32 * scale + offset).collect()
+    img.as_raw()
+        .iter()
+        .map(|&v| v as f32 * scale + offset)
+        .collect()
 }
 
 /// Largest absolute difference, and the largest reference magnitude.
 fn compare(got: &[f32], want: &[f32]) -> (f32, f32) {
     assert_eq!(got.len(), want.len());
-    let d = got.iter().zip(want).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+    let d = got
+        .iter()
+        .zip(want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
     let m = want.iter().map(|v| v.abs()).fold(0f32, f32::max);
     (d, m)
 }
@@ -39,30 +52,62 @@ const REL_TOL: f32 = 1e-4;
 fn assert_close(model: &str, got: &[f32], want: &[f32]) {
     let (d, m) = compare(got, want);
     eprintln!("PARITY {model}: max|diff| {d:.3e}, max|ref| {m:.3e}");
-    assert!(d <= REL_TOL * m.max(1.0), "{model}: max|diff| {d} vs max|ref| {m}");
+    assert!(
+        d <= REL_TOL * m.max(1.0),
+        "{model}: max|diff| {d} vs max|ref| {m}"
+    );
 }
 
 #[test]
 fn parity_face_detection() {
-    let out = models().raw_detector(nhwc(&input_png("face_detection"), 1.0 / 127.5, -1.0)).expect("run");
+    let out = models()
+        .raw_detector(nhwc(&input_png("face_detection"), 1.0 / 127.5, -1.0))
+        .expect("run");
     assert_eq!(out[0].0, vec![1, 896, 16]);
-    assert_close("face_detection/regressors", &out[0].1, &read_f32("face_detection.out0.bin"));
-    assert_close("face_detection/classificators", &out[1].1, &read_f32("face_detection.out1.bin"));
+    assert_close(
+        "face_detection/regressors",
+        &out[0].1,
+        &read_f32("face_detection.out0.bin"),
+    );
+    assert_close(
+        "face_detection/classificators",
+        &out[1].1,
+        &read_f32("face_detection.out1.bin"),
+    );
 }
 
 #[test]
 fn parity_face_landmarks() {
-    let out = models().raw_landmarks(nhwc(&input_png("face_landmarks"), 1.0 / 255.0, 0.0)).expect("run");
-    assert_close("face_landmarks/mesh", &out[0].1, &read_f32("face_landmarks.out0.bin"));
-    assert_close("face_landmarks/presence", &out[1].1, &read_f32("face_landmarks.out1.bin"));
+    let out = models()
+        .raw_landmarks(nhwc(&input_png("face_landmarks"), 1.0 / 255.0, 0.0))
+        .expect("run");
+    assert_close(
+        "face_landmarks/mesh",
+        &out[0].1,
+        &read_f32("face_landmarks.out0.bin"),
+    );
+    assert_close(
+        "face_landmarks/presence",
+        &out[1].1,
+        &read_f32("face_landmarks.out1.bin"),
+    );
 }
 
 #[test]
 fn parity_person_segmentation() {
-    let out = models().raw_segmentation(nhwc(&input_png("person_segmentation"), 1.0 / 255.0, 0.0)).expect("run");
+    let out = models()
+        .raw_segmentation(nhwc(&input_png("person_segmentation"), 1.0 / 255.0, 0.0))
+        .expect("run");
     let full = &out[0].1;
-    let sub: Vec<f32> = (0..128).flat_map(|y| (0..128).map(move |x| (y, x))).map(|(y, x)| full[(y * 2) * 256 + x * 2]).collect();
-    assert_close("person_segmentation", &sub, &read_f32("person_segmentation.out0.bin"));
+    let sub: Vec<f32> = (0..128)
+        .flat_map(|y| (0..128).map(move |x| (y, x)))
+        .map(|(y, x)| full[(y * 2) * 256 + x * 2])
+        .collect();
+    assert_close(
+        "person_segmentation",
+        &sub,
+        &read_f32("person_segmentation.out0.bin"),
+    );
 }
 
 #[test]
@@ -85,10 +130,14 @@ fn parity_face_parsing() {
         .collect();
     assert_close("face_parsing", &sub, &read_f32("face_parsing.out0.bin"));
     // and the class map agrees with onnxruntime's almost everywhere
-    let labels = image::open(common::fixture("parity/face_parsing.labels.png")).expect("labels").to_luma8();
+    let labels = image::open(common::fixture("parity/face_parsing.labels.png"))
+        .expect("labels")
+        .to_luma8();
     let mut agree = 0usize;
     for (i, l) in labels.as_raw().iter().enumerate() {
-        let best = (0..19).max_by(|&a, &b| full[a * n + i].total_cmp(&full[b * n + i])).unwrap_or(0);
+        let best = (0..19)
+            .max_by(|&a, &b| full[a * n + i].total_cmp(&full[b * n + i]))
+            .unwrap_or(0);
         agree += (best == *l as usize) as usize;
     }
     let share = agree as f64 / n as f64;
@@ -110,52 +159,106 @@ fn every_fixture_photo_is_analysed_sanely() {
         let nose = lm.xy(mesh::NOSE_TIP);
         let mouth = lm.mean_xy(&mesh::INNER_LIPS);
         let chin = lm.xy(mesh::CHIN);
-        assert!(re[1].max(le[1]) < nose[1] && nose[1] < mouth[1] && mouth[1] < chin[1], "{name}");
-        assert!(re[0] < le[0], "{name}: the person's right eye is on the image's left");
+        assert!(
+            re[1].max(le[1]) < nose[1] && nose[1] < mouth[1] && mouth[1] < chin[1],
+            "{name}"
+        );
+        assert!(
+            re[0] < le[0],
+            "{name}: the person's right eye is on the image's left"
+        );
         // landmarks inside the (slightly grown) face box
         let b = face.bbox;
-        let grown = idphoto::analysis::BBox { x: b.x - 0.25 * b.w, y: b.y - 0.35 * b.h, w: 1.5 * b.w, h: 1.6 * b.h };
-        let inside = lm.points.iter().filter(|p| grown.contains([p[0], p[1]])).count();
-        assert!(inside as f32 >= 0.98 * lm.points.len() as f32, "{name}: {inside} of 468 in the box");
+        let grown = idphoto::analysis::BBox {
+            x: b.x - 0.25 * b.w,
+            y: b.y - 0.35 * b.h,
+            w: 1.5 * b.w,
+            h: 1.6 * b.h,
+        };
+        let inside = lm
+            .points
+            .iter()
+            .filter(|p| grown.contains([p[0], p[1]]))
+            .count();
+        assert!(
+            inside as f32 >= 0.98 * lm.points.len() as f32,
+            "{name}: {inside} of 468 in the box"
+        );
         // parsing: hair (or a hat) above the forehead, skin on both cheeks
         let p = a.parsing.as_ref().expect("parsing");
         let fh = lm.xy(mesh::FOREHEAD);
         let eye_dist = le[0] - re[0];
         let above = p.class_at(fh[0], fh[1] - 0.35 * eye_dist);
-        assert!(matches!(above, Some(FaceClass::Hair | FaceClass::Hat | FaceClass::Skin)), "{name}: above forehead {above:?}");
+        assert!(
+            matches!(
+                above,
+                Some(FaceClass::Hair | FaceClass::Hat | FaceClass::Skin)
+            ),
+            "{name}: above forehead {above:?}"
+        );
         let hair_or_hat_top = (1..40).any(|k| {
-            matches!(p.class_at(fh[0], fh[1] - k as f32 * 0.05 * eye_dist), Some(FaceClass::Hair | FaceClass::Hat))
+            matches!(
+                p.class_at(fh[0], fh[1] - k as f32 * 0.05 * eye_dist),
+                Some(FaceClass::Hair | FaceClass::Hat)
+            )
         });
         assert!(hair_or_hat_top, "{name}: no hair or hat above the forehead");
         for cheek in [lm.xy(mesh::CHEEKS[0]), lm.xy(mesh::CHEEKS[1])] {
-            let towards_nose = [cheek[0] + 0.25 * (nose[0] - cheek[0]), cheek[1] + 0.25 * (nose[1] - cheek[1])];
+            let towards_nose = [
+                cheek[0] + 0.25 * (nose[0] - cheek[0]),
+                cheek[1] + 0.25 * (nose[1] - cheek[1]),
+            ];
             let k = p.class_at(towards_nose[0], towards_nose[1]);
             if name != "obama_partial_face.jpg" || towards_nose[0] > 0.0 {
-                assert_eq!(k, Some(FaceClass::Skin), "{name}: cheek at {towards_nose:?}");
+                assert_eq!(
+                    k,
+                    Some(FaceClass::Skin),
+                    "{name}: cheek at {towards_nose:?}"
+                );
             }
         }
         // person mask covers the face and not the top corners
         let m = a.person.as_ref().expect("person");
-        assert!(m.prob_at(nose[0], nose[1]) > 0.8, "{name}: nose not in the person mask");
-        let (w, h) = (img.width() as f32, img.height() as f32);
+        assert!(
+            m.prob_at(nose[0], nose[1]) > 0.8,
+            "{name}: nose not in the person mask"
+        );
+        let w = img.width() as f32;
         // (the partial face is cut by the left edge, so only its right corner is backdrop)
-        let corners: &[[f32; 2]] = if name == "obama_partial_face.jpg" { &[[w - 3.0, 2.0]] } else { &[[2.0, 2.0], [w - 3.0, 2.0]] };
+        let corners: &[[f32; 2]] = if name == "obama_partial_face.jpg" {
+            &[[w - 3.0, 2.0]]
+        } else {
+            &[[2.0, 2.0], [w - 3.0, 2.0]]
+        };
         for c in corners {
-            assert!(m.prob_at(c[0], c[1]) < 0.2, "{name}: corner {c:?} in the person mask");
+            assert!(
+                m.prob_at(c[0], c[1]) < 0.2,
+                "{name}: corner {c:?} in the person mask"
+            );
         }
         let pose = a.pose.expect("pose");
-        assert!(pose.yaw.abs() < 25.0 && pose.pitch.abs() < 20.0 && pose.roll.abs() < 20.0, "{name}: {pose:?}");
+        assert!(
+            pose.yaw.abs() < 25.0 && pose.pitch.abs() < 20.0 && pose.roll.abs() < 20.0,
+            "{name}: {pose:?}"
+        );
     }
 }
 
 #[test]
 fn turned_head_reads_as_yaw() {
-    let a = models().analyze(&common::photo("obama2.jpg")).expect("obama2");
+    let a = models()
+        .analyze(&common::photo("obama2.jpg"))
+        .expect("obama2");
     let yaw = a.pose.expect("pose").yaw;
     assert!(yaw.abs() > 8.0, "obama2 is turned, yaw {yaw}");
-    let a = models().analyze(&common::photo("obama.jpg")).expect("obama");
+    let a = models()
+        .analyze(&common::photo("obama.jpg"))
+        .expect("obama");
     let p = a.pose.expect("pose");
-    assert!(p.yaw.abs() < 5.0 && p.roll.abs() < 5.0, "the official portrait is frontal: {p:?}");
+    assert!(
+        p.yaw.abs() < 5.0 && p.roll.abs() < 5.0,
+        "the official portrait is frontal: {p:?}"
+    );
 }
 
 fn paste(canvas: &mut RgbImage, img: &RgbImage, x0: u32, y0: u32) {
@@ -170,20 +273,32 @@ fn paste(canvas: &mut RgbImage, img: &RgbImage, x0: u32, y0: u32) {
 fn a_small_face_in_a_large_photo_is_found() {
     // Obama's portrait at 364×455 (a face about 90 px wide, 3 % of the long side) in a 12-MP
     // frame: far too small for the detector's 128-px full view.
-    let face = image::imageops::resize(&common::photo("obama.jpg"), 364, 455, image::imageops::FilterType::Triangle);
+    let face = image::imageops::resize(
+        &common::photo("obama.jpg"),
+        364,
+        455,
+        image::imageops::FilterType::Triangle,
+    );
     let mut canvas = RgbImage::from_pixel(4000, 3000, image::Rgb([200, 205, 210]));
     paste(&mut canvas, &face, 2900, 2100);
     let a = models().analyze(&canvas).expect("analyze");
     assert_eq!(a.faces.len(), 1, "{:?}", a.faces);
     let c = a.main().expect("main").bbox.center();
-    assert!((2900.0..3264.0).contains(&c[0]) && (2100.0..2555.0).contains(&c[1]), "{c:?}");
+    assert!(
+        (2900.0..3264.0).contains(&c[0]) && (2100.0..2555.0).contains(&c[1]),
+        "{c:?}"
+    );
 }
 
 #[test]
 fn two_faces_are_both_reported() {
     let a = common::photo("obama.jpg");
     let b = common::photo("grace_hopper.jpg");
-    let mut canvas = RgbImage::from_pixel(a.width() + b.width(), a.height(), image::Rgb([255, 255, 255]));
+    let mut canvas = RgbImage::from_pixel(
+        a.width() + b.width(),
+        a.height(),
+        image::Rgb([255, 255, 255]),
+    );
     paste(&mut canvas, &a, 0, 0);
     paste(&mut canvas, &b, a.width(), 100);
     let r = models().analyze(&canvas).expect("analyze");
@@ -192,7 +307,9 @@ fn two_faces_are_both_reported() {
 
 #[test]
 fn a_photo_without_a_face_has_no_face() {
-    let img = RgbImage::from_fn(400, 300, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+    let img = RgbImage::from_fn(400, 300, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
     let a = models().analyze(&img).expect("analyze");
     assert!(a.faces.is_empty() && a.landmarks.is_none() && a.parsing.is_none());
     assert!(a.person.is_some());
@@ -202,12 +319,21 @@ fn a_photo_without_a_face_has_no_face() {
 fn parsing_model_is_replaceable_and_optional() {
     let dir = idphoto::models::default_dir();
     let bytes = std::fs::read(dir.join(idphoto::models::PARSING_FILE)).expect("parsing file");
-    let custom = Models::builder().parsing_bytes(bytes).without_segmentation().build().expect("custom");
+    let custom = Models::builder()
+        .parsing_bytes(bytes)
+        .without_segmentation()
+        .build()
+        .expect("custom");
     assert!(custom.has_parsing() && !custom.has_segmentation());
-    let none = Models::builder().without_parsing().build().expect("without parsing");
+    let none = Models::builder()
+        .without_parsing()
+        .build()
+        .expect("without parsing");
     let a = none.analyze(&common::photo("obama.jpg")).expect("analyze");
     assert!(a.parsing.is_none() && a.landmarks.is_some());
-    let broken = Models::builder().parsing_bytes(b"not onnx".to_vec()).build();
+    let broken = Models::builder()
+        .parsing_bytes(b"not onnx".to_vec())
+        .build();
     assert!(matches!(broken, Err(idphoto::Error::Model { .. })));
     let missing = Models::load_dir("/nonexistent/models");
     assert!(matches!(missing, Err(idphoto::Error::Io { .. })));

@@ -1,5 +1,6 @@
 //! Spec loading: every shipped spec validates; inheritance, cycles, unknown parents, unknown
 //! fields and out-of-range values behave as documented, with the file and field named.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 
@@ -23,16 +24,22 @@ face_width_px = { min = 193.0, max = 221.0 }
 "#;
 
 fn load(files: &[(&str, &str)]) -> Result<SpecRegistry, Error> {
-    SpecRegistry::from_sources(
-        files
-            .iter()
-            .map(|(id, text)| (id.to_string(), PathBuf::from(format!("specs/{id}.toml")), text.as_bytes().to_vec())),
-    )
+    SpecRegistry::from_sources(files.iter().map(|(id, text)| {
+        (
+            id.to_string(),
+            PathBuf::from(format!("specs/{id}.toml")),
+            text.as_bytes().to_vec(),
+        )
+    }))
 }
 
 fn spec_err(r: Result<SpecRegistry, Error>) -> (String, String, String) {
     match r {
-        Err(Error::Spec { file, field, message }) => (file.display().to_string(), field, message),
+        Err(Error::Spec {
+            file,
+            field,
+            message,
+        }) => (file.display().to_string(), field, message),
         Err(e) => panic!("expected a spec error, got {e}"),
         Ok(_) => panic!("expected a spec error, got a valid registry"),
     }
@@ -79,12 +86,18 @@ fn every_shipped_spec_validates() {
 fn national_id_card_numbers_match_ga_t_461() {
     let reg = SpecRegistry::builtin().expect("builtin");
     let s = reg.get("cn/id-card").expect("cn/id-card");
-    assert_eq!((s.output.width_px, s.output.height_px, s.output.dpi), (358, 441, 350));
+    assert_eq!(
+        (s.output.width_px, s.output.height_px, s.output.dpi),
+        (358, 441, 350)
+    );
     let fw = s.geometry.face_width_px.expect("face width");
     assert_eq!((fw.min, fw.max), (Some(193.0), Some(221.0)));
     let crown = s.geometry.crown_margin_px.expect("crown");
     assert_eq!((crown.min, crown.max), (Some(7.0), Some(21.0)));
-    assert_eq!(s.geometry.eye_line_from_bottom_px.and_then(|r| r.min), Some(207.0));
+    assert_eq!(
+        s.geometry.eye_line_from_bottom_px.and_then(|r| r.min),
+        Some(207.0)
+    );
     let kb = s.output.file_size_kb.expect("file size");
     assert_eq!((kb.min, kb.max), (Some(14.0), Some(20.0)));
     assert_eq!(s.background.colors[0], [255, 255, 255]);
@@ -126,7 +139,10 @@ fn a_cycle_is_an_error_naming_the_file() {
     let a = "extends = \"b\"\nname = { zh = \"a\", en = \"a\" }\n";
     let b = "extends = \"a\"\nname = { zh = \"b\", en = \"b\" }\n";
     let (file, field, msg) = spec_err(load(&[("a", a), ("b", b), ("base", BASE)]));
-    assert!(file.ends_with("a.toml") || file.ends_with("b.toml"), "{file}");
+    assert!(
+        file.ends_with("a.toml") || file.ends_with("b.toml"),
+        "{file}"
+    );
     assert_eq!(field, "extends");
     assert!(msg.contains("cycle"), "{msg}");
     let selfref = "extends = \"s\"\n";
@@ -159,13 +175,25 @@ fn an_unknown_field_is_an_error_naming_file_and_field() {
 #[test]
 fn out_of_range_values_are_errors_naming_the_field() {
     for (patch, want_field) in [
-        ("[geometry]\nface_width_px = { min = 230.0, max = 200.0 }\n", "geometry.face_width_px.min"),
+        (
+            "[geometry]\nface_width_px = { min = 230.0, max = 200.0 }\n",
+            "geometry.face_width_px.min",
+        ),
         ("[output]\ndpi = 0\n", "output.dpi"),
         ("[output]\nwidth_px = 0\n", "output.width_px"),
         ("[output]\njpeg_quality = 101\n", "output.jpeg_quality"),
-        ("[checks.ears_visible]\nmin_visible_fraction = 1.5\n", "checks.ears_visible.min_visible_fraction"),
-        ("[checks.head_pose]\nmax_yaw_deg = -3.0\n", "checks.head_pose.max_yaw_deg"),
-        ("[checks.head_pose]\nmax_yaw_deg = nan\n", "checks.head_pose.max_yaw_deg"),
+        (
+            "[checks.ears_visible]\nmin_visible_fraction = 1.5\n",
+            "checks.ears_visible.min_visible_fraction",
+        ),
+        (
+            "[checks.head_pose]\nmax_yaw_deg = -3.0\n",
+            "checks.head_pose.max_yaw_deg",
+        ),
+        (
+            "[checks.head_pose]\nmax_yaw_deg = nan\n",
+            "checks.head_pose.max_yaw_deg",
+        ),
         ("[output]\nprint_width_mm = 40.0\n", "output.print_width_mm"),
         ("[background]\ncolors = []\n", "background.colors"),
     ] {
@@ -178,12 +206,19 @@ fn out_of_range_values_are_errors_naming_the_field() {
 
 #[test]
 fn wrong_types_bad_toml_and_bad_bytes_are_errors() {
-    let (_, field, _) = spec_err(load(&[("base", BASE), ("c", "extends = \"base\"\n[output]\ndpi = \"high\"\n")]));
+    let (_, field, _) = spec_err(load(&[
+        ("base", BASE),
+        ("c", "extends = \"base\"\n[output]\ndpi = \"high\"\n"),
+    ]));
     assert_eq!(field, "output.dpi");
     let (_, field, msg) = spec_err(load(&[("c", "name = {")]));
     assert_eq!(field, "");
     assert!(msg.contains("TOML"), "{msg}");
-    let bad = SpecRegistry::from_sources([("x".to_string(), PathBuf::from("x.toml"), vec![0xff, 0xfe, 0x00])]);
+    let bad = SpecRegistry::from_sources([(
+        "x".to_string(),
+        PathBuf::from("x.toml"),
+        vec![0xff, 0xfe, 0x00],
+    )]);
     assert!(matches!(bad, Err(Error::Spec { ref message, .. }) if message.contains("UTF-8")));
     let huge = vec![b'#'; 10 * 1024 * 1024];
     let big = SpecRegistry::from_sources([("x".to_string(), PathBuf::from("x.toml"), huge)]);
@@ -199,7 +234,11 @@ fn deep_extends_chains_stop_at_the_limit() {
     for i in 1..40 {
         files.push((format!("s{i}"), format!("extends = \"s{}\"\n", i - 1)));
     }
-    let r = SpecRegistry::from_sources(files.iter().map(|(id, t)| (id.clone(), PathBuf::from(id), t.as_bytes().to_vec())));
+    let r = SpecRegistry::from_sources(
+        files
+            .iter()
+            .map(|(id, t)| (id.clone(), PathBuf::from(id), t.as_bytes().to_vec())),
+    );
     let (_, field, msg) = spec_err(r);
     assert_eq!(field, "extends");
     assert!(msg.contains("deeper"), "{msg}");
@@ -211,14 +250,26 @@ fn validate_dir_reports_every_bad_file() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("cn")).expect("mkdir");
     std::fs::write(dir.join("cn/base.toml"), BASE).expect("write");
-    std::fs::write(dir.join("cn/bad.toml"), "extends = \"cn/base\"\n[output]\ndpi = 5\n").expect("write");
+    std::fs::write(
+        dir.join("cn/bad.toml"),
+        "extends = \"cn/base\"\n[output]\ndpi = 5\n",
+    )
+    .expect("write");
     std::fs::write(dir.join("cn/orphan.toml"), "extends = \"cn/nope\"\n").expect("write");
     let (reg, errors) = SpecRegistry::load_dir_lenient(&dir).expect("dir");
     assert_eq!(reg.ids().collect::<Vec<_>>(), vec!["cn/base"]);
     assert_eq!(errors.len(), 2, "{errors:?}");
     let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-    assert!(text.iter().any(|t| t.contains("bad.toml") && t.contains("output.dpi")), "{text:?}");
-    assert!(text.iter().any(|t| t.contains("orphan.toml") && t.contains("extends")), "{text:?}");
+    assert!(
+        text.iter()
+            .any(|t| t.contains("bad.toml") && t.contains("output.dpi")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.contains("orphan.toml") && t.contains("extends")),
+        "{text:?}"
+    );
     assert!(SpecRegistry::load_dir(&dir).is_err());
     let _ = std::fs::remove_dir_all(&dir);
 }

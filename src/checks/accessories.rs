@@ -19,33 +19,70 @@ const TINTED_MIN_DROP_L: f64 = 25.0;
 fn area_share(s: &Subject<'_>, ks: &[K], above_eyes: bool) -> Option<f64> {
     let st = s.face_stats()?;
     let fw = s.head.as_ref()?.face_width;
-    let n = st.cells().filter(|c| ks.contains(&c.class) && (!above_eyes || c.v < 0.0)).count() as f64;
+    let n = st
+        .cells()
+        .filter(|c| ks.contains(&c.class) && (!above_eyes || c.v < 0.0))
+        .count() as f64;
     Some(n * (st.cell as f64).powi(2) / (fw * fw).max(1.0))
 }
 
-fn presence(s: &Subject<'_>, id: CheckId, ks: &[K], min: f64, allowed: bool, code: ReasonCode) -> CheckResult {
+fn presence(
+    s: &Subject<'_>,
+    id: CheckId,
+    ks: &[K],
+    min: f64,
+    allowed: bool,
+    code: ReasonCode,
+) -> CheckResult {
     let Some(share) = area_share(s, ks, ks == [K::Hat]) else {
         return CheckResult::not_applicable(id, ReasonCode::ParsingUnavailable);
     };
     let present = share >= min;
-    let value = Measure::nested([("area", Measure::num(share)), ("present", Measure::Bool(present))]);
-    let limit = Measure::nested([("min_area", Measure::num(min)), ("allowed", Measure::Bool(allowed))]);
+    let value = Measure::nested([
+        ("area", Measure::num(share)),
+        ("present", Measure::Bool(present)),
+    ]);
+    let limit = Measure::nested([
+        ("min_area", Measure::num(min)),
+        ("allowed", Measure::Bool(allowed)),
+    ]);
     CheckResult::judge(id, allowed || !present, value, limit, code)
 }
 
 /// No hat, cap, scarf or hood.
 pub fn headwear(s: &Subject<'_>, cfg: &HeadwearCheck) -> CheckResult {
-    presence(s, CheckId::Headwear, &[K::Hat], cfg.min_fraction, cfg.allowed, ReasonCode::HeadwearPresent)
+    presence(
+        s,
+        CheckId::Headwear,
+        &[K::Hat],
+        cfg.min_fraction,
+        cfg.allowed,
+        ReasonCode::HeadwearPresent,
+    )
 }
 
 /// No earrings.
 pub fn earrings(s: &Subject<'_>, cfg: &EarringsCheck) -> CheckResult {
-    presence(s, CheckId::Earrings, &[K::Earring], cfg.min_fraction, cfg.allowed, ReasonCode::EarringsPresent)
+    presence(
+        s,
+        CheckId::Earrings,
+        &[K::Earring],
+        cfg.min_fraction,
+        cfg.allowed,
+        ReasonCode::EarringsPresent,
+    )
 }
 
 /// No necklace.
 pub fn necklace(s: &Subject<'_>, cfg: &NecklaceCheck) -> CheckResult {
-    presence(s, CheckId::Necklace, &[K::Necklace], cfg.min_fraction, cfg.allowed, ReasonCode::NecklacePresent)
+    presence(
+        s,
+        CheckId::Necklace,
+        &[K::Necklace],
+        cfg.min_fraction,
+        cfg.allowed,
+        ReasonCode::NecklacePresent,
+    )
 }
 
 fn median_lab(cells: &[Lab]) -> Lab {
@@ -73,7 +110,9 @@ pub fn hair_ornament_area(s: &Subject<'_>) -> Option<f64> {
     let n = st
         .cells()
         .filter(|c| c.class == K::Hair && c.v < 0.0)
-        .filter(|c| c.lab.chroma() > ACCESSORY_MIN_CHROMA && delta_e2000(c.lab, med) > ACCESSORY_MIN_DELTA_E)
+        .filter(|c| {
+            c.lab.chroma() > ACCESSORY_MIN_CHROMA && delta_e2000(c.lab, med) > ACCESSORY_MIN_DELTA_E
+        })
         .count() as f64;
     Some(n * (st.cell as f64).powi(2) / (fw * fw).max(1.0))
 }
@@ -87,8 +126,14 @@ pub fn hair_accessory(s: &Subject<'_>, cfg: &HairAccessoryCheck) -> CheckResult 
     CheckResult::judge(
         CheckId::HairAccessory,
         cfg.allowed || !present,
-        Measure::nested([("area", Measure::num(area)), ("present", Measure::Bool(present))]),
-        Measure::nested([("min_area", Measure::num(cfg.min_fraction)), ("allowed", Measure::Bool(cfg.allowed))]),
+        Measure::nested([
+            ("area", Measure::num(area)),
+            ("present", Measure::Bool(present)),
+        ]),
+        Measure::nested([
+            ("min_area", Measure::num(cfg.min_fraction)),
+            ("allowed", Measure::Bool(cfg.allowed)),
+        ]),
         ReasonCode::HairAccessoryPresent,
     )
 }
@@ -116,7 +161,11 @@ pub fn glasses(s: &Subject<'_>, cfg: &GlassesCheck) -> CheckResult {
         .filter(|c| !eyes.iter().any(|p| point_in_polygon([c.x, c.y], p)))
         .map(|c| c.lab.l as f64)
         .collect();
-    let eye_l = if lens.is_empty() { skin_l } else { lens.iter().sum::<f64>() / lens.len() as f64 };
+    let eye_l = if lens.is_empty() {
+        skin_l
+    } else {
+        lens.iter().sum::<f64>() / lens.len() as f64
+    };
     let drop = skin_l - eye_l;
     let value = Measure::nested([
         ("area", Measure::num(share)),
@@ -129,7 +178,18 @@ pub fn glasses(s: &Subject<'_>, cfg: &GlassesCheck) -> CheckResult {
         ("max_lens_darkening_l", Measure::num(TINTED_MIN_DROP_L)),
     ]);
     if present && drop > TINTED_MIN_DROP_L {
-        return CheckResult::fail(CheckId::Glasses, value, limit, ReasonCode::GlassesObscureEyes);
+        return CheckResult::fail(
+            CheckId::Glasses,
+            value,
+            limit,
+            ReasonCode::GlassesObscureEyes,
+        );
     }
-    CheckResult::judge(CheckId::Glasses, cfg.allowed || !present, value, limit, ReasonCode::GlassesPresent)
+    CheckResult::judge(
+        CheckId::Glasses,
+        cfg.allowed || !present,
+        value,
+        limit,
+        ReasonCode::GlassesPresent,
+    )
 }

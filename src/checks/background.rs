@@ -34,20 +34,33 @@ fn mean_l<'a>(it: impl Iterator<Item = &'a Lab>) -> Option<(f64, usize)> {
 /// A plain backdrop: little spread of L*, no gradient across it.
 pub fn uniform(s: &Subject<'_>, cfg: &BackgroundUniformCheck) -> CheckResult {
     let Some(bg) = s.background_stats() else {
-        return CheckResult::not_applicable(CheckId::BackgroundUniform, ReasonCode::SegmentationUnavailable);
+        return CheckResult::not_applicable(
+            CheckId::BackgroundUniform,
+            ReasonCode::SegmentationUnavailable,
+        );
     };
     if bg.coverage() < MIN_BACKGROUND_COVERAGE {
-        return CheckResult::not_applicable(CheckId::BackgroundUniform, ReasonCode::BackgroundNotVisible);
+        return CheckResult::not_applicable(
+            CheckId::BackgroundUniform,
+            ReasonCode::BackgroundNotVisible,
+        );
     }
     let Some((std, gradient)) = plainness(s) else {
-        return CheckResult::not_applicable(CheckId::BackgroundUniform, ReasonCode::BackgroundNotVisible);
+        return CheckResult::not_applicable(
+            CheckId::BackgroundUniform,
+            ReasonCode::BackgroundNotVisible,
+        );
     };
     CheckResult::judge(
         CheckId::BackgroundUniform,
         std <= cfg.max_std_l && gradient <= cfg.max_gradient_l,
         Measure::map([("std_l", std), ("gradient_l", gradient)]),
         Measure::map([("std_l", cfg.max_std_l), ("gradient_l", cfg.max_gradient_l)]),
-        replaced_or(s, ReasonCode::BackgroundNotUniformReplaced, ReasonCode::BackgroundNotUniform),
+        replaced_or(
+            s,
+            ReasonCode::BackgroundNotUniformReplaced,
+            ReasonCode::BackgroundNotUniform,
+        ),
     )
 }
 
@@ -60,9 +73,17 @@ pub fn plainness(s: &Subject<'_>) -> Option<(f64, f64)> {
     }
     let n = bg.pixels.len() as f64;
     let mean = bg.pixels.iter().map(|p| p.lab.l as f64).sum::<f64>() / n;
-    let std = (bg.pixels.iter().map(|p| (p.lab.l as f64 - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let std = (bg
+        .pixels
+        .iter()
+        .map(|p| (p.lab.l as f64 - mean).powi(2))
+        .sum::<f64>()
+        / n)
+        .sqrt();
     let (w, h) = (s.image.width() as f32, s.image.height() as f32);
-    let half = |f: &dyn Fn(&super::regions::BgPixel) -> bool| mean_l(bg.pixels.iter().filter(|p| f(p)).map(|p| &p.lab));
+    let half = |f: &dyn Fn(&super::regions::BgPixel) -> bool| {
+        mean_l(bg.pixels.iter().filter(|p| f(p)).map(|p| &p.lab))
+    };
     let mut gradient: f64 = 0.0;
     if let (Some(l), Some(r)) = (half(&|p| p.x < w / 2.0), half(&|p| p.x >= w / 2.0)) {
         gradient = gradient.max((l.0 - r.0).abs());
@@ -111,9 +132,18 @@ pub fn color(s: &Subject<'_>) -> CheckResult {
     CheckResult::judge(
         CheckId::BackgroundColor,
         de <= s.spec.background.max_delta_e,
-        Measure::map([("delta_e", de), ("l", m.l as f64), ("a", m.a as f64), ("b", m.b as f64)]),
+        Measure::map([
+            ("delta_e", de),
+            ("l", m.l as f64),
+            ("a", m.a as f64),
+            ("b", m.b as f64),
+        ]),
         Measure::map([("delta_e", s.spec.background.max_delta_e)]),
-        replaced_or(s, ReasonCode::BackgroundColorReplaced, ReasonCode::BackgroundWrongColor),
+        replaced_or(
+            s,
+            ReasonCode::BackgroundColorReplaced,
+            ReasonCode::BackgroundWrongColor,
+        ),
     )
 }
 
@@ -121,18 +151,34 @@ pub fn color(s: &Subject<'_>) -> CheckResult {
 /// not darker than the same side farther out.
 pub fn shadow(s: &Subject<'_>, cfg: &BackgroundShadowCheck) -> CheckResult {
     let (Some(bg), Some(head)) = (s.background_stats(), s.head.as_ref()) else {
-        return CheckResult::not_applicable(CheckId::BackgroundShadow, ReasonCode::SegmentationUnavailable);
+        return CheckResult::not_applicable(
+            CheckId::BackgroundShadow,
+            ReasonCode::SegmentationUnavailable,
+        );
     };
     if bg.coverage() < MIN_BACKGROUND_COVERAGE {
-        return CheckResult::not_applicable(CheckId::BackgroundShadow, ReasonCode::BackgroundNotVisible);
+        return CheckResult::not_applicable(
+            CheckId::BackgroundShadow,
+            ReasonCode::BackgroundNotVisible,
+        );
     }
     let fw = head.face_width as f32;
     let cu = head.face_center_u as f32;
     let mut drop: f64 = 0.0;
     for left in [true, false] {
         let side = |u: f32| (u < cu) == left;
-        let near = mean_l(bg.pixels.iter().filter(|p| side(p.u) && p.dist <= SHADOW_NEAR * fw).map(|p| &p.lab));
-        let far = mean_l(bg.pixels.iter().filter(|p| side(p.u) && p.dist > SHADOW_FAR * fw).map(|p| &p.lab));
+        let near = mean_l(
+            bg.pixels
+                .iter()
+                .filter(|p| side(p.u) && p.dist <= SHADOW_NEAR * fw)
+                .map(|p| &p.lab),
+        );
+        let far = mean_l(
+            bg.pixels
+                .iter()
+                .filter(|p| side(p.u) && p.dist > SHADOW_FAR * fw)
+                .map(|p| &p.lab),
+        );
         if let (Some(n), Some(f)) = (near, far) {
             drop = drop.max(f.0 - n.0);
         }
@@ -142,6 +188,10 @@ pub fn shadow(s: &Subject<'_>, cfg: &BackgroundShadowCheck) -> CheckResult {
         drop <= cfg.max_drop_l,
         Measure::map([("drop_l", drop)]),
         Measure::map([("drop_l", cfg.max_drop_l)]),
-        replaced_or(s, ReasonCode::BackgroundShadowReplaced, ReasonCode::BackgroundShadow),
+        replaced_or(
+            s,
+            ReasonCode::BackgroundShadowReplaced,
+            ReasonCode::BackgroundShadow,
+        ),
     )
 }

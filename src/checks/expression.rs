@@ -8,7 +8,9 @@ use crate::report::{CheckId, CheckResult, Measure, ReasonCode};
 use crate::spec::{EyesOpenCheck, MouthClosedCheck};
 
 /// Inner lip contour of the mesh (upper lip's lower edge, then lower lip's upper edge).
-const INNER_LIPS: [usize; 20] = [78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95];
+const INNER_LIPS: [usize; 20] = [
+    78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95,
+];
 /// Teeth are bright and nearly colourless: L* above this…
 const TEETH_MIN_L: f32 = 55.0;
 /// …and chroma below this (lips and tongue are far more saturated).
@@ -85,7 +87,10 @@ pub fn mouth_closed(s: &Subject<'_>, cfg: &MouthClosedCheck) -> CheckResult {
     };
     let (gap, teeth) = mouth_measures(s, lm);
     let value = Measure::map([("openness", gap), ("teeth_area", teeth)]);
-    let limit = Measure::map([("openness", cfg.max_openness), ("teeth_area", TEETH_MIN_AREA)]);
+    let limit = Measure::map([
+        ("openness", cfg.max_openness),
+        ("teeth_area", TEETH_MIN_AREA),
+    ]);
     if gap > cfg.max_openness {
         CheckResult::fail(CheckId::MouthClosed, value, limit, ReasonCode::MouthOpen)
     } else if cfg.teeth_fail && teeth > TEETH_MIN_AREA {

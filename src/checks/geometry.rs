@@ -27,7 +27,10 @@ pub fn resolution(s: &Subject<'_>, cfg: &ResolutionCheck) -> CheckResult {
     let (Some(plan), Some(head)) = (&s.plan, &s.head) else {
         return CheckResult::not_applicable(CheckId::Resolution, ReasonCode::NeedsOneFace);
     };
-    let value = Measure::map([("upscale", plan.scale), ("eye_distance_px", head.eye_distance)]);
+    let value = Measure::map([
+        ("upscale", plan.scale),
+        ("eye_distance_px", head.eye_distance),
+    ]);
     let limit = Measure::map([("max_upscale", cfg.max_upscale)]);
     CheckResult::judge(
         CheckId::Resolution,
@@ -61,10 +64,18 @@ pub fn framing(s: &Subject<'_>) -> CheckResult {
         ("face_outside_fraction", Measure::num(outside)),
         (
             "padding_px",
-            Measure::map([("top", pt as f64), ("right", pr as f64), ("bottom", pb as f64), ("left", pl as f64)]),
+            Measure::map([
+                ("top", pt as f64),
+                ("right", pr as f64),
+                ("bottom", pb as f64),
+                ("left", pl as f64),
+            ]),
         ),
     ]);
-    let limit = Measure::map([("face_outside_fraction", MAX_MESH_OUTSIDE), ("padding_px", 0.0)]);
+    let limit = Measure::map([
+        ("face_outside_fraction", MAX_MESH_OUTSIDE),
+        ("padding_px", 0.0),
+    ]);
     if head.crown_cut || chin_out || outside > MAX_MESH_OUTSIDE {
         return CheckResult::fail(CheckId::Framing, value, limit, ReasonCode::HeadCutOff);
     }
@@ -79,25 +90,10 @@ pub fn framing(s: &Subject<'_>) -> CheckResult {
     CheckResult::pass(CheckId::Framing, value, limit)
 }
 
-/// The geometry the photo would have if it were only resized (centre-cropped to the spec's
-/// aspect) to the output size: what a person who uploads a ready-made photo delivers.
+/// The geometry of the photo as uploaded (see [`crate::normalize::uploaded_geometry`]).
 pub fn as_uploaded(s: &Subject<'_>) -> Option<OutputGeometry> {
     let head = s.head.as_ref()?;
-    let (sw, sh) = (s.image.width() as f64, s.image.height() as f64);
-    let (w, h) = (s.spec.output.width_px as f64, s.spec.output.height_px as f64);
-    let k = (w / sw).max(h / sh);
-    let (ox, oy) = ((sw * k - w) / 2.0, (sh * k - h) / 2.0);
-    let eye_y = head.eye_mid[1] * k - oy;
-    let cx = (head.eye_mid[0] + head.face_center_u) * k - ox;
-    Some(OutputGeometry {
-        face_width: head.face_width * k,
-        head_width: head.head_width * k,
-        head_height: head.head_height() * k,
-        crown_margin: eye_y - head.crown_up * k,
-        eye_line_from_bottom: h - eye_y,
-        chin_from_bottom: h - eye_y - head.chin_down * k,
-        center_offset: cx - w / 2.0,
-    })
+    Some(crate::normalize::uploaded_geometry(head, s.spec, s.image.width(), s.image.height()).0)
 }
 
 type Measured = (&'static str, Option<Range>, fn(&OutputGeometry) -> f64);
@@ -115,8 +111,12 @@ fn position_measures(s: &Subject<'_>) -> Vec<Measured> {
     let g = &s.spec.geometry;
     vec![
         ("crown_margin_px", g.crown_margin_px, |o| o.crown_margin),
-        ("eye_line_from_bottom_px", g.eye_line_from_bottom_px, |o| o.eye_line_from_bottom),
-        ("chin_from_bottom_px", g.chin_from_bottom_px, |o| o.chin_from_bottom),
+        ("eye_line_from_bottom_px", g.eye_line_from_bottom_px, |o| {
+            o.eye_line_from_bottom
+        }),
+        ("chin_from_bottom_px", g.chin_from_bottom_px, |o| {
+            o.chin_from_bottom
+        }),
         (
             "center_offset_px",
             Some(Range::new(-g.center_tolerance_px, g.center_tolerance_px)),
@@ -127,14 +127,29 @@ fn position_measures(s: &Subject<'_>) -> Vec<Measured> {
 
 /// Judges a group of geometry measures: pass when the photo as uploaded already fits; an
 /// automatic fix when the re-framed output fits; a retake when no framing can.
-fn judge_geometry(s: &Subject<'_>, id: CheckId, measures: Vec<Measured>, too_small: ReasonCode, too_large: ReasonCode) -> CheckResult {
+fn judge_geometry(
+    s: &Subject<'_>,
+    id: CheckId,
+    measures: Vec<Measured>,
+    too_small: ReasonCode,
+    too_large: ReasonCode,
+) -> CheckResult {
     let (Some(plan), Some(up)) = (&s.plan, as_uploaded(s)) else {
         return CheckResult::not_applicable(id, ReasonCode::NeedsOneFace);
     };
-    let given: Vec<_> = measures.into_iter().filter_map(|(n, r, f)| r.map(|r| (n, r, f))).collect();
+    let given: Vec<_> = measures
+        .into_iter()
+        .filter_map(|(n, r, f)| r.map(|r| (n, r, f)))
+        .collect();
     let value = Measure::nested([
-        ("uploaded", Measure::map(given.iter().map(|(n, _, f)| (*n, f(&up))))),
-        ("output", Measure::map(given.iter().map(|(n, _, f)| (*n, f(&plan.geometry))))),
+        (
+            "uploaded",
+            Measure::map(given.iter().map(|(n, _, f)| (*n, f(&up)))),
+        ),
+        (
+            "output",
+            Measure::map(given.iter().map(|(n, _, f)| (*n, f(&plan.geometry)))),
+        ),
     ]);
     let limit = Measure::nested(given.iter().map(|(n, r, _)| (*n, Measure::from(*r))));
     let output_ok = given.iter().all(|(_, r, f)| r.contains(f(&plan.geometry)));
@@ -152,7 +167,13 @@ fn judge_geometry(s: &Subject<'_>, id: CheckId, measures: Vec<Measured>, too_sma
 
 /// Face / head size against the spec.
 pub fn head_size(s: &Subject<'_>) -> CheckResult {
-    judge_geometry(s, CheckId::HeadSize, size_measures(s), ReasonCode::HeadTooSmall, ReasonCode::HeadTooLarge)
+    judge_geometry(
+        s,
+        CheckId::HeadSize,
+        size_measures(s),
+        ReasonCode::HeadTooSmall,
+        ReasonCode::HeadTooLarge,
+    )
 }
 
 /// Crown margin, eye line, chin and centring against the spec.

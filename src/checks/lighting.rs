@@ -25,14 +25,28 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 pub fn skin_halves(s: &Subject<'_>) -> Option<(f64, f64)> {
     let st = s.face_stats()?;
     let head = s.head.as_ref()?;
-    let (cu, fw, chin) = (head.face_center_u as f32, head.face_width as f32, head.chin_down as f32);
+    let (cu, fw, chin) = (
+        head.face_center_u as f32,
+        head.face_width as f32,
+        head.chin_down as f32,
+    );
     let skin = || {
         st.cells()
             .filter(|c| matches!(c.class, K::Skin | K::Nose))
             .filter(move |c| c.v > -0.25 * fw && c.v < 0.85 * chin && (c.u - cu).abs() > 0.05 * fw)
     };
-    let r = median(skin().filter(|c| c.u < cu).map(|c| c.lab.l as f64).collect())?;
-    let l = median(skin().filter(|c| c.u >= cu).map(|c| c.lab.l as f64).collect())?;
+    let r = median(
+        skin()
+            .filter(|c| c.u < cu)
+            .map(|c| c.lab.l as f64)
+            .collect(),
+    )?;
+    let l = median(
+        skin()
+            .filter(|c| c.u >= cu)
+            .map(|c| c.lab.l as f64)
+            .collect(),
+    )?;
     Some((r, l))
 }
 
@@ -86,7 +100,10 @@ pub fn glare(s: &Subject<'_>, cfg: &GlareCheck) -> CheckResult {
         CheckId::Glare,
         skin <= cfg.max_fraction && lens <= cfg.max_fraction * 5.0,
         Measure::map([("skin", skin), ("lenses", lens)]),
-        Measure::map([("skin", cfg.max_fraction), ("lenses", cfg.max_fraction * 5.0)]),
+        Measure::map([
+            ("skin", cfg.max_fraction),
+            ("lenses", cfg.max_fraction * 5.0),
+        ]),
         ReasonCode::Glare,
     )
 }

@@ -101,9 +101,13 @@ fn needs(id: CheckId) -> Needs {
     use CheckId as C;
     match id {
         C::FaceCount => Needs::Analysis,
-        C::Resolution | C::Framing | C::HeadPose | C::HeadSize | C::HeadPosition | C::EyesOpen | C::MouthClosed => {
-            Needs::Face
-        }
+        C::Resolution
+        | C::Framing
+        | C::HeadPose
+        | C::HeadSize
+        | C::HeadPosition
+        | C::EyesOpen
+        | C::MouthClosed => Needs::Face,
         C::Sharpness => Needs::Face,
         C::EyesVisible
         | C::EyebrowsVisible
@@ -132,7 +136,8 @@ pub fn run_one(s: &Subject<'_>, id: CheckId) -> CheckResult {
         return CheckResult::not_applicable(id, ReasonCode::AnalysisUnavailable);
     };
     let need = needs(id);
-    if need != Needs::Analysis && (a.main().is_none() || a.landmarks.is_none() || s.head.is_none()) {
+    if need != Needs::Analysis && (a.main().is_none() || a.landmarks.is_none() || s.head.is_none())
+    {
         return CheckResult::not_applicable(id, ReasonCode::NeedsOneFace);
     }
     if need == Needs::Parsing && a.parsing.is_none() {

@@ -22,7 +22,15 @@ fn covered_share(s: &Subject<'_>, idx: &[usize], k: f32) -> Option<f64> {
     (n.total() > 0).then(|| n.share(&COVER))
 }
 
-fn judge_pair(s: &Subject<'_>, id: CheckId, right: &[usize], left: &[usize], k: f32, max: f64, code: ReasonCode) -> CheckResult {
+fn judge_pair(
+    s: &Subject<'_>,
+    id: CheckId,
+    right: &[usize],
+    left: &[usize],
+    k: f32,
+    max: f64,
+    code: ReasonCode,
+) -> CheckResult {
     let (Some(r), Some(l)) = (covered_share(s, right, k), covered_share(s, left, k)) else {
         return CheckResult::not_applicable(id, ReasonCode::NeedsOneFace);
     };
@@ -83,7 +91,10 @@ pub fn ear_visibility(s: &Subject<'_>) -> Option<(f64, f64)> {
             }
         }
     }
-    let area = |n: usize| (n as f64 * (st.cell as f64).powi(2) / (head.face_width.powi(2) * EXPECTED_EAR_AREA)).min(1.0);
+    let area = |n: usize| {
+        (n as f64 * (st.cell as f64).powi(2) / (head.face_width.powi(2) * EXPECTED_EAR_AREA))
+            .min(1.0)
+    };
     Some((area(r), area(l)))
 }
 
@@ -113,7 +124,10 @@ pub fn ears_visible(s: &Subject<'_>, cfg: &EarsVisibleCheck) -> CheckResult {
         CheckId::EarsVisible,
         ok,
         Measure::map([("right_visible", r), ("left_visible", l)]),
-        Measure::nested([("min_visible", Measure::num(min)), ("required", Measure::Text(required.into()))]),
+        Measure::nested([
+            ("min_visible", Measure::num(min)),
+            ("required", Measure::Text(required.into())),
+        ]),
         ReasonCode::EarsCovered,
     )
 }

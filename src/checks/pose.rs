@@ -10,7 +10,11 @@ pub fn head_pose(a: &Analysis, cfg: &HeadPoseCheck) -> CheckResult {
         return CheckResult::not_applicable(CheckId::HeadPose, ReasonCode::NeedsOneFace);
     };
     let value = Measure::map([("yaw", p.yaw), ("pitch", p.pitch), ("roll", p.roll)]);
-    let limit = Measure::map([("yaw", cfg.max_yaw_deg), ("pitch", cfg.max_pitch_deg), ("roll", cfg.max_roll_deg)]);
+    let limit = Measure::map([
+        ("yaw", cfg.max_yaw_deg),
+        ("pitch", cfg.max_pitch_deg),
+        ("roll", cfg.max_roll_deg),
+    ]);
     let code = if p.yaw.abs() > cfg.max_yaw_deg {
         Some(ReasonCode::HeadTurned)
     } else if p.pitch.abs() > cfg.max_pitch_deg {

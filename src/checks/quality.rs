@@ -21,11 +21,20 @@ const NEUTRAL_CHROMA: f32 = 5.0;
 pub fn sharpness_value(s: &Subject<'_>) -> Option<f64> {
     let head = s.head.as_ref()?;
     let c = head.to_source([head.face_center_u, head.chin_down * 0.3]);
-    let map = Affine::square_crop(c[0], c[1], head.face_width * 1.2, head.angle, SHARPNESS_SIDE);
+    let map = Affine::square_crop(
+        c[0],
+        c[1],
+        head.face_width * 1.2,
+        head.angle,
+        SHARPNESS_SIDE,
+    );
     let pyr = Pyramid::new(s.image);
     let rgb = pyr.sample(&map, SHARPNESS_SIDE, SHARPNESS_SIDE, 0.0);
     let n = SHARPNESS_SIDE;
-    let g: Vec<f64> = rgb.chunks_exact(3).map(|p| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64).collect();
+    let g: Vec<f64> = rgb
+        .chunks_exact(3)
+        .map(|p| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64)
+        .collect();
     let mut vals = Vec::with_capacity(n * n);
     for y in 1..n - 1 {
         for x in 1..n - 1 {
@@ -61,7 +70,13 @@ pub fn skin_exposure(s: &Subject<'_>) -> Option<(f64, f64, f64)> {
         dark += (c.lab.l <= CLIP_DARK_L) as usize;
         bright += (c.lab.l >= CLIP_BRIGHT_L) as usize;
     }
-    (n > 0).then(|| (sum / n as f64, dark as f64 / n as f64, bright as f64 / n as f64))
+    (n > 0).then(|| {
+        (
+            sum / n as f64,
+            dark as f64 / n as f64,
+            bright as f64 / n as f64,
+        )
+    })
 }
 
 /// Neither under- nor over-exposed, no clipping on the face.
@@ -69,7 +84,11 @@ pub fn exposure(s: &Subject<'_>, cfg: &ExposureCheck) -> CheckResult {
     let Some((l, dark, bright)) = skin_exposure(s) else {
         return CheckResult::not_applicable(CheckId::Exposure, ReasonCode::ParsingUnavailable);
     };
-    let value = Measure::map([("face_l", l), ("clipped_dark", dark), ("clipped_bright", bright)]);
+    let value = Measure::map([
+        ("face_l", l),
+        ("clipped_dark", dark),
+        ("clipped_bright", bright),
+    ]);
     let limit = Measure::nested([
         ("face_l", Measure::from(cfg.face_l)),
         ("max_clipped", Measure::num(cfg.max_clipped_fraction)),
@@ -100,15 +119,24 @@ pub fn color(s: &Subject<'_>, cfg: &ColorCheck) -> CheckResult {
         .map(|c| c.lab.chroma() as f64)
         .collect();
     let chroma = skin.iter().sum::<f64>() / skin.len().max(1) as f64;
-    let neutral = s.spec.background.colors.iter().all(|&c| srgb_to_lab(c).chroma() < NEUTRAL_CHROMA);
+    let neutral = s
+        .spec
+        .background
+        .colors
+        .iter()
+        .all(|&c| srgb_to_lab(c).chroma() < NEUTRAL_CHROMA);
     // A tint is a cast only on a backdrop that should be neutral and is plain enough to judge.
-    let plain = super::background::plainness(s).is_some_and(|(std, _)| std <= s.spec.checks.background_uniform.max_std_l);
+    let plain = super::background::plainness(s)
+        .is_some_and(|(std, _)| std <= s.spec.checks.background_uniform.max_std_l);
     let cast = match (neutral && plain, super::background::background_lab(s)) {
         (true, Some(bg)) => bg.chroma() as f64,
         _ => 0.0,
     };
     let value = Measure::map([("skin_chroma", chroma), ("background_chroma", cast)]);
-    let limit = Measure::map([("min_skin_chroma", cfg.min_skin_chroma), ("max_background_chroma", cfg.max_cast_chroma)]);
+    let limit = Measure::map([
+        ("min_skin_chroma", cfg.min_skin_chroma),
+        ("max_background_chroma", cfg.max_cast_chroma),
+    ]);
     if chroma < cfg.min_skin_chroma {
         CheckResult::fail(CheckId::Color, value, limit, ReasonCode::NotColor)
     } else if cast > cfg.max_cast_chroma {

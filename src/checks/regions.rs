@@ -74,7 +74,10 @@ impl FaceStats {
                 if !(x >= 0.0 && y >= 0.0 && x < w && y < h) {
                     continue;
                 }
-                let class = p.labels.get(v * p.size + u).and_then(|&l| FaceClass::from_label(l))?;
+                let class = p
+                    .labels
+                    .get(v * p.size + u)
+                    .and_then(|&l| FaceClass::from_label(l))?;
                 let px = img.get_pixel(x as u32, y as u32).0;
                 let l = head.to_local([x as f64, y as f64]);
                 grid[v * p.size + u] = Some(FaceCell {
@@ -107,7 +110,10 @@ impl FaceStats {
     }
 
     /// Cells whose centre lies inside the polygon (source coordinates).
-    pub fn in_polygon<'s>(&'s self, poly: &'s [[f32; 2]]) -> impl Iterator<Item = &'s FaceCell> + 's {
+    pub fn in_polygon<'s>(
+        &'s self,
+        poly: &'s [[f32; 2]],
+    ) -> impl Iterator<Item = &'s FaceCell> + 's {
         let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
         for p in poly {
             x0 = x0.min(p[0]);
@@ -115,13 +121,22 @@ impl FaceStats {
             x1 = x1.max(p[0]);
             y1 = y1.max(p[1]);
         }
-        let idx = |v: f32, o: f32| ((v - o) / self.cell).floor().clamp(0.0, self.size as f32) as usize;
-        let (u0, u1) = (idx(x0, self.origin[0]), (idx(x1, self.origin[0]) + 1).min(self.size));
-        let (v0, v1) = (idx(y0, self.origin[1]), (idx(y1, self.origin[1]) + 1).min(self.size));
-        (v0..v1).flat_map(move |v| (u0..u1).map(move |u| (u, v))).filter_map(move |(u, v)| {
-            let c = self.grid.get(v * self.size + u)?.as_ref()?;
-            point_in_polygon([c.x, c.y], poly).then_some(c)
-        })
+        let idx =
+            |v: f32, o: f32| ((v - o) / self.cell).floor().clamp(0.0, self.size as f32) as usize;
+        let (u0, u1) = (
+            idx(x0, self.origin[0]),
+            (idx(x1, self.origin[0]) + 1).min(self.size),
+        );
+        let (v0, v1) = (
+            idx(y0, self.origin[1]),
+            (idx(y1, self.origin[1]) + 1).min(self.size),
+        );
+        (v0..v1)
+            .flat_map(move |v| (u0..u1).map(move |u| (u, v)))
+            .filter_map(move |(u, v)| {
+                let c = self.grid.get(v * self.size + u)?.as_ref()?;
+                point_in_polygon([c.x, c.y], poly).then_some(c)
+            })
     }
 
     /// Class counts over cells.
@@ -140,7 +155,9 @@ pub fn point_in_polygon(p: [f32; 2], poly: &[[f32; 2]]) -> bool {
     let n = poly.len();
     for i in 0..n {
         let (a, b) = (poly[i], poly[(i + n - 1) % n]);
-        if (a[1] > p[1]) != (b[1] > p[1]) && p[0] < (b[0] - a[0]) * (p[1] - a[1]) / (b[1] - a[1]) + a[0] {
+        if (a[1] > p[1]) != (b[1] > p[1])
+            && p[0] < (b[0] - a[0]) * (p[1] - a[1]) / (b[1] - a[1]) + a[0]
+        {
             inside = !inside;
         }
     }
@@ -150,8 +167,12 @@ pub fn point_in_polygon(p: [f32; 2], poly: &[[f32; 2]]) -> bool {
 /// Scales a polygon about its centroid.
 pub fn grow(poly: &[[f32; 2]], k: f32) -> Vec<[f32; 2]> {
     let n = poly.len().max(1) as f32;
-    let c = poly.iter().fold([0.0, 0.0], |a, p| [a[0] + p[0] / n, a[1] + p[1] / n]);
-    poly.iter().map(|p| [c[0] + (p[0] - c[0]) * k, c[1] + (p[1] - c[1]) * k]).collect()
+    let c = poly
+        .iter()
+        .fold([0.0, 0.0], |a, p| [a[0] + p[0] / n, a[1] + p[1] / n]);
+    poly.iter()
+        .map(|p| [c[0] + (p[0] - c[0]) * k, c[1] + (p[1] - c[1]) * k])
+        .collect()
 }
 
 /// Long side of the grid the background is sampled on.
@@ -191,7 +212,10 @@ impl BackgroundStats {
         let mask = a.person.as_ref()?;
         let (w, h) = (img.width() as f32, img.height() as f32);
         let step = w.max(h) / BG_GRID as f32;
-        let (gw, gh) = (((w / step).floor() as usize).max(1), ((h / step).floor() as usize).max(1));
+        let (gw, gh) = (
+            ((w / step).floor() as usize).max(1),
+            ((h / step).floor() as usize).max(1),
+        );
         let pyr = Pyramid::new(img);
         let buf = pyr.sample(&Affine::scale_offset(step as f64, 0.0, 0.0), gw, gh, 0.0);
         let mut is_person = vec![false; gw * gh];
@@ -201,9 +225,11 @@ impl BackgroundStats {
                 let (x, y) = ((gx as f32 + 0.5) * step, (gy as f32 + 0.5) * step);
                 let prob = mask.prob_at(x, y);
                 let parse = a.parsing.as_ref().and_then(|p| p.class_at(x, y));
-                let person = prob >= PERSON_THRESHOLD || parse.is_some_and(|k| k != FaceClass::Background);
+                let person =
+                    prob >= PERSON_THRESHOLD || parse.is_some_and(|k| k != FaceClass::Background);
                 is_person[gy * gw + gx] = person;
-                let clear = prob < BG_MAX_PERSON && parse.is_none_or(|k| k == FaceClass::Background);
+                let clear =
+                    prob < BG_MAX_PERSON && parse.is_none_or(|k| k == FaceClass::Background);
                 cand.push(clear);
             }
         }

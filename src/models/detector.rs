@@ -56,7 +56,12 @@ impl FaceDetector {
     }
 
     /// All faces in the image (source pixels), best first, merged across the full view and tiles.
-    pub(crate) fn detect(&self, pyr: &Pyramid<'_>, width: u32, height: u32) -> Result<Vec<FaceDetection>> {
+    pub(crate) fn detect(
+        &self,
+        pyr: &Pyramid<'_>,
+        width: u32,
+        height: u32,
+    ) -> Result<Vec<FaceDetection>> {
         let (w, h) = (width as f64, height as f64);
         let long = w.max(h);
         // Full view, letterboxed to a square like MediaPipe does.
@@ -141,7 +146,8 @@ impl FaceDetector {
             if let Some((tx, ty, ts, iw, ih)) = tile {
                 let margin = 0.02 * ts as f32;
                 let cut = |lo: f32, hi: f32, t0: f64, dim: f64| {
-                    (lo < t0 as f32 + margin && t0 > 0.0) || (hi > (t0 + ts) as f32 - margin && t0 + ts < dim)
+                    (lo < t0 as f32 + margin && t0 > 0.0)
+                        || (hi > (t0 + ts) as f32 - margin && t0 + ts < dim)
                 };
                 if cut(bbox.x, bbox.x + bbox.w, tx, iw) || cut(bbox.y, bbox.y + bbox.h, ty, ih) {
                     continue;
@@ -212,7 +218,12 @@ mod tests {
     fn det(score: f32, x: f32) -> FaceDetection {
         FaceDetection {
             score,
-            bbox: BBox { x, y: 0.0, w: 10.0, h: 10.0 },
+            bbox: BBox {
+                x,
+                y: 0.0,
+                w: 10.0,
+                h: 10.0,
+            },
             keypoints: [[x, 0.0]; 6],
         }
     }

@@ -111,7 +111,9 @@ impl ModelsBuilder {
                 Source::Path(p) => p.clone(),
                 Source::Default => self.dir.join(default),
             };
-            std::fs::read(&path).map(Some).map_err(|e| Error::io(path, e))
+            std::fs::read(&path)
+                .map(Some)
+                .map_err(|e| Error::io(path, e))
         };
         let req = |name: &str| -> Result<Vec<u8>> {
             let p = self.dir.join(name);
@@ -186,7 +188,12 @@ impl Models {
         // fires on microphones and patterns at 0.6.
         let mut faces = Vec::new();
         let mut meshes = Vec::new();
-        for face in self.detector.detect(&pyr, w, h)?.into_iter().take(MAX_FACE_CANDIDATES) {
+        for face in self
+            .detector
+            .detect(&pyr, w, h)?
+            .into_iter()
+            .take(MAX_FACE_CANDIDATES)
+        {
             let lm = self.mesh.run(&pyr, &landmarks::FaceMesh::crop_for(&face))?;
             if lm.presence >= MIN_MESH_PRESENCE {
                 faces.push(face);

@@ -56,7 +56,10 @@ impl Affine {
 
     /// Maps a point from output to source coordinates.
     pub fn apply(&self, u: f64, v: f64) -> (f64, f64) {
-        (self.a * u + self.b * v + self.c, self.d * u + self.e * v + self.f)
+        (
+            self.a * u + self.b * v + self.c,
+            self.d * u + self.e * v + self.f,
+        )
     }
 
     /// The inverse map (source → output); `None` when the map is singular.
@@ -95,7 +98,8 @@ impl<'a> Pyramid<'a> {
     pub(crate) fn new(base: &'a RgbImage) -> Self {
         let mut levels: Vec<RgbImage> = Vec::new();
         let mut resizer = fr::Resizer::new();
-        let opts = fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Bilinear));
+        let opts = fr::ResizeOptions::new()
+            .resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Bilinear));
         loop {
             let prev = levels.last().unwrap_or(base);
             let (w, h) = (prev.width() / 2, prev.height() / 2);
@@ -121,13 +125,24 @@ impl<'a> Pyramid<'a> {
             level += 1;
             f *= 2.0;
         }
-        let img = if level == 0 { self.base } else { &self.levels[level - 1] };
+        let img = if level == 0 {
+            self.base
+        } else {
+            &self.levels[level - 1]
+        };
         sample_bilinear(img, map, 1.0 / f, out_w, out_h, fill)
     }
 }
 
 /// Samples through `map`, then multiplies source coordinates by `k` (to address a pyramid level).
-fn sample_bilinear(img: &RgbImage, map: &Affine, k: f64, out_w: usize, out_h: usize, fill: f32) -> Vec<f32> {
+fn sample_bilinear(
+    img: &RgbImage,
+    map: &Affine,
+    k: f64,
+    out_w: usize,
+    out_h: usize,
+    fill: f32,
+) -> Vec<f32> {
     let (w, h) = (img.width() as i64, img.height() as i64);
     let raw = img.as_raw();
     let mut out = vec![fill; out_w * out_h * 3];
@@ -174,7 +189,13 @@ pub(crate) fn normalize_hwc(buf: &mut [f32], scale: f32, offset: f32) {
 }
 
 /// HWC 0..=255 → CHW `(x/255 − mean[c]) / std[c]`.
-pub(crate) fn to_chw_normalized(buf: &[f32], w: usize, h: usize, mean: [f32; 3], std: [f32; 3]) -> Vec<f32> {
+pub(crate) fn to_chw_normalized(
+    buf: &[f32],
+    w: usize,
+    h: usize,
+    mean: [f32; 3],
+    std: [f32; 3],
+) -> Vec<f32> {
     let n = w * h;
     let mut out = vec![0f32; n * 3];
     for i in 0..n {

@@ -230,6 +230,8 @@ fn default_center_tolerance() -> f64 {
 impl GeometrySpec {
     /// Whether any size bound (face width, head width or head height) is given.
     pub fn has_size_bound(&self) -> bool {
-        self.face_width_px.is_some() || self.head_width_px.is_some() || self.head_height_px.is_some()
+        self.face_width_px.is_some()
+            || self.head_width_px.is_some()
+            || self.head_height_px.is_some()
     }
 }

@@ -36,11 +36,13 @@ impl SpecRegistry {
     /// # Errors
     /// Only if a shipped spec is invalid, which the crate's tests rule out.
     pub fn builtin() -> Result<Self> {
-        Self::from_sources(
-            BUILTIN
-                .iter()
-                .map(|(id, file, text)| (id.to_string(), PathBuf::from(file), text.as_bytes().to_vec())),
-        )
+        Self::from_sources(BUILTIN.iter().map(|(id, file, text)| {
+            (
+                id.to_string(),
+                PathBuf::from(file),
+                text.as_bytes().to_vec(),
+            )
+        }))
     }
 
     /// Loads every `*.toml` below `dir`; the id of `dir/cn/guangdong/id-card.toml` is
@@ -73,7 +75,11 @@ impl SpecRegistry {
             let id = match spec_id(dir, &path) {
                 Some(id) => id,
                 None => {
-                    errors.push(Error::spec(&path, "", "file name is not a valid spec id (use a-z, 0-9, '-', '_')"));
+                    errors.push(Error::spec(
+                        &path,
+                        "",
+                        "file name is not a valid spec id (use a-z, 0-9, '-', '_')",
+                    ));
                     continue;
                 }
             };
@@ -91,7 +97,9 @@ impl SpecRegistry {
     ///
     /// # Errors
     /// [`Error::Spec`] for the first invalid source.
-    pub fn from_sources(sources: impl IntoIterator<Item = (String, PathBuf, Vec<u8>)>) -> Result<Self> {
+    pub fn from_sources(
+        sources: impl IntoIterator<Item = (String, PathBuf, Vec<u8>)>,
+    ) -> Result<Self> {
         let (reg, mut errors) = Self::resolve_all(sources.into_iter().collect());
         match errors.is_empty() {
             true => Ok(reg),
@@ -105,7 +113,13 @@ impl SpecRegistry {
         for (id, file, bytes) in sources {
             match parse_raw(&file, &bytes) {
                 Ok(table) => {
-                    if let Some(prev) = raw.insert(id.clone(), RawSpec { file: file.clone(), table }) {
+                    if let Some(prev) = raw.insert(
+                        id.clone(),
+                        RawSpec {
+                            file: file.clone(),
+                            table,
+                        },
+                    ) {
                         errors.push(Error::spec(
                             &file,
                             "",
@@ -117,7 +131,8 @@ impl SpecRegistry {
             }
         }
         let mut reg = SpecRegistry::default();
-        let mut resolved: BTreeMap<String, std::result::Result<(toml::Table, usize), ()>> = BTreeMap::new();
+        let mut resolved: BTreeMap<String, std::result::Result<(toml::Table, usize), ()>> =
+            BTreeMap::new();
         for id in raw.keys() {
             let mut stack = Vec::new();
             match resolve(id, &raw, &mut resolved, &mut stack) {
@@ -205,7 +220,10 @@ fn resolve(
         return Err(None);
     };
     let result = resolve_uncached(id, spec, raw, resolved, stack);
-    resolved.insert(id.to_string(), result.as_ref().map(Clone::clone).map_err(|_| ()));
+    resolved.insert(
+        id.to_string(),
+        result.as_ref().map(Clone::clone).map_err(|_| ()),
+    );
     result
 }
 
@@ -264,16 +282,21 @@ fn resolve_uncached(
 }
 
 fn deep(file: &Path) -> Error {
-    Error::spec(file, "extends", format!("`extends` chain deeper than {MAX_EXTENDS_DEPTH} levels"))
+    Error::spec(
+        file,
+        "extends",
+        format!("`extends` chain deeper than {MAX_EXTENDS_DEPTH} levels"),
+    )
 }
 
 /// Deserialises and validates a resolved table.
 fn finish(id: &str, file: &Path, table: toml::Table) -> Result<PhotoSpec> {
-    let mut spec: PhotoSpec = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
-        let field = e.path().to_string();
-        let field = if field == "." { String::new() } else { field };
-        Error::spec(file, field, e.into_inner().message().to_string())
-    })?;
+    let mut spec: PhotoSpec =
+        serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+            let field = e.path().to_string();
+            let field = if field == "." { String::new() } else { field };
+            Error::spec(file, field, e.into_inner().message().to_string())
+        })?;
     spec.id = id.to_string();
     if let Some((field, message)) = validate(&spec).into_iter().next() {
         return Err(Error::spec(file, field, message));
@@ -298,11 +321,18 @@ fn parse_raw(file: &Path, bytes: &[u8]) -> Result<toml::Table> {
         return Err(Error::spec(
             file,
             "",
-            format!("file is {} bytes, larger than the {MAX_SPEC_FILE_BYTES}-byte limit for a spec", bytes.len()),
+            format!(
+                "file is {} bytes, larger than the {MAX_SPEC_FILE_BYTES}-byte limit for a spec",
+                bytes.len()
+            ),
         ));
     }
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        Error::spec(file, "", format!("not valid UTF-8 (byte {})", e.valid_up_to()))
+        Error::spec(
+            file,
+            "",
+            format!("not valid UTF-8 (byte {})", e.valid_up_to()),
+        )
     })?;
     text.parse::<toml::Table>()
         .map_err(|e| Error::spec(file, "", format!("TOML syntax: {}", e.to_string().trim())))
@@ -328,7 +358,11 @@ fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
             collect_toml(&path, out)?;
         } else if ty.is_file() && path.extension().is_some_and(|e| e == "toml") {
             if out.len() >= MAX_SPEC_FILES {
-                return Err(Error::spec(dir, "", format!("more than {MAX_SPEC_FILES} spec files")));
+                return Err(Error::spec(
+                    dir,
+                    "",
+                    format!("more than {MAX_SPEC_FILES} spec files"),
+                ));
             }
             out.push(path);
         }
@@ -339,9 +373,14 @@ fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 /// `dir/cn/guangdong/id-card.toml` → `cn/guangdong/id-card`.
 fn spec_id(dir: &Path, path: &Path) -> Option<String> {
     let rel = path.strip_prefix(dir).ok()?.with_extension("");
-    let parts: Vec<&str> = rel.components().map(|c| c.as_os_str().to_str()).collect::<Option<_>>()?;
+    let parts: Vec<&str> = rel
+        .components()
+        .map(|c| c.as_os_str().to_str())
+        .collect::<Option<_>>()?;
     let ok = |p: &&str| {
-        !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
     };
     parts.iter().all(ok).then(|| parts.join("/"))
 }

@@ -58,7 +58,10 @@ impl V {
         }
         if let (Some(a), Some(b)) = (r.min, r.max) {
             if a > b {
-                self.err(&format!("{field}.min"), format!("min {a} is greater than max {b}"));
+                self.err(
+                    &format!("{field}.min"),
+                    format!("min {a} is greater than max {b}"),
+                );
             }
         }
     }
@@ -75,7 +78,10 @@ pub(crate) fn validate(spec: &PhotoSpec) -> Vec<(String, String)> {
     let mut v = V { errors: Vec::new() };
     let o = &spec.output;
     let side = MAX_OUTPUT_SIDE_PX as f64;
-    for (f, px) in [("output.width_px", o.width_px), ("output.height_px", o.height_px)] {
+    for (f, px) in [
+        ("output.width_px", o.width_px),
+        ("output.height_px", o.height_px),
+    ] {
         if px == 0 || px > MAX_OUTPUT_SIDE_PX {
             v.err(f, format!("{px} is out of range 1..={MAX_OUTPUT_SIDE_PX}"));
         }
@@ -84,7 +90,10 @@ pub(crate) fn validate(spec: &PhotoSpec) -> Vec<(String, String)> {
         v.err("output.dpi", format!("{} is out of range 72..=2400", o.dpi));
     }
     if !(1..=100).contains(&o.jpeg_quality) {
-        v.err("output.jpeg_quality", format!("{} is out of range 1..=100", o.jpeg_quality));
+        v.err(
+            "output.jpeg_quality",
+            format!("{} is out of range 1..=100", o.jpeg_quality),
+        );
     }
     v.opt_range("output.file_size_kb", &o.file_size_kb, 1.0, 100_000.0);
     for (f, mm, px) in [
@@ -97,7 +106,10 @@ pub(crate) fn validate(spec: &PhotoSpec) -> Vec<(String, String)> {
             if mm.is_finite() && ((px as f64 - expect).abs() > expect * PRINT_SIZE_TOLERANCE) {
                 v.err(
                     f,
-                    format!("{mm} mm at {} dpi is {expect:.0} px, but the pixel size is {px}", o.dpi),
+                    format!(
+                        "{mm} mm at {} dpi is {expect:.0} px, but the pixel size is {px}",
+                        o.dpi
+                    ),
                 );
             }
         }
@@ -113,11 +125,36 @@ pub(crate) fn validate(spec: &PhotoSpec) -> Vec<(String, String)> {
     let (w, h) = (o.width_px as f64, o.height_px as f64);
     v.opt_range("geometry.face_width_px", &g.face_width_px, 1.0, w.min(side));
     v.opt_range("geometry.head_width_px", &g.head_width_px, 1.0, w.min(side));
-    v.opt_range("geometry.head_height_px", &g.head_height_px, 1.0, h.min(side));
-    v.opt_range("geometry.crown_margin_px", &g.crown_margin_px, 0.0, h.min(side));
-    v.opt_range("geometry.eye_line_from_bottom_px", &g.eye_line_from_bottom_px, 0.0, h.min(side));
-    v.opt_range("geometry.chin_from_bottom_px", &g.chin_from_bottom_px, 0.0, h.min(side));
-    v.between("geometry.center_tolerance_px", g.center_tolerance_px, 0.0, w.min(side));
+    v.opt_range(
+        "geometry.head_height_px",
+        &g.head_height_px,
+        1.0,
+        h.min(side),
+    );
+    v.opt_range(
+        "geometry.crown_margin_px",
+        &g.crown_margin_px,
+        0.0,
+        h.min(side),
+    );
+    v.opt_range(
+        "geometry.eye_line_from_bottom_px",
+        &g.eye_line_from_bottom_px,
+        0.0,
+        h.min(side),
+    );
+    v.opt_range(
+        "geometry.chin_from_bottom_px",
+        &g.chin_from_bottom_px,
+        0.0,
+        h.min(side),
+    );
+    v.between(
+        "geometry.center_tolerance_px",
+        g.center_tolerance_px,
+        0.0,
+        w.min(side),
+    );
     if !g.has_size_bound() {
         v.err(
             "geometry",
@@ -126,20 +163,42 @@ pub(crate) fn validate(spec: &PhotoSpec) -> Vec<(String, String)> {
     }
 
     let c = &spec.checks;
-    v.between("checks.face_count.min_score", c.face_count.min_score, 0.0, 1.0);
-    v.between("checks.resolution.max_upscale", c.resolution.max_upscale, 0.1, 10.0);
+    v.between(
+        "checks.face_count.min_score",
+        c.face_count.min_score,
+        0.0,
+        1.0,
+    );
+    v.between(
+        "checks.resolution.max_upscale",
+        c.resolution.max_upscale,
+        0.1,
+        10.0,
+    );
     v.degrees("checks.head_pose.max_yaw_deg", c.head_pose.max_yaw_deg);
     v.degrees("checks.head_pose.max_pitch_deg", c.head_pose.max_pitch_deg);
     v.degrees("checks.head_pose.max_roll_deg", c.head_pose.max_roll_deg);
     v.fraction("checks.eyes_open.min_openness", c.eyes_open.min_openness);
-    v.fraction("checks.mouth_closed.max_openness", c.mouth_closed.max_openness);
-    v.fraction("checks.eyes_visible.max_covered_fraction", c.eyes_visible.max_covered_fraction);
+    v.fraction(
+        "checks.mouth_closed.max_openness",
+        c.mouth_closed.max_openness,
+    );
+    v.fraction(
+        "checks.eyes_visible.max_covered_fraction",
+        c.eyes_visible.max_covered_fraction,
+    );
     v.fraction(
         "checks.eyebrows_visible.max_covered_fraction",
         c.eyebrows_visible.max_covered_fraction,
     );
-    v.fraction("checks.ears_visible.min_visible_fraction", c.ears_visible.min_visible_fraction);
-    v.degrees("checks.ears_visible.max_yaw_deg", c.ears_visible.max_yaw_deg);
+    v.fraction(
+        "checks.ears_visible.min_visible_fraction",
+        c.ears_visible.min_visible_fraction,
+    );
+    v.degrees(
+        "checks.ears_visible.max_yaw_deg",
+        c.ears_visible.max_yaw_deg,
+    );
     for (name, f) in [
         ("headwear", c.headwear.min_fraction),
         ("hair_accessory", c.hair_accessory.min_fraction),
@@ -149,20 +208,48 @@ pub(crate) fn validate(spec: &PhotoSpec) -> Vec<(String, String)> {
         v.fraction(&format!("checks.{name}.min_fraction"), f);
     }
     v.fraction("checks.glasses.min_fraction", c.glasses.min_fraction);
-    v.between("checks.background_uniform.max_std_l", c.background_uniform.max_std_l, 0.0, 100.0);
+    v.between(
+        "checks.background_uniform.max_std_l",
+        c.background_uniform.max_std_l,
+        0.0,
+        100.0,
+    );
     v.between(
         "checks.background_uniform.max_gradient_l",
         c.background_uniform.max_gradient_l,
         0.0,
         100.0,
     );
-    v.between("checks.background_shadow.max_drop_l", c.background_shadow.max_drop_l, 0.0, 100.0);
-    v.between("checks.face_shadow.max_difference_l", c.face_shadow.max_difference_l, 0.0, 100.0);
+    v.between(
+        "checks.background_shadow.max_drop_l",
+        c.background_shadow.max_drop_l,
+        0.0,
+        100.0,
+    );
+    v.between(
+        "checks.face_shadow.max_difference_l",
+        c.face_shadow.max_difference_l,
+        0.0,
+        100.0,
+    );
     v.fraction("checks.glare.max_fraction", c.glare.max_fraction);
     v.positive("checks.sharpness.min_sharpness", c.sharpness.min_sharpness);
     v.range("checks.exposure.face_l", &c.exposure.face_l, 0.0, 100.0);
-    v.fraction("checks.exposure.max_clipped_fraction", c.exposure.max_clipped_fraction);
-    v.between("checks.color.min_skin_chroma", c.color.min_skin_chroma, 0.0, 150.0);
-    v.between("checks.color.max_cast_chroma", c.color.max_cast_chroma, 0.0, 150.0);
+    v.fraction(
+        "checks.exposure.max_clipped_fraction",
+        c.exposure.max_clipped_fraction,
+    );
+    v.between(
+        "checks.color.min_skin_chroma",
+        c.color.min_skin_chroma,
+        0.0,
+        150.0,
+    );
+    v.between(
+        "checks.color.max_cast_chroma",
+        c.color.max_cast_chroma,
+        0.0,
+        150.0,
+    );
     v.errors
 }

@@ -1,4 +1,5 @@
 //! Shared helpers for the integration tests.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -8,7 +9,9 @@ use idphoto::Checker;
 
 /// `tests/fixtures/...`
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }
 
 /// The public-domain portraits committed in `tests/fixtures/photos`.
@@ -24,11 +27,16 @@ pub const PHOTOS: [&str; 6] = [
 /// `../shared/photos` next to the repository (not committed: see its README). `None`, with a
 /// message on stderr, when absent; `.ci/run` fails if it is absent, so CI never skips.
 pub fn shared_photo(name: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/photos").join(name);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/photos")
+        .join(name);
     if p.exists() {
         Some(p)
     } else {
-        eprintln!("SKIPPED: {} is missing (../shared/photos is not next to the repository)", p.display());
+        eprintln!(
+            "SKIPPED: {} is missing (../shared/photos is not next to the repository)",
+            p.display()
+        );
         None
     }
 }

@@ -1,0 +1,81 @@
+//! Per-model load time and inference on one thread: `cargo bench --bench models`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use idphoto::models::{self, Models};
+
+fn input(name: &str) -> image::RgbImage {
+    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/parity/").to_string()
+        + name
+        + ".input.png";
+    match image::open(&p) {
+        Ok(i) => i.to_rgb8(),
+        Err(e) => panic!("{p}: {e}"),
+    }
+}
+
+fn nhwc(img: &image::RgbImage, scale: f32, offset: f32) -> Vec<f32> {
+    img.as_raw()
+        .iter()
+        .map(|&v| v as f32 * scale + offset)
+        .collect()
+}
+
+fn nchw(img: &image::RgbImage) -> Vec<f32> {
+    let (mean, std) = ([0.485f32, 0.456, 0.406], [0.229f32, 0.224, 0.225]);
+    let n = (img.width() * img.height()) as usize;
+    let mut x = vec![0f32; 3 * n];
+    for (i, p) in img.pixels().enumerate() {
+        for c in 0..3 {
+            x[c * n + i] = (p[c] as f32 / 255.0 - mean[c]) / std[c];
+        }
+    }
+    x
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = models::default_dir();
+    let mut g = c.benchmark_group("load");
+    g.sample_size(10);
+    for file in [
+        models::DETECTOR_FILE,
+        models::LANDMARKS_FILE,
+        models::SEGMENTATION_FILE,
+        models::PARSING_FILE,
+    ] {
+        let bytes = std::fs::read(dir.join(file)).unwrap_or_default();
+        g.bench_function(file, |b| {
+            b.iter(|| models::load_timing(file, black_box(&bytes)))
+        });
+    }
+    g.finish();
+
+    let m = match Models::load_dir(&dir) {
+        Ok(m) => m,
+        Err(e) => panic!("models: {e}"),
+    };
+    let det = nhwc(&input("face_detection"), 1.0 / 127.5, -1.0);
+    let mesh = nhwc(&input("face_landmarks"), 1.0 / 255.0, 0.0);
+    let seg = nhwc(&input("person_segmentation"), 1.0 / 255.0, 0.0);
+    let parse = nchw(&input("face_parsing"));
+    let mut g = c.benchmark_group("inference");
+    g.sample_size(10);
+    g.bench_function("face_detection_128", |b| {
+        b.iter(|| m.raw_detector(black_box(det.clone())))
+    });
+    g.bench_function("face_landmarks_192", |b| {
+        b.iter(|| m.raw_landmarks(black_box(mesh.clone())))
+    });
+    g.bench_function("person_segmentation_256", |b| {
+        b.iter(|| m.raw_segmentation(black_box(seg.clone())))
+    });
+    g.bench_function("face_parsing_512", |b| {
+        b.iter(|| m.raw_parsing(black_box(parse.clone())))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

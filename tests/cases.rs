@@ -1,0 +1,237 @@
+//! Accuracy over the fixture cases in `tests/fixtures/cases.toml`: real photos and edited
+//! variants that isolate one fault each. Prints a per-check table (expected vs got); run with
+//! `cargo test --release --test cases -- --nocapture` to see it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use idphoto::analysis::{mesh, Analysis};
+use idphoto::checker::OutputPolicy;
+use idphoto::{CheckId, Checker, Report, Status, Verdict};
+use image::{Rgb, RgbImage};
+
+#[derive(serde::Deserialize)]
+struct Cases {
+    case: Vec<Case>,
+}
+
+#[derive(serde::Deserialize)]
+struct Case {
+    photo: String,
+    #[serde(default)]
+    edit: Option<String>,
+    spec: String,
+    #[serde(default)]
+    fail: Vec<String>,
+    #[serde(default)]
+    pass: Vec<String>,
+    #[serde(default)]
+    verdict: Option<String>,
+    why: String,
+}
+
+fn load_photo(name: &str) -> Option<RgbImage> {
+    let path = match name.strip_prefix("shared:") {
+        Some(n) => common::shared_photo(n)?,
+        None => common::fixture(&format!("photos/{name}")),
+    };
+    Some(
+        idphoto::image_io::decode_path(&path, &Default::default())
+            .expect(name)
+            .image,
+    )
+}
+
+fn analysis(img: &RgbImage) -> Analysis {
+    common::checker().analyze(img).unwrap().unwrap()
+}
+
+/// Applies one edit. Edits that need to know where the face is ask the models first.
+fn edit(name: &str, img: RgbImage) -> RgbImage {
+    match name {
+        "white_background" => {
+            let c = Checker::builder()
+                .output(OutputPolicy::Always)
+                .build()
+                .unwrap();
+            c.process(&img, "cn/id-card")
+                .unwrap()
+                .output_image
+                .expect("output")
+        }
+        "shadow_half" => {
+            let a = analysis(&img);
+            let lm = a.landmarks.as_ref().unwrap();
+            let nose = lm.xy(mesh::NOSE_TIP);
+            let left = lm.xy(mesh::CHEEKS[0]);
+            let mut out = img;
+            let w = (nose[0] - left[0]).max(1.0);
+            for (x, _, p) in out.enumerate_pixels_mut() {
+                let t = ((nose[0] - x as f32) / w).clamp(0.0, 1.0);
+                let k = 1.0 - 0.55 * t;
+                for c in 0..3 {
+                    p[c] = (p[c] as f32 * k) as u8;
+                }
+            }
+            out
+        }
+        "glare_spot" => {
+            let a = analysis(&img);
+            let lm = a.landmarks.as_ref().unwrap();
+            let (fh, nose) = (lm.xy(mesh::FOREHEAD), lm.xy(mesh::NOSE_TIP));
+            let c = [fh[0], fh[1] + 0.35 * (nose[1] - fh[1])];
+            let r = 0.25 * (lm.left_eye()[0] - lm.right_eye()[0]);
+            let mut out = img;
+            for (x, y, p) in out.enumerate_pixels_mut() {
+                let d = ((x as f32 - c[0]).powi(2) + (y as f32 - c[1]).powi(2)).sqrt();
+                if d < r {
+                    *p = Rgb([255, 255, 255]);
+                }
+            }
+            out
+        }
+        "rotate_15" => {
+            let rot = imageproc::geometric_transformations::rotate_about_center(
+                &img,
+                15f32.to_radians(),
+                imageproc::geometric_transformations::Interpolation::Bilinear,
+                imageproc::geometric_transformations::Border::Constant(Rgb([128, 128, 128])),
+            );
+            rot
+        }
+        "grayscale" => image::DynamicImage::ImageRgb8(img).grayscale().to_rgb8(),
+        "blur" => image::imageops::blur(&img, 6.0),
+        "dark" => {
+            let mut out = img;
+            for p in out.pixels_mut() {
+                for c in 0..3 {
+                    p[c] = (p[c] as f32 * 0.3) as u8;
+                }
+            }
+            out
+        }
+        "two_faces" => {
+            let b = load_photo("grace_hopper.jpg").unwrap();
+            let mut out = RgbImage::from_pixel(
+                img.width() + b.width(),
+                img.height().max(b.height()),
+                Rgb([255, 255, 255]),
+            );
+            image::imageops::replace(&mut out, &img, 0, 0);
+            image::imageops::replace(&mut out, &b, img.width() as i64, 0);
+            out
+        }
+        "no_face" => RgbImage::from_fn(img.width(), img.height(), |x, y| {
+            Rgb([(x / 4 % 256) as u8, (y / 4 % 256) as u8, 120])
+        }),
+        "tinted_glasses" => {
+            let a = analysis(&img);
+            let p = a.parsing.as_ref().unwrap();
+            let mut out = img;
+            for (x, y, px) in out.enumerate_pixels_mut() {
+                if p.class_at(x as f32 + 0.5, y as f32 + 0.5)
+                    == Some(idphoto::analysis::FaceClass::Eyeglasses)
+                {
+                    for c in 0..3 {
+                        px[c] = (px[c] as f32 * 0.15) as u8;
+                    }
+                }
+            }
+            out
+        }
+        other => panic!("unknown edit {other}"),
+    }
+}
+
+fn status_of(r: &Report, id: &str) -> Option<Status> {
+    r.checks
+        .iter()
+        .find(|c| c.id.as_str() == id)
+        .map(|c| c.status)
+}
+
+#[test]
+fn fixture_cases() {
+    let text = std::fs::read_to_string(common::fixture("cases.toml")).unwrap();
+    let cases: Cases = toml::from_str(&text).unwrap();
+    let checker = common::checker();
+    let mut table = Vec::new();
+    let mut problems = Vec::new();
+    let (mut expected_total, mut expected_ok) = (0, 0);
+    for case in &cases.case {
+        let Some(img) = load_photo(&case.photo) else {
+            table.push(format!(
+                "SKIPPED {} ({}): photo not available",
+                case.photo, case.why
+            ));
+            continue;
+        };
+        let img = match &case.edit {
+            Some(e) => edit(e, img),
+            None => img,
+        };
+        let label = format!(
+            "{}{} [{}]",
+            case.photo,
+            case.edit
+                .as_ref()
+                .map(|e| format!(" +{e}"))
+                .unwrap_or_default(),
+            case.spec
+        );
+        let r = checker.check(&img, &case.spec).unwrap();
+        let failing: Vec<&str> = r
+            .checks
+            .iter()
+            .filter(|c| c.status == Status::Fail)
+            .map(|c| c.id.as_str())
+            .collect();
+        table.push(format!("{label}: verdict {:?} — {}", r.verdict, case.why));
+        for (want, ids) in [(Status::Fail, &case.fail), (Status::Pass, &case.pass)] {
+            for id in ids {
+                assert!(
+                    CheckId::parse(id).is_some(),
+                    "unknown check id {id} in cases.toml"
+                );
+                let got = status_of(&r, id);
+                let ok = got == Some(want);
+                expected_total += 1;
+                expected_ok += ok as usize;
+                table.push(format!(
+                    "    {:<20} expected {:<5} got {:<15} {}",
+                    id,
+                    format!("{want:?}").to_lowercase(),
+                    format!("{got:?}").to_lowercase(),
+                    if ok { "ok" } else { "MISMATCH" }
+                ));
+                if !ok {
+                    problems.push(format!("{label}: {id} expected {want:?}, got {got:?}"));
+                }
+            }
+        }
+        table.push(format!("    (all failing: {})", failing.join(", ")));
+        if let Some(v) = &case.verdict {
+            let want = if v == "pass" {
+                Verdict::Pass
+            } else {
+                Verdict::Fail
+            };
+            if r.verdict != want {
+                problems.push(format!(
+                    "{label}: verdict {:?}, expected {want:?}",
+                    r.verdict
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "\n{}\n\n{expected_ok} of {expected_total} expectations met",
+        table.join("\n")
+    );
+    assert!(
+        problems.is_empty(),
+        "{} mismatches:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
