@@ -321,7 +321,8 @@ fn closer(a: (Vec<u8>, u8), b: (Vec<u8>, u8), range: &crate::spec::Range) -> (Ve
         let above = range.max.map_or(0.0, |m| (kb - m).max(0.0));
         below + above
     };
-    if dist(b.0.len()) < dist(a.0.len()) {
+    // ties go to the later try: the search moves towards the range
+    if dist(b.0.len()) <= dist(a.0.len()) {
         b
     } else {
         a

@@ -311,11 +311,14 @@ pub fn uploaded_geometry(
     (geometry, Affine::scale_offset(1.0 / k, ox / k, oy / k))
 }
 
-/// Whether every geometry range of the spec holds for `o`.
+/// Whether the head is inside the frame and every geometry range of the spec holds for `o`.
 pub fn geometry_ok(o: &OutputGeometry, spec: &PhotoSpec) -> bool {
     let g = &spec.geometry;
     let within = |r: &Option<Range>, v: f64| r.is_none_or(|r| r.contains(v));
-    within(&g.face_width_px, o.face_width)
+    // the whole head (crown to chin) inside the frame, whatever the spec states
+    o.crown_margin >= 0.0
+        && o.chin_from_bottom >= 0.0
+        && within(&g.face_width_px, o.face_width)
         && within(&g.head_width_px, o.head_width)
         && within(&g.head_height_px, o.head_height)
         && within(&g.crown_margin_px, o.crown_margin)

@@ -90,15 +90,12 @@ fn edit(name: &str, img: RgbImage) -> RgbImage {
             }
             out
         }
-        "rotate_15" => {
-            let rot = imageproc::geometric_transformations::rotate_about_center(
-                &img,
-                15f32.to_radians(),
-                imageproc::geometric_transformations::Interpolation::Bilinear,
-                imageproc::geometric_transformations::Border::Constant(Rgb([128, 128, 128])),
-            );
-            rot
-        }
+        "rotate_15" => imageproc::geometric_transformations::rotate_about_center(
+            &img,
+            15f32.to_radians(),
+            imageproc::geometric_transformations::Interpolation::Bilinear,
+            imageproc::geometric_transformations::Border::Constant(Rgb([128, 128, 128])),
+        ),
         "grayscale" => image::DynamicImage::ImageRgb8(img).grayscale().to_rgb8(),
         "blur" => image::imageops::blur(&img, 6.0),
         "dark" => {

@@ -1,0 +1,179 @@
+//! The compliant output image: exact size, head geometry inside the spec, JPEG size range and
+//! DPI, background, golden images, and re-checking the output.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use idphoto::checker::OutputPolicy;
+use idphoto::image_io::jpeg_dpi;
+use idphoto::report::AppliedFix;
+use idphoto::{CheckId, Checker, Status};
+
+fn always() -> &'static Checker {
+    static C: std::sync::OnceLock<Checker> = std::sync::OnceLock::new();
+    C.get_or_init(|| {
+        Checker::builder()
+            .output(OutputPolicy::Always)
+            .build()
+            .unwrap()
+    })
+}
+
+#[test]
+fn id_card_output_has_the_size_dpi_file_size_and_white_background_ga_t_461_asks() {
+    let bytes = std::fs::read(common::fixture("photos/obama.jpg")).unwrap();
+    let out = always().process_bytes(&bytes, "cn/id-card").unwrap();
+    let enc = out.output.as_ref().expect("output");
+    let info = out.report.output.as_ref().expect("output info");
+    // read back the written JPEG
+    let img = image::load_from_memory_with_format(&enc.bytes, image::ImageFormat::Jpeg)
+        .unwrap()
+        .to_rgb8();
+    assert_eq!(img.dimensions(), (358, 441));
+    assert_eq!(jpeg_dpi(&enc.bytes), Some((350, 350)));
+    let kb = enc.bytes.len() as f64 / 1000.0;
+    assert!((14.0..=20.0).contains(&kb), "{kb} KB");
+    assert!(info.size_in_range && info.bytes == enc.bytes.len());
+    assert!(info.fixes.iter().any(|f| matches!(
+        f,
+        AppliedFix::BackgroundReplaced {
+            color: [255, 255, 255]
+        }
+    )));
+    // top corners are white after replacement
+    for (x, y) in [(3, 3), (354, 3)] {
+        let p = img.get_pixel(x, y).0;
+        assert!(p.iter().all(|&c| c >= 245), "corner {x},{y} = {p:?}");
+    }
+    // no metadata from the source: the file is SOI + JFIF APP0, and no APP1 (EXIF/XMP)
+    assert_eq!(&enc.bytes[..4], &[0xFF, 0xD8, 0xFF, 0xE0]);
+    assert!(!enc.bytes.windows(6).any(|w| w == b"Exif\0\0"));
+}
+
+#[test]
+fn the_output_rechecks_clean_on_geometry_and_background() {
+    let first = always()
+        .process_path(common::fixture("photos/obama.jpg"), "cn/id-card")
+        .unwrap();
+    let bytes = first.output.unwrap().bytes;
+    let again = always().check_bytes(&bytes, "cn/id-card").unwrap();
+    for id in [
+        CheckId::FaceCount,
+        CheckId::Framing,
+        CheckId::HeadSize,
+        CheckId::HeadPosition,
+        CheckId::BackgroundUniform,
+        CheckId::BackgroundColor,
+        CheckId::BackgroundShadow,
+    ] {
+        let c = again.check(id).unwrap();
+        assert_eq!(c.status, Status::Pass, "{id}: {c:?}");
+    }
+}
+
+#[test]
+fn passing_policy_writes_nothing_for_a_failing_photo() {
+    let out = common::checker()
+        .process_path(common::fixture("photos/grace_hopper.jpg"), "cn/id-card")
+        .unwrap();
+    assert_eq!(out.report.verdict, idphoto::Verdict::Fail);
+    assert!(out.output.is_none() && out.report.output.is_none());
+}
+
+#[test]
+fn international_output_sizes() {
+    for (spec, w, h, dpi) in [
+        ("icao/passport", 413, 531, 300),
+        ("us/passport", 600, 600, 300),
+        ("cn/driving-licence", 260, 378, 300),
+    ] {
+        let out = always()
+            .process_path(common::fixture("photos/obama.jpg"), spec)
+            .unwrap();
+        let enc = out.output.expect(spec);
+        let img = image::load_from_memory(&enc.bytes).unwrap();
+        assert_eq!((img.width(), img.height()), (w, h), "{spec}");
+        assert_eq!(jpeg_dpi(&enc.bytes), Some((dpi, dpi)), "{spec}");
+        let plan = out.plan.unwrap();
+        let g = &plan.geometry;
+        let s = always().specs().get(spec).unwrap();
+        if let Some(r) = s.geometry.head_height_px {
+            assert!(
+                r.contains(g.head_height),
+                "{spec}: head height {}",
+                g.head_height
+            );
+        }
+        if let Some(r) = s.geometry.eye_line_from_bottom_px {
+            assert!(
+                r.contains(g.eye_line_from_bottom),
+                "{spec}: eye line {}",
+                g.eye_line_from_bottom
+            );
+        }
+    }
+}
+
+/// Mean absolute difference per channel between two images of the same size.
+fn mad(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let s: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(x, y)| (*x as i32 - *y as i32).unsigned_abs() as u64)
+        .sum();
+    s as f64 / a.as_raw().len() as f64
+}
+
+/// Golden outputs (imageproc's habit): `REGENERATE=1 cargo test --release --test output` rewrites them.
+#[test]
+fn golden_outputs() {
+    for (photo, spec, golden) in [
+        ("obama.jpg", "cn/id-card", "obama_cn-id-card.png"),
+        ("obama.jpg", "icao/passport", "obama_icao-passport.png"),
+    ] {
+        let out = always()
+            .process_path(common::fixture(&format!("photos/{photo}")), spec)
+            .unwrap();
+        let img = out.output_image.unwrap();
+        let path = common::fixture(&format!("golden/{golden}"));
+        if std::env::var_os("REGENERATE").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            img.save(&path).unwrap();
+            eprintln!("regenerated {}", path.display());
+            continue;
+        }
+        let want = image::open(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (REGENERATE=1 writes it)", path.display()))
+            .to_rgb8();
+        let d = mad(&img, &want);
+        assert!(d < 2.0, "{golden}: mean abs difference {d}");
+    }
+}
+
+#[test]
+fn png_output_carries_dpi() {
+    let img = image::RgbImage::from_pixel(10, 10, image::Rgb([1, 2, 3]));
+    let bytes = idphoto::image_io::encode_png(&img, 300, false).unwrap();
+    let dec = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .unwrap();
+    let dims = dec.info().pixel_dims.unwrap();
+    assert_eq!(dims.unit, png::Unit::Meter);
+    assert_eq!(dims.xppu, 11811);
+}
+
+#[test]
+fn impossible_file_size_is_reported_not_hidden() {
+    let mut spec = always().specs().get("cn/id-card").unwrap().output.clone();
+    spec.file_size_kb = Some(idphoto::spec::Range::new(200.0, 300.0));
+    let flat = image::RgbImage::from_pixel(358, 441, image::Rgb([255, 255, 255]));
+    let enc = idphoto::image_io::encode(&flat, &spec).unwrap();
+    assert!(!enc.size_in_range);
+    assert_eq!(
+        enc.jpeg_quality,
+        Some(100),
+        "searched up to the best quality"
+    );
+}

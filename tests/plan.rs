@@ -1,0 +1,97 @@
+//! Property tests for the output plan: for random faces in random images, the output is exactly
+//! the spec's size, and whenever the plan is reachable and needs no padding, the head geometry
+//! measured through the plan's own mapping lies inside every range of the spec.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use idphoto::analysis::{mesh, Analysis, BBox, FaceDetection, FaceLandmarks};
+use idphoto::normalize::{plan, HeadGeometry};
+use idphoto::SpecRegistry;
+use proptest::prelude::*;
+
+/// A synthetic mesh: eyes, cheeks, chin and forehead of a face centred at (cx, cy) with face
+/// width `fw`, rolled by `roll` degrees.
+fn analysis(w: u32, h: u32, cx: f32, cy: f32, fw: f32, roll: f32) -> Analysis {
+    let (s, c) = roll.to_radians().sin_cos();
+    let at = |u: f32, v: f32| [cx + u * c - v * s, cy + u * s + v * c, 0.0];
+    let mut pts = vec![at(0.0, 0.0); 468];
+    for &i in &mesh::RIGHT_EYE_CONTOUR {
+        pts[i] = at(-0.22 * fw, -0.1 * fw);
+    }
+    for &i in &mesh::LEFT_EYE_CONTOUR {
+        pts[i] = at(0.22 * fw, -0.1 * fw);
+    }
+    pts[mesh::CHEEKS[0]] = at(-0.5 * fw, 0.0);
+    pts[mesh::CHEEKS[1]] = at(0.5 * fw, 0.0);
+    pts[mesh::CHIN] = at(0.0, 0.65 * fw);
+    pts[mesh::FOREHEAD] = at(0.0, -0.55 * fw);
+    let bbox = BBox {
+        x: cx - fw / 2.0,
+        y: cy - 0.6 * fw,
+        w: fw,
+        h: 1.2 * fw,
+    };
+    Analysis {
+        width: w,
+        height: h,
+        faces: vec![FaceDetection {
+            score: 0.9,
+            bbox,
+            keypoints: [[0.0; 2]; 6],
+        }],
+        main_face: Some(0),
+        landmarks: Some(FaceLandmarks {
+            points: pts,
+            presence: 1.0,
+        }),
+        ..Analysis::default()
+    }
+}
+
+fn specs() -> &'static SpecRegistry {
+    static R: std::sync::OnceLock<SpecRegistry> = std::sync::OnceLock::new();
+    R.get_or_init(|| SpecRegistry::builtin().unwrap())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+    #[test]
+    fn plan_meets_the_spec_whenever_it_can(
+        w in 200u32..4000, h in 200u32..4000,
+        fx in 0.05f32..0.95, fy in 0.05f32..0.95, fws in 0.05f32..0.6, roll in -10f32..10.0,
+        which in 0usize..5,
+    ) {
+        let id = ["cn/id-card", "icao/passport", "us/passport", "cn/driving-licence", "cn/exit-entry"][which];
+        let spec = specs().get(id).unwrap();
+        let fw = fws * w.min(h) as f32;
+        let a = analysis(w, h, fx * w as f32, fy * h as f32, fw, roll);
+        let g = HeadGeometry::measure(&a).unwrap();
+        let p = plan(&g, spec, w, h);
+        prop_assert_eq!((p.width, p.height), (spec.output.width_px, spec.output.height_px));
+        if p.reachable && !p.needs_padding() {
+            // measure through the inverse map: where do the eyes, cheeks, chin land?
+            let inv = p.map.inverse().unwrap();
+            let lm = a.landmarks.as_ref().unwrap();
+            let o = |q: [f32; 2]| inv.apply(q[0] as f64, q[1] as f64);
+            let (re, le) = (o(lm.right_eye()), o(lm.left_eye()));
+            let eye_y = (re.1 + le.1) / 2.0;
+            // re-framed: the eyes are levelled; kept as uploaded: within the tilt left alone
+            let slack = if p.reframed { 0.5 } else { (le.0 - re.0).abs() * idphoto::normalize::KEEP_FRAMING_MAX_ROLL_DEG.to_radians().tan() + 0.5 };
+            prop_assert!((re.1 - le.1).abs() < slack, "eyes level: {} vs {}", re.1, le.1);
+            let (c0, c1) = (o(lm.xy(mesh::CHEEKS[0])), o(lm.xy(mesh::CHEEKS[1])));
+            let face_w = ((c1.0 - c0.0).powi(2) + (c1.1 - c0.1).powi(2)).sqrt();
+            let hgt = spec.output.height_px as f64;
+            let tol = 0.75;
+            if let Some(r) = spec.geometry.face_width_px {
+                prop_assert!(r.min.is_none_or(|m| face_w >= m - tol) && r.max.is_none_or(|m| face_w <= m + tol), "{id}: face width {face_w}");
+            }
+            if let Some(r) = spec.geometry.eye_line_from_bottom_px {
+                let v = hgt - eye_y;
+                prop_assert!(r.min.is_none_or(|m| v >= m - tol) && r.max.is_none_or(|m| v <= m + tol), "{id}: eye line {v}");
+            }
+            let centre = (c0.0 + c1.0) / 2.0 - spec.output.width_px as f64 / 2.0;
+            prop_assert!(centre.abs() <= spec.geometry.center_tolerance_px + tol, "{id}: centre offset {centre}");
+            let chin = o(lm.xy(mesh::CHIN));
+            prop_assert!(chin.1 <= hgt + tol, "{id}: chin inside, {}", chin.1);
+        }
+    }
+}
