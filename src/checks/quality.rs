@@ -7,9 +7,11 @@ use crate::models::sample::{Affine, Pyramid};
 use crate::report::{CheckId, CheckResult, Measure, ReasonCode};
 use crate::spec::{ColorCheck, ExposureCheck, SharpnessCheck};
 
-/// Sharpness is measured on the face resampled to this many pixels across 1.2 face widths, so
-/// the value does not depend on the photo's resolution beyond what the output needs.
-const SHARPNESS_SIDE: usize = 256;
+/// Sharpness is measured on a square of this many face widths around the face (features and
+/// outline; both blur together) …
+const SHARPNESS_REGION: f64 = 1.2;
+/// … resampled to this many pixels, so the value does not depend on the photo's resolution.
+const SHARPNESS_SIDE: usize = 128;
 /// L* at or below which a skin pixel is clipped black.
 const CLIP_DARK_L: f32 = 2.0;
 /// L* at or above which a skin pixel is clipped white.
@@ -20,11 +22,11 @@ const NEUTRAL_CHROMA: f32 = 5.0;
 /// Variance of the Laplacian of the face, resampled to a fixed size.
 pub fn sharpness_value(s: &Subject<'_>) -> Option<f64> {
     let head = s.head.as_ref()?;
-    let c = head.to_source([head.face_center_u, head.chin_down * 0.3]);
+    let c = head.to_source([head.face_center_u, head.chin_down * 0.4]);
     let map = Affine::square_crop(
         c[0],
         c[1],
-        head.face_width * 1.2,
+        head.face_width * SHARPNESS_REGION,
         head.angle,
         SHARPNESS_SIDE,
     );

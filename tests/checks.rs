@@ -1,0 +1,653 @@
+//! Unit tests of every check on a synthetic `Analysis` (a drawn face, its mesh, parsing map and
+//! person mask, no model involved): each check is taken just inside and just outside its limit.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use idphoto::analysis::{
+    mesh, Analysis, BBox, FaceClass as K, FaceDetection, FaceLandmarks, ParsingMap, PersonMask,
+    Pose,
+};
+use idphoto::checks::{run_one, Subject};
+use idphoto::{CheckId, PhotoSpec, ReasonCode, SpecRegistry, Status};
+use image::{Rgb, RgbImage};
+
+const W: u32 = 400;
+const H: u32 = 500;
+/// Face centre and width of the drawn face.
+const CX: f32 = 200.0;
+const CY: f32 = 230.0;
+const FW: f32 = 160.0;
+const EYE_Y: f32 = 205.0;
+const SKIN: [u8; 3] = [200, 150, 120];
+const HAIR: [u8; 3] = [40, 30, 25];
+const BG: [u8; 3] = [255, 255, 255];
+
+struct Synth {
+    img: RgbImage,
+    a: Analysis,
+    spec: PhotoSpec,
+}
+
+fn spec(id: &str) -> PhotoSpec {
+    SpecRegistry::builtin().unwrap().get(id).unwrap().clone()
+}
+
+/// The class drawn at a source point.
+fn class_at(x: f32, y: f32) -> K {
+    let (dx, dy) = ((x - CX) / (FW / 2.0), (y - CY) / (FW * 0.65));
+    let in_face = dx * dx + dy * dy <= 1.0;
+    let (hx, hy) = ((x - CX) / (FW * 0.62), (y - (CY - 20.0)) / (FW * 0.8));
+    let in_head = hx * hx + hy * hy <= 1.0;
+    let ear = (y > EYE_Y - 5.0 && y < EYE_Y + 45.0)
+        && ((x - (CX - FW / 2.0 - 8.0)).abs() < 8.0 || (x - (CX + FW / 2.0 + 8.0)).abs() < 8.0);
+    if ear {
+        K::LeftEar
+    } else if in_face && y > CY - 0.45 * FW {
+        K::Skin
+    } else if in_head {
+        K::Hair
+    } else if y > CY + 0.6 * FW && (x - CX).abs() < 0.25 * FW {
+        K::Neck
+    } else if y > CY + 0.75 * FW {
+        K::Cloth
+    } else {
+        K::Background
+    }
+}
+
+fn color_of(k: K) -> [u8; 3] {
+    match k {
+        K::Skin | K::Neck | K::LeftEar => SKIN,
+        K::Hair => HAIR,
+        K::Cloth => [30, 30, 60],
+        _ => BG,
+    }
+}
+
+/// An eye (or brow) as a 16-point ellipse: outer corner first, inner corner at 8, lids at 4/12.
+fn ellipse(cx: f32, cy: f32, w: f32, h: f32, mirror: bool) -> Vec<[f32; 3]> {
+    (0..16)
+        .map(|i| {
+            let t = std::f32::consts::PI * 2.0 * i as f32 / 16.0;
+            let sx = if mirror { 1.0 } else { -1.0 };
+            [cx + sx * (w / 2.0) * t.cos(), cy + (h / 2.0) * t.sin(), 0.0]
+        })
+        .collect()
+}
+
+fn base(spec_id: &str) -> Synth {
+    let mut img = RgbImage::new(W, H);
+    // texture so sharpness is realistic: a fine ±12 checker on every pixel
+    for (x, y, p) in img.enumerate_pixels_mut() {
+        let c = color_of(class_at(x as f32 + 0.5, y as f32 + 0.5));
+        let t: i16 = if (x + y) % 2 == 0 { 12 } else { -12 };
+        let skin = class_at(x as f32 + 0.5, y as f32 + 0.5) == K::Skin;
+        *p = Rgb(c.map(|v| {
+            if skin {
+                (v as i16 + t).clamp(0, 255) as u8
+            } else {
+                v
+            }
+        }));
+    }
+    let mut pts = vec![[CX, CY, 0.0]; 468];
+    let (re, le) = ([CX - 36.0, EYE_Y], [CX + 36.0, EYE_Y]);
+    for (k, &i) in mesh::RIGHT_EYE_CONTOUR.iter().enumerate() {
+        pts[i] = ellipse(re[0], re[1], 30.0, 9.0, false)[k];
+    }
+    for (k, &i) in mesh::LEFT_EYE_CONTOUR.iter().enumerate() {
+        pts[i] = ellipse(le[0], le[1], 30.0, 9.0, true)[k];
+    }
+    for (eye, idx) in [(re, mesh::RIGHT_EYE), (le, mesh::LEFT_EYE)] {
+        let sx = if eye[0] < CX { -1.0 } else { 1.0 };
+        pts[idx[0]] = [eye[0] + sx * 15.0, eye[1], 0.0];
+        pts[idx[1]] = [eye[0] - sx * 15.0, eye[1], 0.0];
+        pts[idx[2]] = [eye[0], eye[1] - 4.5, 0.0];
+        pts[idx[3]] = [eye[0], eye[1] + 4.5, 0.0];
+    }
+    for (k, (&r, &l)) in mesh::RIGHT_BROW.iter().zip(&mesh::LEFT_BROW).enumerate() {
+        let (u, v) = if k < 5 {
+            (k as f32, -3.0)
+        } else {
+            ((9 - k) as f32, 3.0)
+        };
+        pts[r] = [CX - 56.0 + u * 10.0, EYE_Y - 20.0 + v, 0.0];
+        pts[l] = [CX + 56.0 - u * 10.0, EYE_Y - 20.0 + v, 0.0];
+    }
+    pts[mesh::CHEEKS[0]] = [CX - FW / 2.0, EYE_Y + 10.0, 0.0];
+    pts[mesh::CHEEKS[1]] = [CX + FW / 2.0, EYE_Y + 10.0, 0.0];
+    pts[mesh::CHIN] = [CX, CY + 0.65 * FW, 0.0];
+    pts[mesh::FOREHEAD] = [CX, CY - 0.45 * FW, 0.0];
+    pts[mesh::NOSE_TIP] = [CX, EYE_Y + 40.0, 0.0];
+    pts[mesh::MOUTH_CORNERS[0]] = [CX - 28.0, EYE_Y + 70.0, 0.0];
+    pts[mesh::MOUTH_CORNERS[1]] = [CX + 28.0, EYE_Y + 70.0, 0.0];
+    pts[mesh::INNER_LIPS[0]] = [CX, EYE_Y + 69.0, 0.0];
+    pts[mesh::INNER_LIPS[1]] = [CX, EYE_Y + 71.0, 0.0];
+    let size = 256;
+    let (px, py, side) = (CX - 200.0, CY - 230.0, 420.0);
+    let cell = side / size as f32;
+    let labels = (0..size * size)
+        .map(|i| {
+            class_at(
+                px + ((i % size) as f32 + 0.5) * cell,
+                py + ((i / size) as f32 + 0.5) * cell,
+            ) as u8
+        })
+        .collect();
+    let n = 100;
+    let person = (0..n * n)
+        .map(|i| {
+            let (x, y) = (
+                ((i % n) as f32 + 0.5) * W as f32 / n as f32,
+                ((i / n) as f32 + 0.5) * H as f32 / n as f32,
+            );
+            if class_at(x, y) == K::Background {
+                0.0
+            } else {
+                1.0
+            }
+        })
+        .collect();
+    let a = Analysis {
+        width: W,
+        height: H,
+        faces: vec![FaceDetection {
+            score: 0.95,
+            bbox: BBox {
+                x: CX - FW / 2.0,
+                y: CY - 0.5 * FW,
+                w: FW,
+                h: FW,
+            },
+            keypoints: [
+                re,
+                le,
+                [CX, EYE_Y + 40.0],
+                [CX, EYE_Y + 70.0],
+                [CX - FW / 2.0 - 8.0, EYE_Y + 20.0],
+                [CX + FW / 2.0 + 8.0, EYE_Y + 20.0],
+            ],
+        }],
+        main_face: Some(0),
+        landmarks: Some(FaceLandmarks {
+            points: pts,
+            presence: 1.0,
+        }),
+        pose: Some(Pose::default()),
+        parsing: Some(ParsingMap {
+            x: px,
+            y: py,
+            side,
+            size,
+            labels,
+        }),
+        person: Some(PersonMask {
+            width: n,
+            height: n,
+            src_width: W,
+            src_height: H,
+            data: person,
+        }),
+    };
+    Synth {
+        img,
+        a,
+        spec: spec(spec_id),
+    }
+}
+
+impl Synth {
+    fn run(&self, id: CheckId) -> (Status, Option<ReasonCode>) {
+        let s = Subject::new(&self.img, Some(&self.a), &self.spec);
+        let r = run_one(&s, id);
+        (r.status, r.reason.map(|r| r.code))
+    }
+
+    /// Relabels parsing cells for which `f(x, y)` says so, and paints the image to match.
+    fn relabel(&mut self, k: K, color: Option<[u8; 3]>, f: impl Fn(f32, f32) -> bool) {
+        let p = self.a.parsing.as_mut().unwrap();
+        for v in 0..p.size {
+            for u in 0..p.size {
+                let c = p.cell_center(u, v);
+                if f(c[0], c[1]) {
+                    p.labels[v * p.size + u] = k as u8;
+                }
+            }
+        }
+        if let Some(color) = color {
+            for (x, y, px) in self.img.enumerate_pixels_mut() {
+                if f(x as f32 + 0.5, y as f32 + 0.5) {
+                    *px = Rgb(color);
+                }
+            }
+        }
+    }
+
+    fn paint(&mut self, f: impl Fn(u32, u32, [u8; 3]) -> Option<[u8; 3]>) {
+        for (x, y, px) in self.img.enumerate_pixels_mut() {
+            if let Some(c) = f(x, y, px.0) {
+                *px = Rgb(c);
+            }
+        }
+    }
+
+    fn is_skin(x: u32, y: u32) -> bool {
+        class_at(x as f32 + 0.5, y as f32 + 0.5) == K::Skin
+    }
+}
+
+fn pass(r: (Status, Option<ReasonCode>)) {
+    assert_eq!(r.0, Status::Pass, "{r:?}");
+}
+
+fn fail(r: (Status, Option<ReasonCode>), code: ReasonCode) {
+    assert_eq!(r, (Status::Fail, Some(code)));
+}
+
+#[test]
+fn the_synthetic_face_passes_the_face_checks() {
+    let s = base("cn/id-card");
+    for id in [
+        CheckId::FaceCount,
+        CheckId::HeadPose,
+        CheckId::EyesOpen,
+        CheckId::MouthClosed,
+        CheckId::EyesVisible,
+        CheckId::EyebrowsVisible,
+        CheckId::EarsVisible,
+        CheckId::Headwear,
+        CheckId::HairAccessory,
+        CheckId::Earrings,
+        CheckId::Necklace,
+        CheckId::Glasses,
+        CheckId::BackgroundUniform,
+        CheckId::BackgroundColor,
+        CheckId::BackgroundShadow,
+        CheckId::FaceShadow,
+        CheckId::Glare,
+        CheckId::Sharpness,
+        CheckId::Exposure,
+        CheckId::Color,
+        CheckId::Framing,
+    ] {
+        let r = s.run(id);
+        assert_eq!(r.0, Status::Pass, "{id}: {r:?}");
+    }
+}
+
+#[test]
+fn face_count_at_the_score_limit() {
+    let mut s = base("cn/id-card");
+    let mut second = s.a.faces[0].clone();
+    second.bbox.x += 200.0;
+    second.score = 0.49;
+    s.a.faces.push(second.clone());
+    pass(s.run(CheckId::FaceCount));
+    s.a.faces[1].score = 0.51;
+    fail(s.run(CheckId::FaceCount), ReasonCode::MultipleFaces);
+    s.a.faces.clear();
+    s.a.main_face = None;
+    fail(s.run(CheckId::FaceCount), ReasonCode::NoFace);
+    assert_eq!(s.run(CheckId::EyesOpen).1, Some(ReasonCode::NeedsOneFace));
+}
+
+#[test]
+fn head_pose_at_each_limit() {
+    let mut s = base("cn/id-card"); // yaw 5, pitch 5, roll 5
+    for (pose, code) in [
+        (
+            Pose {
+                yaw: 5.2,
+                pitch: 0.0,
+                roll: 0.0,
+            },
+            ReasonCode::HeadTurned,
+        ),
+        (
+            Pose {
+                yaw: 0.0,
+                pitch: -5.2,
+                roll: 0.0,
+            },
+            ReasonCode::HeadNodded,
+        ),
+        (
+            Pose {
+                yaw: 0.0,
+                pitch: 0.0,
+                roll: 5.2,
+            },
+            ReasonCode::HeadTilted,
+        ),
+    ] {
+        s.a.pose = Some(pose);
+        fail(s.run(CheckId::HeadPose), code);
+    }
+    s.a.pose = Some(Pose {
+        yaw: 4.8,
+        pitch: -4.8,
+        roll: 4.8,
+    });
+    pass(s.run(CheckId::HeadPose));
+}
+
+#[test]
+fn eyes_open_at_the_limit() {
+    let mut s = base("cn/id-card"); // min openness 0.18 = lid gap 5.4 on a 30-px eye
+    let set = |s: &mut Synth, gap: f32| {
+        let lm = s.a.landmarks.as_mut().unwrap();
+        for idx in [mesh::RIGHT_EYE, mesh::LEFT_EYE] {
+            lm.points[idx[2]][1] = EYE_Y - gap / 2.0;
+            lm.points[idx[3]][1] = EYE_Y + gap / 2.0;
+        }
+    };
+    set(&mut s, 5.7);
+    pass(s.run(CheckId::EyesOpen));
+    set(&mut s, 5.1);
+    fail(s.run(CheckId::EyesOpen), ReasonCode::EyesClosed);
+}
+
+#[test]
+fn mouth_closed_at_the_limit_and_teeth() {
+    let mut s = base("cn/id-card"); // max openness 0.12 of a 56-px mouth = 6.7 px
+    let set = |s: &mut Synth, gap: f32| {
+        let lm = s.a.landmarks.as_mut().unwrap();
+        lm.points[mesh::INNER_LIPS[0]][1] = EYE_Y + 70.0 - gap / 2.0;
+        lm.points[mesh::INNER_LIPS[1]][1] = EYE_Y + 70.0 + gap / 2.0;
+    };
+    set(&mut s, 6.4);
+    pass(s.run(CheckId::MouthClosed));
+    set(&mut s, 7.0);
+    fail(s.run(CheckId::MouthClosed), ReasonCode::MouthOpen);
+    // a closed-lip gap of 5 px filled with teeth-white pixels: 5×~40 px of 56² ≈ 0.06 > 0.02
+    set(&mut s, 5.0);
+    let lips: [usize; 20] = [
+        78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95,
+    ];
+    {
+        let lm = s.a.landmarks.as_mut().unwrap();
+        for (k, &i) in lips.iter().enumerate() {
+            let t = std::f32::consts::PI * 2.0 * k as f32 / 20.0;
+            lm.points[i] = [CX - 22.0 * t.cos(), EYE_Y + 70.0 - 2.5 * t.sin(), 0.0];
+        }
+    }
+    pass(s.run(CheckId::MouthClosed));
+    s.paint(|x, y, _| {
+        ((x as f32 - CX).abs() < 20.0 && (y as f32 - (EYE_Y + 70.0)).abs() < 2.0)
+            .then_some([240, 240, 235])
+    });
+    fail(s.run(CheckId::MouthClosed), ReasonCode::TeethVisible);
+}
+
+#[test]
+fn eyebrows_and_eyes_covered_by_hair() {
+    let mut s = base("cn/id-card"); // max covered 0.3
+                                    // hair over the upper part of the brow region: a band above y0
+    let brow_top = EYE_Y - 20.0 - 3.0;
+    s.relabel(K::Hair, None, |_, y| {
+        y < brow_top - 2.0 && y > CY - 0.45 * FW
+    });
+    pass(s.run(CheckId::EyebrowsVisible));
+    s.relabel(K::Hair, None, |_, y| y < EYE_Y - 19.0 && y > CY - 0.45 * FW);
+    fail(s.run(CheckId::EyebrowsVisible), ReasonCode::EyebrowsCovered);
+    pass(s.run(CheckId::EyesVisible));
+    s.relabel(K::Hair, None, |x, y| {
+        x < CX && y < EYE_Y + 3.0 && y > CY - 0.45 * FW
+    });
+    fail(s.run(CheckId::EyesVisible), ReasonCode::EyesCovered);
+}
+
+#[test]
+fn ears_visible_and_covered() {
+    let mut s = base("cn/id-card"); // ears 16×50 px = 800 px² = 0.031 fw²·… of expected 0.04·fw²
+    let side = |x: f32| x < CX;
+    // cover 40 % of the image-left ear: visible share ≈ 0.78·0.6 < 0.5? keep above first
+    s.relabel(K::Hair, None, |x, y| {
+        side(x) && class_at(x, y) == K::LeftEar && y < EYE_Y + 5.0
+    });
+    pass(s.run(CheckId::EarsVisible));
+    s.relabel(K::Hair, None, |x, y| {
+        side(x) && class_at(x, y) == K::LeftEar && y < EYE_Y + 25.0
+    });
+    fail(s.run(CheckId::EarsVisible), ReasonCode::EarsCovered);
+    // one ear is enough for "either"; none needed for "none"
+    s.spec.checks.ears_visible.required = idphoto::spec::EarsRequired::Either;
+    pass(s.run(CheckId::EarsVisible));
+    // a head turned beyond the ear check's yaw: not applicable
+    s.a.pose = Some(Pose {
+        yaw: 25.0,
+        pitch: 0.0,
+        roll: 0.0,
+    });
+    assert_eq!(
+        s.run(CheckId::EarsVisible),
+        (Status::NotApplicable, Some(ReasonCode::EarsOutOfView))
+    );
+}
+
+#[test]
+fn accessories_at_their_area_limits() {
+    // areas are shares of face width² (160² = 25600 px²)
+    let cases: [(CheckId, K, f32, ReasonCode); 3] = [
+        (CheckId::Headwear, K::Hat, 0.08, ReasonCode::HeadwearPresent),
+        (
+            CheckId::Earrings,
+            K::Earring,
+            0.001,
+            ReasonCode::EarringsPresent,
+        ),
+        (
+            CheckId::Necklace,
+            K::Necklace,
+            0.01,
+            ReasonCode::NecklacePresent,
+        ),
+    ];
+    for (id, k, limit, code) in cases {
+        for (factor, expect_fail) in [(0.85f32, false), (1.2, true)] {
+            let mut s = base("cn/id-card");
+            let area = limit * factor * FW * FW;
+            let side = area.sqrt();
+            // a square patch above the eyes (hat) or beside the neck
+            let (x0, y0) = if k == K::Hat {
+                (CX - side / 2.0, 70.0)
+            } else {
+                (CX + 30.0, CY + 0.62 * FW)
+            };
+            s.relabel(k, None, |x, y| {
+                x >= x0 && x < x0 + side && y >= y0 && y < y0 + side
+            });
+            let r = s.run(id);
+            if expect_fail {
+                fail(r, code);
+            } else {
+                pass(r);
+            }
+        }
+    }
+    // allowed accessories never fail
+    let mut s = base("icao/passport");
+    s.relabel(K::Earring, None, |x, y| {
+        x > CX + 85.0 && x < CX + 105.0 && y > EYE_Y + 50.0 && y < EYE_Y + 70.0
+    });
+    pass(s.run(CheckId::Earrings));
+}
+
+#[test]
+fn hair_accessory_is_a_colourful_blob_in_the_hair() {
+    let mut s = base("cn/id-card"); // min 0.015 fw² = 384 px²
+    let blob = |side: f32| {
+        move |x: f32, y: f32| (x - (CX + 30.0)).abs() < side / 2.0 && (y - 100.0).abs() < side / 2.0
+    };
+    s.relabel(K::Hair, Some([230, 40, 150]), blob(17.0)); // 289 px²
+    pass(s.run(CheckId::HairAccessory));
+    s.relabel(K::Hair, Some([230, 40, 150]), blob(23.0)); // 529 px²
+    fail(
+        s.run(CheckId::HairAccessory),
+        ReasonCode::HairAccessoryPresent,
+    );
+}
+
+#[test]
+fn glasses_forbidden_allowed_and_tinted() {
+    let lens = |x: f32, y: f32| {
+        ((x - (CX - 36.0)).abs() < 24.0 || (x - (CX + 36.0)).abs() < 24.0)
+            && (y - EYE_Y).abs() < 16.0
+    };
+    let mut s = base("cn/id-card");
+    s.relabel(K::Eyeglasses, None, lens);
+    fail(s.run(CheckId::Glasses), ReasonCode::GlassesPresent);
+    s.spec.checks.glasses.allowed = true;
+    pass(s.run(CheckId::Glasses));
+    // dark lenses: L* far below the skin
+    s.relabel(K::Eyeglasses, Some([25, 25, 30]), lens);
+    fail(s.run(CheckId::Glasses), ReasonCode::GlassesObscureEyes);
+}
+
+#[test]
+fn background_checks_at_their_limits() {
+    let mut s = base("cn/id-card");
+    let bg = |x: u32, y: u32| class_at(x as f32 + 0.5, y as f32 + 0.5) == K::Background;
+    // colour: CIEDE2000 limit 10 from white
+    s.paint(|x, y, _| bg(x, y).then_some([215, 215, 215])); // ΔE2000 ≈ 8.6
+    pass(s.run(CheckId::BackgroundColor));
+    s.paint(|x, y, _| bg(x, y).then_some([200, 200, 200])); // ΔE2000 ≈ 11.6
+    fail(
+        s.run(CheckId::BackgroundColor),
+        ReasonCode::BackgroundColorReplaced,
+    );
+    s.spec.background.replaceable = false;
+    fail(
+        s.run(CheckId::BackgroundColor),
+        ReasonCode::BackgroundWrongColor,
+    );
+    // uniformity: a left/right step in L*, limit 8
+    let mut s = base("cn/id-card");
+    s.paint(|x, y, _| (bg(x, y) && x < W / 2).then_some([236, 236, 236]));
+    pass(s.run(CheckId::BackgroundUniform));
+    s.paint(|x, y, _| (bg(x, y) && x < W / 2).then_some([200, 200, 200]));
+    fail(
+        s.run(CheckId::BackgroundUniform),
+        ReasonCode::BackgroundNotUniformReplaced,
+    );
+    // shadow: a dark band next to the head on one side, limit 10 L*
+    let mut s = base("cn/id-card");
+    // backdrop within 50 px (to the left) of the person, on the image-right side: a cast shadow
+    let near = |x: u32, y: u32| {
+        let (fx, fy) = (x as f32 + 0.5, y as f32 + 0.5);
+        bg(x, y) && fx > CX && (1..=10).any(|k| class_at(fx - 5.0 * k as f32, fy) != K::Background)
+    };
+    // (the measured drop is the band's mean, so it is lower than the painted one)
+    s.paint(|x, y, _| near(x, y).then_some([235, 235, 235])); // painted 7.6 L* darker
+    pass(s.run(CheckId::BackgroundShadow));
+    s.paint(|x, y, _| near(x, y).then_some([185, 185, 185])); // painted 24.5 L* darker
+    fail(
+        s.run(CheckId::BackgroundShadow),
+        ReasonCode::BackgroundShadowReplaced,
+    );
+}
+
+#[test]
+fn face_shadow_at_the_limit() {
+    // limit 14 L*: darken the image-left half of the skin
+    for (k, expect_fail) in [(0.85f32, false), (0.7, true)] {
+        let mut s = base("cn/id-card");
+        s.paint(|x, y, p| {
+            (Synth::is_skin(x, y) && (x as f32) < CX).then(|| p.map(|v| (v as f32 * k) as u8))
+        });
+        let r = s.run(CheckId::FaceShadow);
+        if expect_fail {
+            fail(r, ReasonCode::FaceShadow);
+        } else {
+            pass(r);
+        }
+    }
+}
+
+#[test]
+fn glare_at_the_limit() {
+    // limit 1 % of the skin: white specular pixels in the skin
+    let skin_cells = {
+        let s = base("cn/id-card");
+        let p = s.a.parsing.as_ref().unwrap();
+        p.count(K::Skin) as f32 * p.cell() * p.cell()
+    };
+    for (share, expect_fail) in [(0.007f32, false), (0.014, true)] {
+        let mut s = base("cn/id-card");
+        let side = (share * skin_cells).sqrt();
+        s.paint(|x, y, _| {
+            ((x as f32 - CX).abs() < side / 2.0 && (y as f32 - (EYE_Y - 35.0)).abs() < side / 2.0)
+                .then_some([255, 255, 255])
+        });
+        let r = s.run(CheckId::Glare);
+        if expect_fail {
+            fail(r, ReasonCode::Glare);
+        } else {
+            pass(r);
+        }
+    }
+}
+
+#[test]
+fn exposure_color_and_sharpness() {
+    // exposure: face L* range 35..85
+    let mut s = base("cn/id-card");
+    s.paint(|x, y, _| Synth::is_skin(x, y).then_some([95, 70, 55])); // L* ≈ 33
+    fail(s.run(CheckId::Exposure), ReasonCode::Underexposed);
+    s.paint(|x, y, _| Synth::is_skin(x, y).then_some([105, 78, 62])); // L* ≈ 37
+    pass(s.run(CheckId::Exposure));
+    s.paint(|x, y, _| Synth::is_skin(x, y).then_some([250, 235, 225])); // L* ≈ 94
+    fail(s.run(CheckId::Exposure), ReasonCode::Overexposed);
+    // color: grey skin has no chroma (limit 6)
+    let mut s = base("cn/id-card");
+    s.paint(|x, y, _| Synth::is_skin(x, y).then_some([160, 160, 160]));
+    fail(s.run(CheckId::Color), ReasonCode::NotColor);
+    s.paint(|x, y, _| Synth::is_skin(x, y).then_some([170, 155, 145])); // chroma ≈ 7.5
+    pass(s.run(CheckId::Color));
+    // sharpness: the ±12 checker is sharp; the same face blurred is not
+    let mut s = base("cn/id-card");
+    pass(s.run(CheckId::Sharpness));
+    s.img = image::imageops::blur(&s.img, 3.0);
+    fail(s.run(CheckId::Sharpness), ReasonCode::Blurry);
+}
+
+#[test]
+fn geometry_checks_on_a_photo_already_in_spec() {
+    // Make the synthetic photo a 358×441 ID photo: the face is 160 px wide in 400 px; scaled by
+    // 358/400 → 143 px, below the 193-px minimum: head_size fails as uploaded but is fixable.
+    let s = base("cn/id-card");
+    let (st, code) = s.run(CheckId::HeadSize);
+    assert_eq!((st, code), (Status::Fail, Some(ReasonCode::HeadTooSmall)));
+    let (st, _) = s.run(CheckId::Resolution);
+    assert_eq!(st, Status::Pass, "207/160 = 1.29× upscale is within 1.5×");
+    // the resolution limit: 1.25× allowed
+    let mut s = base("cn/id-card");
+    s.spec.checks.resolution.max_upscale = 1.25;
+    fail(s.run(CheckId::Resolution), ReasonCode::LowResolution);
+    // a face whose chin leaves the frame is cut off
+    let mut s = base("cn/id-card");
+    s.a.landmarks.as_mut().unwrap().points[mesh::CHIN][1] = H as f32 + 10.0;
+    fail(s.run(CheckId::Framing), ReasonCode::HeadCutOff);
+}
+
+#[test]
+fn missing_models_make_checks_not_applicable_with_a_reason() {
+    let mut s = base("cn/id-card");
+    s.a.parsing = None;
+    assert_eq!(
+        s.run(CheckId::EarsVisible),
+        (Status::NotApplicable, Some(ReasonCode::ParsingUnavailable))
+    );
+    s.a.person = None;
+    assert_eq!(
+        s.run(CheckId::BackgroundColor),
+        (
+            Status::NotApplicable,
+            Some(ReasonCode::SegmentationUnavailable)
+        )
+    );
+    let sub = Subject::new(&s.img, None, &s.spec);
+    assert_eq!(
+        run_one(&sub, CheckId::FaceCount).reason.unwrap().code,
+        ReasonCode::AnalysisUnavailable
+    );
+}
