@@ -2,9 +2,12 @@
 //!
 //! ```text
 //! cargo run --release --example check -- --spec ID [--specs DIR] [--models DIR]
-//!     [--out OUT.jpg] [--json REPORT.json] [--always-output] PHOTO
+//!     [--out OUT.jpg] [--json REPORT.json] [--sheet SHEET.jpg] [--overlay OVERLAY.png]
+//!     [--always-output] PHOTO
 //! ```
-//! Prints the verdict and one line per check. Exit status: 0 pass, 1 fail, 2 error.
+//! Prints the verdict and one line per check. `--sheet` also writes a 6-inch print sheet of the
+//! output (as many copies as fit, with cut marks); `--overlay` an annotated copy of the photo.
+//! Exit status: 0 pass, 1 fail, 2 error.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
@@ -19,11 +22,13 @@ struct Args {
     models: Option<PathBuf>,
     out: Option<PathBuf>,
     json: Option<PathBuf>,
+    sheet: Option<PathBuf>,
+    overlay: Option<PathBuf>,
     always_output: bool,
     photo: PathBuf,
 }
 
-const USAGE: &str = "usage: check --spec ID [--specs DIR] [--models DIR] [--out OUT.jpg] [--json REPORT.json] [--always-output] PHOTO";
+const USAGE: &str = "usage: check --spec ID [--specs DIR] [--models DIR] [--out OUT.jpg] [--json REPORT.json] [--sheet SHEET.jpg] [--overlay OVERLAY.png] [--always-output] PHOTO";
 
 fn parse() -> Result<Args, lexopt::Error> {
     use lexopt::prelude::*;
@@ -31,6 +36,7 @@ fn parse() -> Result<Args, lexopt::Error> {
     let (mut spec, mut specs, mut models, mut out, mut json, mut photo) =
         (None, None, None, None, None, None);
     let mut always_output = false;
+    let (mut sheet, mut overlay) = (None, None);
     while let Some(arg) = p.next()? {
         match arg {
             Long("spec") => spec = Some(p.value()?.string()?),
@@ -38,6 +44,8 @@ fn parse() -> Result<Args, lexopt::Error> {
             Long("models") => models = Some(PathBuf::from(p.value()?)),
             Long("out") => out = Some(PathBuf::from(p.value()?)),
             Long("json") => json = Some(PathBuf::from(p.value()?)),
+            Long("sheet") => sheet = Some(PathBuf::from(p.value()?)),
+            Long("overlay") => overlay = Some(PathBuf::from(p.value()?)),
             Long("always-output") => always_output = true,
             Long("help") | Short('h') => {
                 println!("{USAGE}");
@@ -53,6 +61,8 @@ fn parse() -> Result<Args, lexopt::Error> {
         models,
         out,
         json,
+        sheet,
+        overlay,
         always_output,
         photo: photo.ok_or("missing PHOTO")?,
     })
@@ -84,7 +94,10 @@ fn run(args: &Args) -> Result<Verdict, Box<dyn std::error::Error>> {
     if let Some(d) = &args.models {
         b = b.models_dir(d);
     }
-    let policy = match (args.out.is_some(), args.always_output) {
+    let policy = match (
+        args.out.is_some() || args.sheet.is_some(),
+        args.always_output,
+    ) {
         (false, _) => OutputPolicy::Never,
         (true, true) => OutputPolicy::Always,
         (true, false) => OutputPolicy::IfPass,
@@ -161,6 +174,34 @@ fn run(args: &Args) -> Result<Verdict, Box<dyn std::error::Error>> {
             _ => println!(
                 "no output written: the photo fails (use --always-output to write the crop anyway)"
             ),
+        }
+    }
+    if let (Some(path), Some(img)) = (&args.sheet, &outcome.output_image) {
+        let spec = checker.specs().get(&args.spec)?;
+        let mm = spec.output.print_width_mm.zip(spec.output.print_height_mm);
+        let (sheet, n) = idphoto::normalize::print_sheet(
+            img,
+            mm,
+            spec.output.dpi,
+            idphoto::normalize::Sheet::SixInch,
+        );
+        let bytes =
+            idphoto::image_io::encode_jpeg(&sheet, 95, idphoto::normalize::SHEET_DPI, false)?;
+        std::fs::write(path, bytes)?;
+        println!(
+            "print sheet written to {}: {n} copies on 4×6 in",
+            path.display()
+        );
+    }
+    if let Some(path) = &args.overlay {
+        let img = idphoto::image_io::decode_path(&args.photo, checker.limits())?.image;
+        match &outcome.analysis {
+            Some(a) => {
+                idphoto::overlay::draw(&img, a, outcome.plan.as_ref(), Default::default())
+                    .save(path)?;
+                println!("overlay written to {}", path.display());
+            }
+            None => println!("no overlay: no analysis"),
         }
     }
     Ok(r.verdict)

@@ -620,3 +620,97 @@ pub fn replace_background(img: &mut RgbImage, alpha: &[f32], bg: [u8; 3]) {
         }
     }
 }
+
+/// A photo-lab print sheet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sheet {
+    /// 6-inch print (4×6 in), portrait.
+    SixInch,
+    /// 5-inch print (3.5×5 in), portrait.
+    FiveInch,
+}
+
+/// Print resolution of a sheet, dots per inch (photo labs print at 300 dpi).
+pub const SHEET_DPI: u32 = 300;
+/// Gap between copies on a sheet, millimetres (room to cut between them).
+pub const SHEET_GAP_MM: f64 = 2.0;
+/// Length of the cut marks at each photo corner, millimetres.
+pub const CUT_MARK_MM: f64 = 1.5;
+
+impl Sheet {
+    /// Sheet size in pixels at [`SHEET_DPI`]: 4×6 in is 1205×1795 px as labs state it
+    /// (a few pixels of bleed trimmed from 1200×1800).
+    pub fn pixels(self) -> (u32, u32) {
+        match self {
+            Sheet::SixInch => (1205, 1795),
+            Sheet::FiveInch => (1051, 1500),
+        }
+    }
+}
+
+/// Tiles as many copies of `photo` as fit on `sheet`, each at its print size (`print_mm`, or
+/// its pixel size at `dpi` when the spec states no print size), on white, with grey cut marks
+/// at the corners. Returns the sheet and the number of copies.
+pub fn print_sheet(
+    photo: &RgbImage,
+    print_mm: Option<(f64, f64)>,
+    dpi: u32,
+    sheet: Sheet,
+) -> (RgbImage, usize) {
+    let (sw, sh) = sheet.pixels();
+    let mm = |v: f64| v / 25.4 * SHEET_DPI as f64;
+    let (pw, ph) = match print_mm {
+        Some((w, h)) => (mm(w).round() as u32, mm(h).round() as u32),
+        None => (
+            (photo.width() as f64 * SHEET_DPI as f64 / dpi.max(1) as f64).round() as u32,
+            (photo.height() as f64 * SHEET_DPI as f64 / dpi.max(1) as f64).round() as u32,
+        ),
+    };
+    let mut out = RgbImage::from_pixel(sw, sh, Rgb([255, 255, 255]));
+    if pw == 0 || ph == 0 || pw > sw || ph > sh {
+        return (out, 0);
+    }
+    let gap = mm(SHEET_GAP_MM).round() as u32;
+    let cols = (sw + gap) / (pw + gap);
+    let rows = (sh + gap) / (ph + gap);
+    let (x0, y0) = (
+        (sw - (cols * (pw + gap) - gap)) / 2,
+        (sh - (rows * (ph + gap) - gap)) / 2,
+    );
+    let scaled = resize_exact(photo, pw, ph);
+    let mark = mm(CUT_MARK_MM).round() as i64;
+    for r in 0..rows {
+        for c in 0..cols {
+            let (x, y) = (x0 + c * (pw + gap), y0 + r * (ph + gap));
+            image::imageops::replace(&mut out, &scaled, x as i64, y as i64);
+            // cut marks just outside each corner
+            for (cx, cy, dx, dy) in [
+                (x as i64, y as i64, -1, -1),
+                ((x + pw) as i64 - 1, y as i64, 1, -1),
+                (x as i64, (y + ph) as i64 - 1, -1, 1),
+                ((x + pw) as i64 - 1, (y + ph) as i64 - 1, 1, 1),
+            ] {
+                for k in 1..=mark {
+                    for (px, py) in [(cx + dx * k, cy), (cx, cy + dy * k)] {
+                        if px >= 0 && py >= 0 && (px as u32) < sw && (py as u32) < sh {
+                            out.put_pixel(px as u32, py as u32, Rgb([128, 128, 128]));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (out, (rows * cols) as usize)
+}
+
+/// High-quality resize (fast_image_resize, Lanczos3).
+pub fn resize_exact(img: &RgbImage, w: u32, h: u32) -> RgbImage {
+    use fast_image_resize as fr;
+    let mut dst = RgbImage::new(w, h);
+    let opts =
+        fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Lanczos3));
+    if fr::Resizer::new().resize(img, &mut dst, &opts).is_err() {
+        return image::imageops::resize(img, w, h, image::imageops::FilterType::Lanczos3);
+    }
+    dst
+}

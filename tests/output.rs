@@ -177,3 +177,23 @@ fn impossible_file_size_is_reported_not_hidden() {
         "searched up to the best quality"
     );
 }
+
+#[test]
+fn six_inch_print_sheet_tiles_id_photos_with_cut_marks() {
+    use idphoto::normalize::{print_sheet, Sheet};
+    let photo = image::RgbImage::from_pixel(358, 441, image::Rgb([200, 10, 10]));
+    let (sheet, n) = print_sheet(&photo, Some((26.0, 32.0)), 350, Sheet::SixInch);
+    assert_eq!(sheet.dimensions(), (1205, 1795));
+    // 26×32 mm at 300 dpi = 307×378 px; with 2-mm gaps 3 columns × 4 rows fit on 4×6 in
+    assert_eq!(n, 12);
+    let red = sheet.pixels().filter(|p| p.0 == [200, 10, 10]).count();
+    assert!(
+        (red as f64 - 12.0 * 307.0 * 378.0).abs() < 12.0 * 2.0 * (307.0 + 378.0),
+        "{red}"
+    );
+    let grey = sheet.pixels().filter(|p| p.0 == [128, 128, 128]).count();
+    assert!(grey >= 12 * 8 * 10, "cut marks: {grey} px");
+    // a photo larger than the sheet fits zero times
+    let (_, none) = print_sheet(&photo, Some((200.0, 300.0)), 350, Sheet::FiveInch);
+    assert_eq!(none, 0);
+}
