@@ -37,11 +37,16 @@ impl OnnxModel {
             .map_err(|e| err("parse", e))?
             .with_input_fact(0, f32::fact(input_shape).into())
             .map_err(|e| err("input shape", e))?;
-        let plan = model
-            .into_optimized()
-            .map_err(|e| err("optimize", e))?
-            .into_runnable()
+        let optimized = model.into_optimized().map_err(|e| err("optimize", e))?;
+        #[cfg(feature = "multithread-mm")]
+        let plan = optimized
+            .into_runnable_with_options(&tract_onnx::tract_core::runtime::RunOptions {
+                executor: Some(tract_linalg::multithread::Executor::RayonGlobal),
+                ..Default::default()
+            })
             .map_err(|e| err("plan", e))?;
+        #[cfg(not(feature = "multithread-mm"))]
+        let plan = optimized.into_runnable().map_err(|e| err("plan", e))?;
         Ok(OnnxModel {
             name,
             plan,
