@@ -22,7 +22,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 const USAGE: &str = "usage: batch --spec ID [--specs DIR] [--models DIR] --out-dir DIR [--resume] [--threads N] INPUT...";
-const IMAGE_EXTENSIONS: [&str; 9] = ["jpg", "jpeg", "png", "webp", "tif", "tiff", "bmp", "gif", "jfif"];
+const IMAGE_EXTENSIONS: [&str; 9] = [
+    "jpg", "jpeg", "png", "webp", "tif", "tiff", "bmp", "gif", "jfif",
+];
 
 #[derive(Serialize, Deserialize)]
 struct Row {
@@ -48,7 +50,8 @@ struct Args {
 fn parse() -> Result<Args, lexopt::Error> {
     use lexopt::prelude::*;
     let mut p = lexopt::Parser::from_env();
-    let (mut spec, mut specs, mut models, mut out_dir, mut threads) = (None, None, None, None, None);
+    let (mut spec, mut specs, mut models, mut out_dir, mut threads) =
+        (None, None, None, None, None);
     let mut resume = false;
     let mut inputs = Vec::new();
     while let Some(arg) = p.next()? {
@@ -101,7 +104,9 @@ fn main() -> std::process::ExitCode {
 /// Files given, plus image files found (recursively, sorted) in folders given.
 fn collect(inputs: &[PathBuf]) -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
         let mut entries: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
         entries.sort();
         for p in entries {
@@ -130,14 +135,19 @@ fn collect(inputs: &[PathBuf]) -> Vec<PathBuf> {
 /// `a/b/photo.jpg` → `a__b__photo.jpg` (unique per input path).
 fn output_name(input: &Path) -> String {
     let s = input.to_string_lossy().replace(['/', '\\', ':'], "__");
-    let s = s.trim_start_matches('.').trim_start_matches('_').to_string();
+    let s = s
+        .trim_start_matches('.')
+        .trim_start_matches('_')
+        .to_string();
     let stem = Path::new(&s).with_extension("");
     format!("{}.jpg", stem.display())
 }
 
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(n) = args.threads {
-        rayon::ThreadPoolBuilder::new().num_threads(n).build_global()?;
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()?;
     }
     std::fs::create_dir_all(args.out_dir.join("out"))?;
     let mut b = Checker::builder().output(OutputPolicy::IfPass);
@@ -160,13 +170,27 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         HashSet::new()
     };
     let all = collect(&args.inputs);
-    let todo: Vec<PathBuf> = all.into_iter().filter(|p| !done.contains(&p.to_string_lossy().into_owned())).collect();
-    let file = std::fs::OpenOptions::new().create(true).append(args.resume).write(true).truncate(!args.resume).open(&jsonl)?;
+    let todo: Vec<PathBuf> = all
+        .into_iter()
+        .filter(|p| !done.contains(&p.to_string_lossy().into_owned()))
+        .collect();
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(args.resume)
+        .write(true)
+        .truncate(!args.resume)
+        .open(&jsonl)?;
     let writer = Mutex::new(BufWriter::new(file));
     let bar = ProgressBar::new(todo.len() as u64);
-    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} photos  {per_sec}  eta {eta}  {msg}")?);
-    if done.len() > 0 {
-        bar.println(format!("resuming: {} photos already in {}", done.len(), jsonl.display()));
+    bar.set_style(ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} photos  {per_sec}  eta {eta}  {msg}",
+    )?);
+    if !done.is_empty() {
+        bar.println(format!(
+            "resuming: {} photos already in {}",
+            done.len(),
+            jsonl.display()
+        ));
     }
     let started = std::time::Instant::now();
     todo.par_iter().try_for_each(|path| -> Result<(), String> {
@@ -182,14 +206,26 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
                         Err(e) => bar.println(format!("cannot write {}: {e}", dst.display())),
                     }
                 }
-                Row { input, output, error: None, report: Some(outcome.report) }
+                Row {
+                    input,
+                    output,
+                    error: None,
+                    report: Some(outcome.report),
+                }
             }
-            Err(e) => Row { input, output: None, error: Some(e.to_string()), report: None },
+            Err(e) => Row {
+                input,
+                output: None,
+                error: Some(e.to_string()),
+                report: None,
+            },
         };
         let line = serde_json::to_string(&row).map_err(|e| e.to_string())?;
         {
             let mut w = writer.lock().map_err(|e| e.to_string())?;
-            writeln!(w, "{line}").and_then(|()| w.flush()).map_err(|e| e.to_string())?;
+            writeln!(w, "{line}")
+                .and_then(|()| w.flush())
+                .map_err(|e| e.to_string())?;
         }
         bar.inc(1);
         Ok(())
@@ -221,23 +257,49 @@ struct Summary {
 fn write_csv_and_summary(dir: &Path) -> Result<Summary, Box<dyn std::error::Error>> {
     let reader = std::io::BufReader::new(std::fs::File::open(dir.join("report.jsonl"))?);
     let mut csv = BufWriter::new(std::fs::File::create(dir.join("report.csv"))?);
-    let mut header = vec!["input".to_string(), "verdict".into(), "error".into(), "output".into()];
+    let mut header = vec![
+        "input".to_string(),
+        "verdict".into(),
+        "error".into(),
+        "output".into(),
+    ];
     header.extend(CheckId::ALL.iter().map(|c| c.as_str().to_string()));
-    header.extend(["yaw", "pitch", "roll", "face_width_px", "upscale", "background_delta_e", "failing_reasons"].map(String::from));
+    header.extend(
+        [
+            "yaw",
+            "pitch",
+            "roll",
+            "face_width_px",
+            "upscale",
+            "background_delta_e",
+            "failing_reasons",
+        ]
+        .map(String::from),
+    );
     writeln!(csv, "{}", header.join(","))?;
     let mut summary = Summary::default();
     for line in reader.lines() {
         let line = line?;
-        let Ok(row) = serde_json::from_str::<Row>(&line) else { continue };
+        let Ok(row) = serde_json::from_str::<Row>(&line) else {
+            continue;
+        };
         summary.rows += 1;
         let mut cells = vec![quote(&row.input)];
         match &row.report {
             Some(r) => {
                 let verdict = format!("{:?}", r.verdict).to_lowercase();
                 *summary.verdicts.entry(verdict.clone()).or_default() += 1;
-                cells.extend([verdict, String::new(), row.output.clone().unwrap_or_default()]);
+                cells.extend([
+                    verdict,
+                    String::new(),
+                    row.output.clone().unwrap_or_default(),
+                ]);
                 for id in CheckId::ALL {
-                    cells.push(r.check(id).map(|c| format!("{:?}", c.status).to_lowercase()).unwrap_or_default());
+                    cells.push(
+                        r.check(id)
+                            .map(|c| format!("{:?}", c.status).to_lowercase())
+                            .unwrap_or_default(),
+                    );
                 }
                 let num = |id: CheckId, key: &str| {
                     r.check(id)
@@ -265,14 +327,21 @@ fn write_csv_and_summary(dir: &Path) -> Result<Summary, Box<dyn std::error::Erro
             }
             None => {
                 *summary.verdicts.entry("error".into()).or_default() += 1;
-                cells.extend(["error".to_string(), quote(row.error.as_deref().unwrap_or("")), String::new()]);
+                cells.extend([
+                    "error".to_string(),
+                    quote(row.error.as_deref().unwrap_or("")),
+                    String::new(),
+                ]);
                 cells.extend(std::iter::repeat_n(String::new(), CheckId::ALL.len() + 7));
             }
         }
         writeln!(csv, "{}", cells.join(","))?;
     }
     csv.flush()?;
-    std::fs::write(dir.join("summary.json"), serde_json::to_string_pretty(&summary)?)?;
+    std::fs::write(
+        dir.join("summary.json"),
+        serde_json::to_string_pretty(&summary)?,
+    )?;
     Ok(summary)
 }
 
@@ -283,7 +352,9 @@ fn find_number(m: &idphoto::Measure, key: &str) -> Option<f64> {
             if let Some(idphoto::Measure::Number(n)) = map.get(key) {
                 return Some(*n);
             }
-            ["output", "uploaded"].iter().find_map(|k| map.get(*k).and_then(|v| find_number(v, key)))
+            ["output", "uploaded"]
+                .iter()
+                .find_map(|k| map.get(*k).and_then(|v| find_number(v, key)))
         }
         _ => None,
     }
