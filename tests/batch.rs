@@ -1,0 +1,115 @@
+//! The batch example end to end: one row per input (unreadable ones included), every verdict
+//! counted, outputs for passing photos, and `--resume` adds no duplicate rows.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// `target/<profile>/examples/batch`, built by `cargo test` before the tests run.
+fn batch_bin() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?.parent()?;
+    let p = dir
+        .join("examples")
+        .join(if cfg!(windows) { "batch.exe" } else { "batch" });
+    p.exists().then_some(p)
+}
+
+fn rows(dir: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(dir.join("report.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn batch_over_fixtures_and_broken_files() {
+    let Some(bin) = batch_bin() else {
+        panic!("the batch example is not built next to the tests (cargo test builds examples)");
+    };
+    let tmp = std::env::temp_dir().join(format!("idphoto-batch-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let (inputs, specs, out) = (tmp.join("in"), tmp.join("specs"), tmp.join("out"));
+    std::fs::create_dir_all(inputs.join("nested")).unwrap();
+    for p in ["obama.jpg", "grace_hopper.jpg", "obama_partial_face.jpg"] {
+        std::fs::copy(
+            common::fixture(&format!("photos/{p}")),
+            inputs.join("nested").join(p),
+        )
+        .unwrap();
+    }
+    std::fs::write(inputs.join("broken.jpg"), b"not a photo").unwrap();
+    let obama = std::fs::read(common::fixture("photos/obama.jpg")).unwrap();
+    std::fs::write(inputs.join("truncated.jpg"), &obama[..obama.len() / 3]).unwrap();
+    std::fs::write(inputs.join("notes.txt"), b"ignored: not an image extension").unwrap();
+    // a spec where Obama's smile is allowed, so one photo passes
+    std::fs::create_dir_all(specs.join("test")).unwrap();
+    for entry in ["cn/id-card.toml"] {
+        std::fs::create_dir_all(specs.join("cn")).unwrap();
+        std::fs::copy(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("specs")
+                .join(entry),
+            specs.join(entry),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        specs.join("test/smile-ok.toml"),
+        "# test spec: the ID card without the mouth rule\nextends = \"cn/id-card\"\nname = { zh = \"测试\", en = \"test\" }\n[checks.mouth_closed]\nenabled = false\n",
+    )
+    .unwrap();
+    let missing = tmp.join("missing.jpg");
+    let run = |resume: bool| {
+        let mut c = Command::new(&bin);
+        c.args(["--spec", "test/smile-ok", "--specs"])
+            .arg(&specs)
+            .arg("--out-dir")
+            .arg(&out);
+        if resume {
+            c.arg("--resume");
+        }
+        let o = c.arg(&inputs).arg(&missing).output().unwrap();
+        assert!(
+            o.status.success(),
+            "batch failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    run(false);
+    let r = rows(&out);
+    assert_eq!(
+        r.len(),
+        6,
+        "3 photos + 2 broken + 1 missing, the .txt skipped"
+    );
+    let count = |v: &str| {
+        r.iter()
+            .filter(|x| match &x["report"] {
+                serde_json::Value::Null => v == "error",
+                rep => rep["verdict"] == v,
+            })
+            .count()
+    };
+    assert_eq!(count("pass"), 1, "obama passes the test spec");
+    assert!(count("fail") >= 1 && count("error") == 3, "{r:?}");
+    let passing = r.iter().find(|x| x["report"]["verdict"] == "pass").unwrap();
+    let produced = out.join(passing["output"].as_str().unwrap());
+    let img = image::open(&produced).unwrap();
+    assert_eq!((img.width(), img.height()), (358, 441));
+    let csv = std::fs::read_to_string(out.join("report.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 7, "header + one row per input");
+    assert!(csv.lines().next().unwrap().contains("ears_visible"));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["rows"], 6);
+    // resume: nothing is checked again, no row is duplicated
+    let stdout = run(true);
+    assert!(stdout.starts_with("0 photos checked"), "{stdout}");
+    assert_eq!(rows(&out).len(), 6);
+    let _ = std::fs::remove_dir_all(&tmp);
+}
