@@ -47,16 +47,9 @@ fn batch_over_fixtures_and_broken_files() {
     std::fs::write(inputs.join("notes.txt"), b"ignored: not an image extension").unwrap();
     // a spec where Obama's smile is allowed, so one photo passes
     std::fs::create_dir_all(specs.join("test")).unwrap();
-    for entry in ["cn/id-card.toml"] {
-        std::fs::create_dir_all(specs.join("cn")).unwrap();
-        std::fs::copy(
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("specs")
-                .join(entry),
-            specs.join(entry),
-        )
-        .unwrap();
-    }
+    std::fs::create_dir_all(specs.join("cn")).unwrap();
+    let id_card = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("specs/cn/id-card.toml");
+    std::fs::copy(id_card, specs.join("cn/id-card.toml")).unwrap();
     std::fs::write(
         specs.join("test/smile-ok.toml"),
         "# test spec: the ID card without the mouth rule\nextends = \"cn/id-card\"\nname = { zh = \"测试\", en = \"test\" }\n[checks.mouth_closed]\nenabled = false\n",
