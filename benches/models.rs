@@ -4,7 +4,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use idphoto::models::{self, Models};
+use idphoto::models::{self, nhwc_input as nhwc, parsing_input as nchw, Models};
 
 fn input(name: &str) -> image::RgbImage {
     let p = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/parity/").to_string()
@@ -14,25 +14,6 @@ fn input(name: &str) -> image::RgbImage {
         Ok(i) => i.to_rgb8(),
         Err(e) => panic!("{p}: {e}"),
     }
-}
-
-fn nhwc(img: &image::RgbImage, scale: f32, offset: f32) -> Vec<f32> {
-    img.as_raw()
-        .iter()
-        .map(|&v| v as f32 * scale + offset)
-        .collect()
-}
-
-fn nchw(img: &image::RgbImage) -> Vec<f32> {
-    let (mean, std) = ([0.485f32, 0.456, 0.406], [0.229f32, 0.224, 0.225]);
-    let n = (img.width() * img.height()) as usize;
-    let mut x = vec![0f32; 3 * n];
-    for (i, p) in img.pixels().enumerate() {
-        for c in 0..3 {
-            x[c * n + i] = (p[c] as f32 / 255.0 - mean[c]) / std[c];
-        }
-    }
-    x
 }
 
 fn bench(c: &mut Criterion) {

@@ -17,23 +17,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         _ => ("face_parsing", true),
     };
     let img = image::open(format!("{dir}{name}.input.png"))?.to_rgb8();
-    let x: Vec<f32> = if nchw {
-        let n = (img.width() * img.height()) as usize;
-        let (mean, std) = ([0.485f32, 0.456, 0.406], [0.229f32, 0.224, 0.225]);
-        let mut x = vec![0f32; 3 * n];
-        for (i, p) in img.pixels().enumerate() {
-            for c in 0..3 {
-                x[c * n + i] = (p[c] as f32 / 255.0 - mean[c]) / std[c];
-            }
-        }
-        x
+    let x = if nchw {
+        idphoto::models::parsing_input(&img)
     } else {
         let (s, o) = if name == "face_detection" {
             (1.0 / 127.5, -1.0)
         } else {
             (1.0 / 255.0, 0.0)
         };
-        img.as_raw().iter().map(|&v| v as f32 * s + o).collect()
+        idphoto::models::nhwc_input(&img, s, o)
     };
     for _ in 0..n {
         let t = std::time::Instant::now();

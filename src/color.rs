@@ -14,6 +14,26 @@ pub struct Lab {
 }
 
 impl Lab {
+    /// Per-channel median of some colours (`Lab::default()` for none): robust to outliers such as
+    /// a few mislabelled pixels.
+    pub fn median(colors: impl Iterator<Item = Lab>) -> Lab {
+        let (mut l, mut a, mut b) = (Vec::new(), Vec::new(), Vec::new());
+        for c in colors {
+            l.push(c.l);
+            a.push(c.a);
+            b.push(c.b);
+        }
+        let med = |mut v: Vec<f32>| {
+            v.sort_by(f32::total_cmp);
+            v.get(v.len() / 2).copied().unwrap_or(0.0)
+        };
+        Lab {
+            l: med(l),
+            a: med(a),
+            b: med(b),
+        }
+    }
+
     /// Chroma C*ab.
     pub fn chroma(&self) -> f32 {
         (self.a * self.a + self.b * self.b).sqrt()

@@ -5,7 +5,7 @@
 mod common;
 
 use idphoto::analysis::{mesh, FaceClass};
-use idphoto::models::Models;
+use idphoto::models::{nhwc_input as nhwc, parsing_input, Models};
 use image::RgbImage;
 
 fn models() -> &'static Models {
@@ -24,13 +24,6 @@ fn input_png(name: &str) -> RgbImage {
     image::open(common::fixture(&format!("parity/{name}.input.png")))
         .expect(name)
         .to_rgb8()
-}
-
-fn nhwc(img: &RgbImage, scale: f32, offset: f32) -> Vec<f32> {
-    img.as_raw()
-        .iter()
-        .map(|&v| v as f32 * scale + offset)
-        .collect()
 }
 
 /// Largest absolute difference, and the largest reference magnitude.
@@ -112,15 +105,8 @@ fn parity_person_segmentation() {
 
 #[test]
 fn parity_face_parsing() {
-    let img = input_png("face_parsing");
-    let (mean, std) = ([0.485f32, 0.456, 0.406], [0.229f32, 0.224, 0.225]);
+    let x = parsing_input(&input_png("face_parsing"));
     let n = 512 * 512;
-    let mut x = vec![0f32; 3 * n];
-    for (i, p) in img.pixels().enumerate() {
-        for c in 0..3 {
-            x[c * n + i] = (p[c] as f32 / 255.0 - mean[c]) / std[c];
-        }
-    }
     let out = models().raw_parsing(x).expect("run");
     assert_eq!(out[0].0, vec![1, 19, 512, 512]);
     let full = &out[0].1;

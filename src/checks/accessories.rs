@@ -85,28 +85,14 @@ pub fn necklace(s: &Subject<'_>, cfg: &NecklaceCheck) -> CheckResult {
     )
 }
 
-fn median_lab(cells: &[Lab]) -> Lab {
-    let med = |f: fn(&Lab) -> f32| {
-        let mut v: Vec<f32> = cells.iter().map(f).collect();
-        v.sort_by(f32::total_cmp);
-        v.get(v.len() / 2).copied().unwrap_or(0.0)
-    };
-    Lab {
-        l: med(|c| c.l),
-        a: med(|c| c.a),
-        b: med(|c| c.b),
-    }
-}
-
 /// Area (share of face width²) of strongly coloured blobs in the hair above the eyes.
 pub fn hair_ornament_area(s: &Subject<'_>) -> Option<f64> {
     let st = s.face_stats()?;
     let fw = s.head.as_ref()?.face_width;
-    let hair: Vec<Lab> = st.of_class(K::Hair).map(|c| c.lab).collect();
-    if hair.is_empty() {
+    if st.of_class(K::Hair).next().is_none() {
         return Some(0.0);
     }
-    let med = median_lab(&hair);
+    let med = Lab::median(st.of_class(K::Hair).map(|c| c.lab));
     let n = st
         .cells()
         .filter(|c| c.class == K::Hair && c.v < 0.0)

@@ -100,16 +100,7 @@ pub fn background_lab(s: &Subject<'_>) -> Option<Lab> {
     if bg.coverage() < MIN_BACKGROUND_COVERAGE {
         return None;
     }
-    let med = |f: fn(&Lab) -> f32| {
-        let mut v: Vec<f32> = bg.pixels.iter().map(|p| f(&p.lab)).collect();
-        v.sort_by(f32::total_cmp);
-        v.get(v.len() / 2).copied().unwrap_or(0.0)
-    };
-    Some(Lab {
-        l: med(|c| c.l),
-        a: med(|c| c.a),
-        b: med(|c| c.b),
-    })
+    Some(Lab::median(bg.pixels.iter().map(|p| p.lab)))
 }
 
 /// The backdrop colour the spec asks for (CIEDE2000 to the nearest accepted colour).

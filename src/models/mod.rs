@@ -272,6 +272,24 @@ fn pick_main(faces: &[crate::analysis::FaceDetection]) -> Option<usize> {
     confident.or(if faces.is_empty() { None } else { Some(0) })
 }
 
+/// A model input from an image of exactly the input size: NHWC `x·scale + offset` (the
+/// detector, mesh and segmentation inputs); for parity tests, benches and profilers.
+#[doc(hidden)]
+pub fn nhwc_input(img: &RgbImage, scale: f32, offset: f32) -> Vec<f32> {
+    img.as_raw()
+        .iter()
+        .map(|&v| v as f32 * scale + offset)
+        .collect()
+}
+
+/// The parsing model's input from a 512×512 image: NCHW, ImageNet mean/std (see
+/// [`nhwc_input`]).
+#[doc(hidden)]
+pub fn parsing_input(img: &RgbImage) -> Vec<f32> {
+    let hwc: Vec<f32> = img.as_raw().iter().map(|&v| v as f32).collect();
+    parsing::normalize(&hwc, img.width() as usize, img.height() as usize)
+}
+
 /// Loads one model file from bytes and reports parse+optimize time; for benches.
 #[doc(hidden)]
 pub fn load_timing(name: &str, bytes: &[u8]) -> Result<()> {

@@ -50,7 +50,7 @@ impl FaceParser {
     /// Runs on the crop `map`, returning the argmax label per cell.
     pub(crate) fn run_crop(&self, pyr: &Pyramid<'_>, map: &Affine) -> Result<Vec<u8>> {
         let hwc = pyr.sample(map, INPUT, INPUT, 0.0);
-        let input = to_chw_normalized(&hwc, INPUT, INPUT, MEAN, STD);
+        let input = normalize(&hwc, INPUT, INPUT);
         let out = self.model.run(input)?;
         let Some((shape, logits)) = out.first() else {
             return Err(Error::Model {
@@ -67,6 +67,11 @@ impl FaceParser {
         }
         Ok(argmax_chw(logits, CLASSES, n))
     }
+}
+
+/// HWC 0..=255 → the model's NCHW input.
+pub(crate) fn normalize(hwc: &[f32], w: usize, h: usize) -> Vec<f32> {
+    to_chw_normalized(hwc, w, h, MEAN, STD)
 }
 
 /// Argmax over the channel axis of a CHW tensor.
