@@ -12,7 +12,9 @@ fn checker() -> &'static Checker {
     static C: OnceLock<Checker> = OnceLock::new();
     C.get_or_init(|| {
         // small caps so a fuzzed header cannot make one run allocate gigabytes
-        let limits = DecodeLimits::default().max_pixels(4_000_000).max_alloc(64 * 1024 * 1024);
+        let limits = DecodeLimits::default()
+            .max_pixels(4_000_000)
+            .max_alloc(64 * 1024 * 1024);
         match Checker::builder().without_models().limits(limits).build() {
             Ok(c) => c,
             Err(e) => panic!("checker: {e}"),

@@ -33,7 +33,10 @@ fn specs() -> &'static SpecRegistry {
 fuzz_target!(|i: Input| {
     let (w, h) = ((i.w % 3000).max(1) as u32, (i.h % 3000).max(1) as u32);
     let ids: Vec<&str> = specs().ids().collect();
-    let Some(spec) = ids.get(i.spec as usize % ids.len()).and_then(|id| specs().get(id).ok()) else {
+    let Some(spec) = ids
+        .get(i.spec as usize % ids.len())
+        .and_then(|id| specs().get(id).ok())
+    else {
         return;
     };
     let (s, c) = i.roll.sin_cos();
@@ -51,14 +54,31 @@ fuzz_target!(|i: Input| {
     let a = Analysis {
         width: w,
         height: h,
-        faces: vec![FaceDetection { score: 0.9, bbox: BBox { x: i.cx, y: i.cy, w: i.fw, h: i.fw }, keypoints: [[0.0; 2]; 6] }],
+        faces: vec![FaceDetection {
+            score: 0.9,
+            bbox: BBox {
+                x: i.cx,
+                y: i.cy,
+                w: i.fw,
+                h: i.fw,
+            },
+            keypoints: [[0.0; 2]; 6],
+        }],
         main_face: Some(0),
-        landmarks: Some(FaceLandmarks { points: pts, presence: 1.0 }),
+        landmarks: Some(FaceLandmarks {
+            points: pts,
+            presence: 1.0,
+        }),
         ..Analysis::default()
     };
-    let Some(g) = HeadGeometry::measure(&a) else { return };
+    let Some(g) = HeadGeometry::measure(&a) else {
+        return;
+    };
     let p = plan(&g, spec, w, h);
-    assert_eq!((p.width, p.height), (spec.output.width_px, spec.output.height_px));
+    assert_eq!(
+        (p.width, p.height),
+        (spec.output.width_px, spec.output.height_px)
+    );
     let img = image::RgbImage::from_pixel(w.min(64), h.min(64), image::Rgb([9, 9, 9]));
     let out = render(&img, &p, [255, 255, 255]);
     assert_eq!(out.dimensions(), (p.width, p.height));
