@@ -216,6 +216,12 @@ fn map_image_error(e: ImageError, w: u32, h: u32, limits: &DecodeLimits) -> Erro
         ImageError::Unsupported(u) => Error::UnsupportedFormat {
             detail: Some(u.to_string()),
         },
+        // a legal file using a feature the decoder lacks (arithmetic-coded JPEG, ...)
+        ImageError::Decoding(d) if d.to_string().contains("not supported") => {
+            Error::UnsupportedFormat {
+                detail: Some(d.to_string()),
+            }
+        }
         ImageError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             Error::CorruptImage(format!("truncated: {io}"))
         }
