@@ -197,8 +197,7 @@ fn run(args: &Args) -> Result<Verdict, Box<dyn std::error::Error>> {
         let img = idphoto::image_io::decode_path(&args.photo, checker.limits())?.image;
         match &outcome.analysis {
             Some(a) => {
-                idphoto::overlay::draw(&img, a, outcome.plan.as_ref(), Default::default())
-                    .save(path)?;
+                idphoto::overlay::draw_report(&img, r, a, outcome.plan.as_ref()).save(path)?;
                 println!("overlay written to {}", path.display());
             }
             None => println!("no overlay: no analysis"),

@@ -117,3 +117,187 @@ pub fn draw(
     }
     out
 }
+
+/// The font used for labels: DejaVu Sans Condensed Bold (Bitstream Vera licence,
+/// `assets/fonts/LICENSE-DejaVu.txt`).
+const FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSansCondensed-Bold.ttf");
+/// Outline colour of a failed check's region that needs a new photo.
+pub const FAIL_COLOR: Rgb<u8> = Rgb([230, 20, 20]);
+/// Outline colour of a failed check the library fixes itself (re-framing, new background).
+pub const AUTO_COLOR: Rgb<u8> = Rgb([255, 150, 0]);
+
+/// A region of the source image, in source pixels.
+enum Region {
+    Box(f32, f32, f32, f32),
+    Poly(Vec<[f32; 2]>),
+}
+
+fn bbox_of(points: &[[f32; 2]]) -> Region {
+    let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+    for p in points {
+        x0 = x0.min(p[0]);
+        y0 = y0.min(p[1]);
+        x1 = x1.max(p[0]);
+        y1 = y1.max(p[1]);
+    }
+    Region::Box(x0, y0, x1 - x0, y1 - y0)
+}
+
+/// Where a failed check points at in the photo.
+fn regions_of(id: crate::report::CheckId, a: &Analysis) -> Vec<Region> {
+    use crate::analysis::mesh;
+    use crate::report::CheckId as C;
+    let (Some(face), Some(lm)) = (a.main(), a.landmarks.as_ref()) else {
+        return a
+            .faces
+            .iter()
+            .map(|f| Region::Box(f.bbox.x, f.bbox.y, f.bbox.w, f.bbox.h))
+            .collect();
+    };
+    let fb = Region::Box(face.bbox.x, face.bbox.y, face.bbox.w, face.bbox.h);
+    let poly = |idx: &[usize]| Region::Poly(idx.iter().map(|&i| lm.xy(i)).collect());
+    let fw = {
+        let (r, l) = (lm.xy(mesh::CHEEKS[0]), lm.xy(mesh::CHEEKS[1]));
+        ((l[0] - r[0]).powi(2) + (l[1] - r[1]).powi(2)).sqrt()
+    };
+    let class_box = |k: FaceClass| {
+        a.parsing
+            .as_ref()
+            .and_then(|p| p.bbox_of(k))
+            .map(|b| Region::Box(b.x, b.y, b.w, b.h))
+    };
+    match id {
+        C::FaceCount => a
+            .faces
+            .iter()
+            .map(|f| Region::Box(f.bbox.x, f.bbox.y, f.bbox.w, f.bbox.h))
+            .collect(),
+        C::EyesOpen | C::EyesVisible => vec![
+            poly(&mesh::RIGHT_EYE_CONTOUR),
+            poly(&mesh::LEFT_EYE_CONTOUR),
+        ],
+        C::EyebrowsVisible => vec![poly(&mesh::RIGHT_BROW), poly(&mesh::LEFT_BROW)],
+        C::MouthClosed => {
+            let m = [
+                lm.xy(mesh::MOUTH_CORNERS[0]),
+                lm.xy(mesh::MOUTH_CORNERS[1]),
+                lm.xy(mesh::OUTER_LIPS[0]),
+                lm.xy(mesh::OUTER_LIPS[1]),
+            ];
+            vec![bbox_of(&m)]
+        }
+        C::EarsVisible => [face.keypoints[4], face.keypoints[5]]
+            .iter()
+            .map(|k| Region::Box(k[0] - 0.15 * fw, k[1] - 0.3 * fw, 0.3 * fw, 0.55 * fw))
+            .collect(),
+        C::Headwear => class_box(FaceClass::Hat).into_iter().collect(),
+        C::Earrings => class_box(FaceClass::Earring).into_iter().collect(),
+        C::Necklace => class_box(FaceClass::Necklace).into_iter().collect(),
+        C::Glasses => class_box(FaceClass::Eyeglasses).into_iter().collect(),
+        C::HairAccessory => class_box(FaceClass::Hair).into_iter().collect(),
+        C::BackgroundUniform | C::BackgroundColor | C::BackgroundShadow => {
+            vec![Region::Box(
+                1.0,
+                1.0,
+                a.width as f32 - 3.0,
+                a.height as f32 - 3.0,
+            )]
+        }
+        _ => vec![fb],
+    }
+}
+
+/// Draws the analysis (faces, mesh, output crop) and outlines, with a short label, the region
+/// each failed check of `report` points at: the ears, brows, eyes, mouth, an accessory's
+/// parsing region, the face, or the whole backdrop — red ([`FAIL_COLOR`]) when the person must
+/// retake the photo, orange ([`AUTO_COLOR`]) when the library fixes it.
+pub fn draw_report(
+    img: &RgbImage,
+    report: &crate::report::Report,
+    a: &Analysis,
+    plan: Option<&FramePlan>,
+) -> RgbImage {
+    use ab_glyph::{FontRef, PxScale};
+    use imageproc::drawing::{
+        draw_filled_rect_mut, draw_hollow_polygon_mut, draw_text_mut, text_size,
+    };
+    use imageproc::point::Point;
+    let mut out = draw(
+        img,
+        a,
+        plan,
+        OverlayOptions {
+            parsing: false,
+            tint: 0.0,
+        },
+    );
+    let (w, h) = out.dimensions();
+    let thick = ((w.max(h) / 300).max(2)) as i32;
+    let font = FontRef::try_from_slice(FONT).ok();
+    let scale = PxScale::from((h as f32 / 40.0).clamp(12.0, 48.0));
+    let failed = report
+        .checks
+        .iter()
+        .filter(|c| c.status == crate::report::Status::Fail);
+    // checks that point at the same place share one label
+    let mut labels: Vec<((i32, i32), Vec<&str>, bool)> = Vec::new();
+    for c in failed {
+        let retake = c.needs_retake();
+        let color = if retake { FAIL_COLOR } else { AUTO_COLOR };
+        let mut label_at = None;
+        for r in regions_of(c.id, a) {
+            match r {
+                Region::Box(x, y, bw, bh) => {
+                    for t in 0..thick {
+                        let rect = Rect::at(x as i32 - t, y as i32 - t).of_size(
+                            (bw as i32 + 2 * t).max(1) as u32,
+                            (bh as i32 + 2 * t).max(1) as u32,
+                        );
+                        draw_hollow_rect_mut(&mut out, rect, color);
+                    }
+                    label_at.get_or_insert((x as i32, y as i32));
+                }
+                Region::Poly(p) => {
+                    for t in 0..thick {
+                        let o = t as f32 - thick as f32 / 2.0;
+                        let pts: Vec<Point<f32>> =
+                            p.iter().map(|q| Point::new(q[0] + o, q[1] + o)).collect();
+                        draw_hollow_polygon_mut(&mut out, &pts, color);
+                    }
+                    if let Some(q) = p.first() {
+                        label_at.get_or_insert((q[0] as i32, q[1] as i32));
+                    }
+                }
+            }
+        }
+        if let Some(at) = label_at {
+            match labels.iter_mut().find(|(p, _, _)| *p == at) {
+                Some((_, ids, r)) => {
+                    ids.push(c.id.as_str());
+                    *r |= retake;
+                }
+                None => labels.push((at, vec![c.id.as_str()], retake)),
+            }
+        }
+    }
+    if let Some(font) = &font {
+        for ((x, y), ids, retake) in labels {
+            let text = ids.join(", ");
+            let (tw, th) = text_size(scale, font, &text);
+            let y = (y - th as i32 - 4).max(0);
+            let x = x.clamp(0, (w as i32 - tw as i32 - 4).max(0));
+            let bg = if retake { FAIL_COLOR } else { AUTO_COLOR };
+            draw_filled_rect_mut(&mut out, Rect::at(x, y).of_size(tw + 4, th + 4), bg);
+            draw_text_mut(
+                &mut out,
+                Rgb([255, 255, 255]),
+                x + 2,
+                y + 2,
+                scale,
+                font,
+                &text,
+            );
+        }
+    }
+    out
+}

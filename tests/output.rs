@@ -197,3 +197,31 @@ fn six_inch_print_sheet_tiles_id_photos_with_cut_marks() {
     let (_, none) = print_sheet(&photo, Some((200.0, 300.0)), 350, Sheet::FiveInch);
     assert_eq!(none, 0);
 }
+
+#[test]
+fn overlay_outlines_the_failed_regions() {
+    use idphoto::analysis::FaceClass;
+    let img = common::photo("grace_hopper.jpg");
+    let out = common::checker().process(&img, "cn/id-card").unwrap();
+    let a = out.analysis.as_ref().unwrap();
+    assert_eq!(
+        out.report.check(CheckId::Headwear).unwrap().status,
+        Status::Fail
+    );
+    let ov = idphoto::overlay::draw_report(&img, &out.report, a, out.plan.as_ref());
+    assert_eq!(ov.dimensions(), img.dimensions());
+    // the hat's parsing region is outlined in the retake colour
+    let hat = a.parsing.as_ref().unwrap().bbox_of(FaceClass::Hat).unwrap();
+    let (x, y) = ((hat.x + hat.w / 2.0) as u32, (hat.y + hat.h) as u32);
+    let red = (y.saturating_sub(3)..(y + 3).min(ov.height()))
+        .any(|yy| ov.get_pixel(x, yy).0 == idphoto::overlay::FAIL_COLOR.0);
+    assert!(
+        red,
+        "no red outline at the bottom edge of the hat box ({x}, {y})"
+    );
+    // the backdrop failed but is replaced automatically: the border is orange
+    assert_eq!(
+        ov.get_pixel(img.width() / 2, 1).0,
+        idphoto::overlay::AUTO_COLOR.0
+    );
+}
