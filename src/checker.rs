@@ -293,7 +293,7 @@ impl Checker {
             plan: subject.plan.clone(),
         };
         if let (true, Some(plan), Some(a)) = (produce, subject.plan.as_ref(), analysis.as_ref()) {
-            let (pixels, fixes) = render_output(image, a, plan, spec, &outcome.report);
+            let (pixels, fixes) = render_output(&subject, a, plan, spec, &outcome.report);
             let encoded = image_io::encode(&pixels, &spec.output)?;
             outcome.report.output = Some(OutputInfo {
                 width: pixels.width(),
@@ -320,7 +320,7 @@ impl Checker {
 const DEROTATION_REPORT_DEG: f64 = 0.5;
 
 fn render_output(
-    image: &RgbImage,
+    subject: &Subject<'_>,
     a: &Analysis,
     plan: &FramePlan,
     spec: &crate::spec::PhotoSpec,
@@ -338,7 +338,7 @@ fn render_output(
             || failed(CheckId::BackgroundColor)
             || failed(CheckId::BackgroundUniform)
             || failed(CheckId::BackgroundShadow));
-    let mut out = normalize::render(image, plan, bg);
+    let mut out = normalize::render_from(subject.pyramid(), plan, bg);
     let mut fixes = vec![AppliedFix::Reframed {
         scale: round3(plan.scale),
     }];

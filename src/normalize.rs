@@ -520,7 +520,11 @@ fn padding_of(map: &Affine, w: u32, h: u32, sw: u32, sh: u32) -> [u32; 4] {
 /// Renders the planned output: one bilinear pass from an anti-aliasing pyramid (rotation, crop
 /// and resize at once); pixels outside the source take `fill`.
 pub fn render(src: &RgbImage, plan: &FramePlan, fill: [u8; 3]) -> RgbImage {
-    let pyr = Pyramid::new(src);
+    render_from(&Pyramid::new(src), plan, fill)
+}
+
+/// [`render`] from an already built pyramid of the source.
+pub(crate) fn render_from(pyr: &Pyramid<'_>, plan: &FramePlan, fill: [u8; 3]) -> RgbImage {
     let (w, h) = (plan.width as usize, plan.height as usize);
     let buf = pyr.sample(&plan.map, w, h, f32::NAN);
     let mut out = RgbImage::new(plan.width, plan.height);

@@ -31,19 +31,21 @@ fn mean_l<'a>(it: impl Iterator<Item = &'a Lab>) -> Option<(f64, usize)> {
     (n >= MIN_SAMPLES).then(|| (sum / n as f64, n))
 }
 
+/// The backdrop samples, or why there are none to judge.
+fn backdrop<'s>(s: &'s Subject<'_>) -> Result<&'s super::regions::BackgroundStats, ReasonCode> {
+    match s.background_stats() {
+        None => Err(ReasonCode::SegmentationUnavailable),
+        Some(bg) if bg.coverage() < MIN_BACKGROUND_COVERAGE => {
+            Err(ReasonCode::BackgroundNotVisible)
+        }
+        Some(bg) => Ok(bg),
+    }
+}
+
 /// A plain backdrop: little spread of L*, no gradient across it.
 pub fn uniform(s: &Subject<'_>, cfg: &BackgroundUniformCheck) -> CheckResult {
-    let Some(bg) = s.background_stats() else {
-        return CheckResult::not_applicable(
-            CheckId::BackgroundUniform,
-            ReasonCode::SegmentationUnavailable,
-        );
-    };
-    if bg.coverage() < MIN_BACKGROUND_COVERAGE {
-        return CheckResult::not_applicable(
-            CheckId::BackgroundUniform,
-            ReasonCode::BackgroundNotVisible,
-        );
+    if let Err(code) = backdrop(s) {
+        return CheckResult::not_applicable(CheckId::BackgroundUniform, code);
     }
     let Some((std, gradient)) = plainness(s) else {
         return CheckResult::not_applicable(
@@ -105,13 +107,14 @@ pub fn background_lab(s: &Subject<'_>) -> Option<Lab> {
 
 /// The backdrop colour the spec asks for (CIEDE2000 to the nearest accepted colour).
 pub fn color(s: &Subject<'_>) -> CheckResult {
-    let Some(m) = background_lab(s) else {
-        let code = if s.background_stats().is_none() {
-            ReasonCode::SegmentationUnavailable
-        } else {
-            ReasonCode::BackgroundNotVisible
-        };
+    if let Err(code) = backdrop(s) {
         return CheckResult::not_applicable(CheckId::BackgroundColor, code);
+    }
+    let Some(m) = background_lab(s) else {
+        return CheckResult::not_applicable(
+            CheckId::BackgroundColor,
+            ReasonCode::BackgroundNotVisible,
+        );
     };
     let de = s
         .spec
@@ -141,18 +144,13 @@ pub fn color(s: &Subject<'_>) -> CheckResult {
 /// No shadow of the head on the backdrop: next to the person, on each side, the backdrop is
 /// not darker than the same side farther out.
 pub fn shadow(s: &Subject<'_>, cfg: &BackgroundShadowCheck) -> CheckResult {
-    let (Some(bg), Some(head)) = (s.background_stats(), s.head.as_ref()) else {
-        return CheckResult::not_applicable(
-            CheckId::BackgroundShadow,
-            ReasonCode::SegmentationUnavailable,
-        );
+    let bg = match backdrop(s) {
+        Ok(bg) => bg,
+        Err(code) => return CheckResult::not_applicable(CheckId::BackgroundShadow, code),
     };
-    if bg.coverage() < MIN_BACKGROUND_COVERAGE {
-        return CheckResult::not_applicable(
-            CheckId::BackgroundShadow,
-            ReasonCode::BackgroundNotVisible,
-        );
-    }
+    let Some(head) = s.head.as_ref() else {
+        return CheckResult::not_applicable(CheckId::BackgroundShadow, ReasonCode::NeedsOneFace);
+    };
     let fw = head.face_width as f32;
     let cu = head.face_center_u as f32;
     let mut drop: f64 = 0.0;

@@ -27,6 +27,7 @@ use std::sync::OnceLock;
 use image::RgbImage;
 
 use crate::analysis::Analysis;
+use crate::models::sample::Pyramid;
 use crate::normalize::{self, FramePlan, HeadGeometry};
 use crate::report::{CheckId, CheckResult, ReasonCode};
 use crate::spec::PhotoSpec;
@@ -45,6 +46,7 @@ pub struct Subject<'a> {
     pub head: Option<HeadGeometry>,
     /// The output crop plan for the spec.
     pub plan: Option<FramePlan>,
+    pyramid: OnceLock<Pyramid<'a>>,
     face: OnceLock<Option<FaceStats>>,
     background: OnceLock<Option<BackgroundStats>>,
 }
@@ -62,9 +64,15 @@ impl<'a> Subject<'a> {
             spec,
             head,
             plan,
+            pyramid: OnceLock::new(),
             face: OnceLock::new(),
             background: OnceLock::new(),
         }
+    }
+
+    /// The anti-aliasing pyramid of the image, built once for every check and the render.
+    pub(crate) fn pyramid(&self) -> &Pyramid<'a> {
+        self.pyramid.get_or_init(|| Pyramid::new(self.image))
     }
 
     /// Per-cell colour and class over the parsing region (computed once).
@@ -82,7 +90,7 @@ impl<'a> Subject<'a> {
         self.background
             .get_or_init(|| {
                 let a = self.analysis?;
-                BackgroundStats::compute(self.image, a, self.head.as_ref()?)
+                BackgroundStats::compute(self.pyramid(), a, self.head.as_ref()?)
             })
             .as_ref()
     }

@@ -3,7 +3,7 @@
 use super::Subject;
 use crate::analysis::FaceClass as K;
 use crate::color::srgb_to_lab;
-use crate::models::sample::{Affine, Pyramid};
+use crate::models::sample::Affine;
 use crate::report::{CheckId, CheckResult, Measure, ReasonCode};
 use crate::spec::{ColorCheck, ExposureCheck, SharpnessCheck};
 
@@ -30,8 +30,9 @@ pub fn sharpness_value(s: &Subject<'_>) -> Option<f64> {
         head.angle,
         SHARPNESS_SIDE,
     );
-    let pyr = Pyramid::new(s.image);
-    let rgb = pyr.sample(&map, SHARPNESS_SIDE, SHARPNESS_SIDE, 0.0);
+    let rgb = s
+        .pyramid()
+        .sample(&map, SHARPNESS_SIDE, SHARPNESS_SIDE, 0.0);
     let n = SHARPNESS_SIDE;
     let g: Vec<f64> = rgb
         .chunks_exact(3)

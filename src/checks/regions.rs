@@ -208,7 +208,12 @@ pub struct BackgroundStats {
 
 impl BackgroundStats {
     /// Samples the image on a coarse anti-aliased grid and keeps what is clearly backdrop.
-    pub fn compute(img: &RgbImage, a: &Analysis, head: &HeadGeometry) -> Option<BackgroundStats> {
+    pub(crate) fn compute(
+        pyr: &Pyramid<'_>,
+        a: &Analysis,
+        head: &HeadGeometry,
+    ) -> Option<BackgroundStats> {
+        let img = pyr.base();
         let mask = a.person.as_ref()?;
         let (w, h) = (img.width() as f32, img.height() as f32);
         let step = w.max(h) / BG_GRID as f32;
@@ -216,7 +221,6 @@ impl BackgroundStats {
             ((w / step).floor() as usize).max(1),
             ((h / step).floor() as usize).max(1),
         );
-        let pyr = Pyramid::new(img);
         let buf = pyr.sample(&Affine::scale_offset(step as f64, 0.0, 0.0), gw, gh, 0.0);
         let mut is_person = vec![false; gw * gh];
         let mut cand = Vec::with_capacity(gw * gh);

@@ -115,6 +115,11 @@ impl<'a> Pyramid<'a> {
         Pyramid { base, levels }
     }
 
+    /// The full-resolution image.
+    pub(crate) fn base(&self) -> &'a RgbImage {
+        self.base
+    }
+
     /// Samples `out_w` × `out_h` RGB pixels (0..=255 as f32, row-major HWC) through `map`,
     /// bilinear, `fill` outside the image.
     pub(crate) fn sample(&self, map: &Affine, out_w: usize, out_h: usize, fill: f32) -> Vec<f32> {
