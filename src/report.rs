@@ -124,6 +124,37 @@ impl CheckId {
         }
     }
 
+    /// A short title in Chinese and English, for tables and review pages.
+    pub fn title(self) -> (&'static str, &'static str) {
+        use CheckId as C;
+        match self {
+            C::FaceCount => ("人脸数量", "Face count"),
+            C::Resolution => ("分辨率", "Resolution"),
+            C::Framing => ("头部完整", "Framing"),
+            C::HeadPose => ("头部姿态", "Head pose"),
+            C::HeadSize => ("头部大小", "Head size"),
+            C::HeadPosition => ("头部位置", "Head position"),
+            C::EyesOpen => ("双眼睁开", "Eyes open"),
+            C::MouthClosed => ("嘴巴闭合", "Mouth closed"),
+            C::EyesVisible => ("眼睛可见", "Eyes visible"),
+            C::EyebrowsVisible => ("眉毛可见", "Eyebrows visible"),
+            C::EarsVisible => ("耳朵可见", "Ears visible"),
+            C::Headwear => ("帽子头饰", "Headwear"),
+            C::HairAccessory => ("发饰", "Hair accessory"),
+            C::Earrings => ("耳饰", "Earrings"),
+            C::Necklace => ("项链", "Necklace"),
+            C::Glasses => ("眼镜", "Glasses"),
+            C::BackgroundUniform => ("背景均匀", "Plain background"),
+            C::BackgroundColor => ("背景颜色", "Background colour"),
+            C::FaceShadow => ("面部阴影", "Face shadow"),
+            C::BackgroundShadow => ("背景阴影", "Background shadow"),
+            C::Glare => ("反光", "Glare"),
+            C::Sharpness => ("清晰度", "Sharpness"),
+            C::Exposure => ("曝光", "Exposure"),
+            C::Color => ("色彩", "Colour"),
+        }
+    }
+
     /// Parses a snake_case id.
     pub fn parse(s: &str) -> Option<CheckId> {
         CheckId::ALL.into_iter().find(|c| c.as_str() == s)

@@ -7,13 +7,15 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// `target/<profile>/examples/batch`, built by `cargo test` before the tests run.
-fn batch_bin() -> Option<PathBuf> {
+/// `target/<profile>/examples/NAME`, built by `cargo test` before the tests run.
+fn example_bin(name: &str) -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
     let dir = exe.parent()?.parent()?;
-    let p = dir
-        .join("examples")
-        .join(if cfg!(windows) { "batch.exe" } else { "batch" });
+    let p = dir.join("examples").join(if cfg!(windows) {
+        format!("{name}.exe")
+    } else {
+        name.to_string()
+    });
     p.exists().then_some(p)
 }
 
@@ -27,7 +29,7 @@ fn rows(dir: &std::path::Path) -> Vec<serde_json::Value> {
 
 #[test]
 fn batch_over_fixtures_and_broken_files() {
-    let Some(bin) = batch_bin() else {
+    let Some(bin) = example_bin("batch") else {
         panic!("the batch example is not built next to the tests (cargo test builds examples)");
     };
     let tmp = std::env::temp_dir().join(format!("idphoto-batch-{}", std::process::id()));
@@ -104,5 +106,43 @@ fn batch_over_fixtures_and_broken_files() {
     let stdout = run(true);
     assert!(stdout.starts_with("0 photos checked"), "{stdout}");
     assert_eq!(rows(&out).len(), 6);
+
+    // the review page over this batch folder: the batch ran without --overlays, so the
+    // readable photos are analysed again for their overlays and thumbnails
+    let review = example_bin("review").expect("the review example is built");
+    let o = Command::new(review)
+        .args(["--specs"])
+        .arg(&specs)
+        .arg("--out-dir")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let data = html
+        .split("<script type=\"application/json\" id=\"data\">")
+        .nth(1)
+        .and_then(|s| s.split("</script>").next())
+        .unwrap();
+    let cards: Vec<serde_json::Value> = serde_json::from_str(data).unwrap();
+    assert_eq!(cards.len(), 6, "one card per row");
+    for c in &cards {
+        let readable = c["error"].is_null();
+        for key in ["thumb", "overlay"] {
+            assert_eq!(c[key].is_string(), readable, "{key} of {}", c["input"]);
+            if let Some(rel) = c[key].as_str() {
+                assert!(image::open(out.join(rel)).is_ok(), "{rel}");
+            }
+        }
+        let pass = c["verdict"] == "pass";
+        assert_eq!(c["output"].is_string(), pass);
+        assert_eq!(c["preview"].is_string(), readable && !pass);
+        assert_eq!(
+            c["checks"].as_array().map_or(0, |a| a.len()) > 0,
+            readable,
+            "check table of {}",
+            c["input"]
+        );
+    }
     let _ = std::fs::remove_dir_all(&tmp);
 }

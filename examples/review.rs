@@ -1,0 +1,334 @@
+//! A static HTML review page over a batch: thumbnails in a grid, filters by verdict and by
+//! failing reason, and per photo the annotated overlay, the output image and the check table in
+//! Chinese and English. No server, no CDN: open `DIR/index.html` from disk, offline.
+//!
+//! ```text
+//! # check photos (in parallel) and build the page
+//! cargo run --release --example review -- --spec ID [--specs DIR] [--models DIR] [--threads N]
+//!     --out-dir DIR INPUT...
+//! # or build it over an existing batch folder (run `batch --overlays` to skip re-analysis)
+//! cargo run --release --example review -- --out-dir BATCH_DIR
+//! ```
+//! `--single-file` embeds every image in `index.html` (one file to mail around; large).
+//! The page keeps its filter in the address (`index.html#verdict=fail&reason=teeth_visible`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "shared/batch_core.rs"]
+mod batch_core;
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use batch_core::{Options, Row};
+use idphoto::checker::OutputPolicy;
+use idphoto::{CheckId, Checker, Status};
+use rayon::prelude::*;
+use serde::Serialize;
+
+const USAGE: &str = "usage: review --out-dir DIR [--spec ID] [--specs DIR] [--models DIR] [--threads N] [--resume] [--single-file] [INPUT...]";
+
+struct Args {
+    batch: Options,
+    single_file: bool,
+}
+
+fn parse() -> Result<Args, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut p = lexopt::Parser::from_env();
+    let (mut spec, mut specs, mut models, mut out_dir, mut threads) =
+        (None, None, None, None, None);
+    let (mut resume, mut single_file) = (false, false);
+    let mut inputs = Vec::new();
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("spec") => spec = Some(p.value()?.string()?),
+            Long("specs") => specs = Some(PathBuf::from(p.value()?)),
+            Long("models") => models = Some(PathBuf::from(p.value()?)),
+            Long("out-dir") => out_dir = Some(PathBuf::from(p.value()?)),
+            Long("threads") => threads = Some(p.value()?.parse()?),
+            Long("resume") => resume = true,
+            Long("single-file") => single_file = true,
+            Long("help") | Short('h') => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            Value(v) => inputs.push(PathBuf::from(v)),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    if !inputs.is_empty() && spec.is_none() {
+        return Err("checking INPUT needs --spec ID".into());
+    }
+    Ok(Args {
+        batch: Options {
+            spec: spec.unwrap_or_default(),
+            specs,
+            models,
+            out_dir: out_dir.ok_or("missing --out-dir DIR")?,
+            resume,
+            threads,
+            overlays: true,
+            previews: true,
+            inputs,
+        },
+        single_file,
+    })
+}
+
+fn main() -> std::process::ExitCode {
+    let args = match parse() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}\n{USAGE}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    match run(&args) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    let dir = &args.batch.out_dir;
+    if !args.batch.inputs.is_empty() {
+        let (n, secs, summary) = batch_core::run(&args.batch)?;
+        println!(
+            "{n} photos checked in {secs:.1} s; verdicts: {:?}",
+            summary.verdicts
+        );
+    } else if !dir.join("report.jsonl").exists() {
+        return Err(format!(
+            "{} has no report.jsonl: give INPUT photos (and --spec) or a batch folder",
+            dir.display()
+        )
+        .into());
+    }
+    let rows = complete_rows(args)?;
+    let cards: Vec<Card> = rows
+        .iter()
+        .map(|r| card(r, dir, args.single_file))
+        .collect();
+    let html = page(&cards)?;
+    let index = dir.join("index.html");
+    std::fs::write(&index, html)?;
+    println!("{} photos on {}", cards.len(), index.display());
+    Ok(())
+}
+
+/// The rows of `report.jsonl` (the last one per input wins), sorted by input path, with thumbnails and overlays made
+/// for rows that lack them (a batch run without `--overlays`): those photos are analysed again.
+fn complete_rows(args: &Args) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
+    let dir = &args.batch.out_dir;
+    let reader = std::io::BufReader::new(std::fs::File::open(dir.join("report.jsonl"))?);
+    let mut by_input: BTreeMap<String, usize> = BTreeMap::new();
+    let mut rows: Vec<Row> = Vec::new();
+    for line in reader.lines() {
+        let Ok(row) = serde_json::from_str::<Row>(&line?) else {
+            continue;
+        };
+        match by_input.get(&row.input) {
+            Some(&i) => rows[i] = row,
+            None => {
+                by_input.insert(row.input.clone(), rows.len());
+                rows.push(row);
+            }
+        }
+    }
+    rows.sort_by(|a, b| a.input.cmp(&b.input));
+    let missing = rows
+        .iter()
+        .filter(|r| r.report.is_some() && (r.thumb.is_none() || r.overlay.is_none()))
+        .count();
+    if missing > 0 {
+        println!("{missing} photos have no overlay: analysing them again");
+        for s in ["thumb", "overlay", "preview", "out"] {
+            std::fs::create_dir_all(dir.join(s))?;
+        }
+        let checker = batch_core::checker(
+            args.batch.specs.as_deref(),
+            args.batch.models.as_deref(),
+            OutputPolicy::Always,
+        )?;
+        let bar = indicatif::ProgressBar::hidden();
+        rows.par_iter_mut()
+            .filter(|r| r.report.is_some() && (r.thumb.is_none() || r.overlay.is_none()))
+            .for_each(|r| redo(&checker, r, args, &bar));
+    }
+    Ok(rows)
+}
+
+/// Re-analyses one photo for its overlay, keeping the batch's report.
+fn redo(checker: &Checker, row: &mut Row, args: &Args, bar: &indicatif::ProgressBar) {
+    let Some(spec) = row.report.as_ref().map(|r| r.spec.clone()) else {
+        return;
+    };
+    let opts = Options {
+        spec: spec.clone(),
+        specs: None,
+        models: None,
+        out_dir: args.batch.out_dir.clone(),
+        resume: false,
+        threads: None,
+        overlays: true,
+        previews: row.output.is_none(),
+        inputs: Vec::new(),
+    };
+    let fresh = batch_core::check_one(checker, &spec, Path::new(&row.input), &opts, bar);
+    row.thumb = row.thumb.take().or(fresh.thumb);
+    row.overlay = row.overlay.take().or(fresh.overlay);
+    if row.output.is_none() {
+        row.preview = row.preview.take().or(fresh.preview);
+    }
+}
+
+/// What the page shows of one photo.
+#[derive(Serialize)]
+struct Card {
+    name: String,
+    input: String,
+    verdict: &'static str,
+    /// Whether a failure needs a new photo (not only automatic fixes).
+    retake: bool,
+    error: Option<String>,
+    spec: String,
+    size: String,
+    thumb: Option<String>,
+    overlay: Option<String>,
+    output: Option<String>,
+    preview: Option<String>,
+    reasons: Vec<ReasonOnCard>,
+    checks: Vec<CheckRow>,
+}
+
+#[derive(Serialize)]
+struct ReasonOnCard {
+    code: String,
+    zh: String,
+    en: String,
+    retake: bool,
+}
+
+#[derive(Serialize)]
+struct CheckRow {
+    id: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    status: &'static str,
+    value: String,
+    limit: String,
+    code: String,
+    rzh: String,
+    ren: String,
+    fix: &'static str,
+}
+
+fn status_str(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "pass",
+        Status::Fail => "fail",
+        Status::Warn => "warn",
+        Status::NotApplicable => "n/a",
+    }
+}
+
+/// An image for the page: its path relative to `dir`, or a data URI in single-file mode.
+fn src(dir: &Path, rel: &Option<String>, embed: bool) -> Option<String> {
+    let rel = rel.as_ref()?;
+    if !embed {
+        return dir.join(rel).exists().then(|| rel.clone());
+    }
+    let bytes = std::fs::read(dir.join(rel)).ok()?;
+    Some(format!(
+        "data:image/jpeg;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    ))
+}
+
+fn card(row: &Row, dir: &Path, embed: bool) -> Card {
+    let name = Path::new(&row.input)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| row.input.clone());
+    let mut c = Card {
+        name,
+        input: row.input.clone(),
+        verdict: batch_core::verdict_of(row),
+        retake: false,
+        error: row.error.clone(),
+        spec: String::new(),
+        size: String::new(),
+        thumb: src(dir, &row.thumb, embed),
+        overlay: src(dir, &row.overlay, embed),
+        output: src(dir, &row.output, embed),
+        preview: src(dir, &row.preview, embed),
+        reasons: Vec::new(),
+        checks: Vec::new(),
+    };
+    let Some(r) = &row.report else {
+        return c;
+    };
+    c.spec = r.spec.clone();
+    c.size = format!("{}×{}", r.image.width, r.image.height);
+    for chk in &r.checks {
+        let (zh, en) = chk.id.title();
+        let reason = chk.reason.as_ref();
+        if chk.status == Status::Fail {
+            if let Some(x) = reason {
+                c.reasons.push(ReasonOnCard {
+                    code: x.code.as_str().to_string(),
+                    zh: x.zh.clone(),
+                    en: x.en.clone(),
+                    retake: chk.needs_retake(),
+                });
+            }
+            c.retake |= chk.needs_retake();
+        }
+        c.checks.push(CheckRow {
+            id: chk.id.as_str(),
+            zh,
+            en,
+            status: status_str(chk.status),
+            value: chk
+                .value
+                .as_ref()
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
+            limit: chk
+                .limit
+                .as_ref()
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
+            code: reason
+                .map(|x| x.code.as_str().to_string())
+                .unwrap_or_default(),
+            rzh: reason.map(|x| x.zh.clone()).unwrap_or_default(),
+            ren: reason.map(|x| x.en.clone()).unwrap_or_default(),
+            fix: match reason.and_then(|x| x.fix) {
+                Some(idphoto::Fix::Auto) => "auto",
+                Some(idphoto::Fix::Retake) => "retake",
+                None => "",
+            },
+        });
+    }
+    debug_assert!(c.checks.len() <= CheckId::ALL.len());
+    c
+}
+
+/// The page: one HTML file with its style, script and data inline.
+fn page(cards: &[Card]) -> Result<String, serde_json::Error> {
+    // `<` escaped so no string in the data can close the script element
+    let data = serde_json::to_string(cards)?
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    Ok(TEMPLATE.replace("/*DATA*/", &data))
+}
+
+const TEMPLATE: &str = include_str!("shared/review.html");

@@ -1,0 +1,392 @@
+//! The review page in a real browser: Debian's headless Chromium, driven over WebDriver by
+//! chromedriver. Builds a page over the fixture photos (one passes, most fail, two are
+//! unreadable), asserts the number of cards, clicks the verdict filters and picks a reason, opens a
+//! photo's check table, and saves screenshots to `target/review-screenshots/`.
+//!
+//! Ignored by plain `cargo test` (a fresh machine has no Chromium). `bash scripts/review-test.sh`
+//! (called by `.ci/run`) installs Chromium when missing, builds the examples and runs it with
+//! `--ignored`; it is the one command that reproduces the screenshots. `IDPHOTO_CHROMIUM` /
+//! `IDPHOTO_CHROMEDRIVER` override `/usr/bin/chromium` / `/usr/bin/chromedriver`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+fn example_bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let p = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(name);
+    assert!(
+        p.exists(),
+        "{} is not built (cargo test builds examples)",
+        p.display()
+    );
+    p
+}
+
+/// A chromedriver process, killed on drop.
+struct Driver {
+    child: Child,
+    base: String,
+    agent: ureq::Agent,
+    session: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = self
+                .agent
+                .delete(&format!("{}/session/{}", self.base, self.session))
+                .call();
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    fn start(profile: &Path) -> Driver {
+        let chromium = std::env::var("IDPHOTO_CHROMIUM").unwrap_or("/usr/bin/chromium".into());
+        let driver =
+            std::env::var("IDPHOTO_CHROMEDRIVER").unwrap_or("/usr/bin/chromedriver".into());
+        assert!(
+            Path::new(&chromium).exists() && Path::new(&driver).exists(),
+            "needs Debian's chromium and chromium-driver ({chromium}, {driver}): \
+             apt-get install chromium chromium-driver"
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(&driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        let mut d = Driver {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            agent,
+            session: String::new(),
+        };
+        let t0 = Instant::now();
+        loop {
+            let ready = d
+                .agent
+                .get(&format!("{}/status", d.base))
+                .call()
+                .ok()
+                .and_then(|mut r| r.body_mut().read_json::<Value>().ok())
+                .is_some_and(|v| v["value"]["ready"] == json!(true));
+            if ready {
+                break;
+            }
+            assert!(
+                t0.elapsed() < Duration::from_secs(20),
+                "chromedriver did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                    "--hide-scrollbars", "--force-device-scale-factor=1", "--lang=zh-CN",
+                    format!("--user-data-dir={}", profile.display()),
+                ]
+            }
+        }}});
+        let v = d.call("POST", "/session", Some(caps));
+        d.session = v["sessionId"].as_str().expect("session id").to_string();
+        d
+    }
+
+    /// One WebDriver command; panics with the driver's message on an error.
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = if path == "/session" {
+            format!("{}{path}", self.base)
+        } else {
+            format!("{}/session/{}{path}", self.base, self.session)
+        };
+        let resp = match method {
+            "GET" => self.agent.get(&url).call(),
+            "DELETE" => self.agent.delete(&url).call(),
+            _ => self.agent.post(&url).send_json(body.unwrap_or(json!({}))),
+        };
+        let mut resp = resp.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = resp.status();
+        let v: Value = resp.body_mut().read_json().unwrap();
+        assert!(status.is_success(), "{method} {path}: {status} {v}");
+        v["value"].clone()
+    }
+
+    fn goto(&self, url: &str) {
+        self.call("POST", "/url", Some(json!({ "url": url })));
+    }
+
+    fn script(&self, js: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": js, "args": [] })),
+        )
+    }
+
+    fn find(&self, css: &str) -> String {
+        let v = self.call(
+            "POST",
+            "/element",
+            Some(json!({ "using": "css selector", "value": css })),
+        );
+        v.as_object()
+            .and_then(|o| o.values().next())
+            .and_then(|x| x.as_str())
+            .unwrap_or_else(|| panic!("no element {css}"))
+            .to_string()
+    }
+
+    /// A real click (pointer events at the element's centre), not a scripted one.
+    fn click(&self, css: &str) {
+        let id = self.find(css);
+        self.call("POST", &format!("/element/{id}/click"), None);
+    }
+
+    /// Cards the browser actually lays out (hidden ones have no box).
+    fn visible_cards(&self) -> usize {
+        self.script(
+            "return [...document.querySelectorAll('.card')].filter(c => c.getClientRects().length > 0).length;",
+        )
+        .as_u64()
+        .unwrap() as usize
+    }
+
+    fn screenshot(&self, to: &Path) {
+        let b64 = self.call("GET", "/screenshot", None);
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(b64.as_str().unwrap())
+            .unwrap();
+        assert!(png.starts_with(b"\x89PNG"));
+        std::fs::write(to, png).unwrap();
+    }
+
+    fn wait_ready(&self) {
+        let t0 = Instant::now();
+        while self.script("return document.body.dataset.ready || '';") != json!("1") {
+            assert!(
+                t0.elapsed() < Duration::from_secs(20),
+                "page did not finish its script"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs Chromium: bash scripts/review-test.sh (run by .ci/run)"]
+fn review_page_in_headless_chromium() {
+    let tmp = std::env::temp_dir().join(format!("idphoto-review-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let (inputs, specs, out) = (tmp.join("photos"), tmp.join("specs"), tmp.join("review"));
+    std::fs::create_dir_all(&inputs).unwrap();
+    for p in common::PHOTOS {
+        std::fs::copy(common::fixture(&format!("photos/{p}")), inputs.join(p)).unwrap();
+    }
+    for p in ["hivision-test1.jpg", "hivision-test2.jpg"] {
+        if let Some(src) = common::shared_photo(p) {
+            std::fs::copy(src, inputs.join(p)).unwrap();
+        }
+    }
+    std::fs::write(inputs.join("broken.jpg"), b"not a photo").unwrap();
+    let obama = std::fs::read(common::fixture("photos/obama.jpg")).unwrap();
+    std::fs::write(inputs.join("truncated.jpg"), &obama[..obama.len() / 3]).unwrap();
+    // the ID-card rules without the mouth rule, so the smiling Obama passes
+    std::fs::create_dir_all(specs.join("cn")).unwrap();
+    std::fs::create_dir_all(specs.join("test")).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/cn/id-card.toml"),
+        specs.join("cn/id-card.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        specs.join("test/smile-ok.toml"),
+        "extends = \"cn/id-card\"\nname = { zh = \"测试\", en = \"test\" }\n[checks.mouth_closed]\nenabled = false\n",
+    )
+    .unwrap();
+    let status = Command::new(example_bin("review"))
+        .args(["--spec", "test/smile-ok", "--specs"])
+        .arg(&specs)
+        .arg("--out-dir")
+        .arg(&out)
+        .arg(&inputs)
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    // what the page should show, from the batch's own JSON lines
+    let mut rows: Vec<Value> = std::fs::read_to_string(out.join("report.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    rows.sort_by(|a, b| a["input"].as_str().cmp(&b["input"].as_str())); // the page's order
+    let verdict = |r: &Value| match r["report"]["verdict"].as_str() {
+        Some(v) => v.to_string(),
+        None => "error".to_string(),
+    };
+    let count = |v: &str| rows.iter().filter(|r| verdict(r) == v).count();
+    let (n_pass, n_fail, n_error) = (count("pass"), count("fail"), count("error"));
+    assert_eq!(rows.len(), std::fs::read_dir(&inputs).unwrap().count());
+    assert!(
+        n_pass >= 1 && n_fail >= 1 && n_error == 2,
+        "{n_pass} {n_fail} {n_error}"
+    );
+    let fails_with = |code: &str| {
+        rows.iter()
+            .filter(|r| {
+                r["report"]["checks"].as_array().is_some_and(|cs| {
+                    cs.iter()
+                        .any(|c| c["status"] == json!("fail") && c["reason"]["code"] == json!(code))
+                })
+            })
+            .count()
+    };
+    // a reason that some but not all failing photos have
+    let reason = [
+        "ears_covered",
+        "head_turned",
+        "glare",
+        "background_not_uniform_replaced",
+        "background_not_uniform",
+    ]
+    .into_iter()
+    .find(|c| (1..n_fail).contains(&fails_with(c)))
+    .unwrap_or_else(|| {
+        panic!(
+            "no selective reason among the fixtures: {:?}",
+            summary_reasons(&out)
+        )
+    });
+
+    // no network: the page must not reference anything outside its folder
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("//cdn"));
+
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/review-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let d = Driver::start(&tmp.join("chromium-profile"));
+    d.call(
+        "POST",
+        "/window/rect",
+        Some(json!({"width": 1280, "height": 900})),
+    );
+    let url = format!("file://{}", out.join("index.html").display());
+    d.goto(&url);
+    d.wait_ready();
+    assert_eq!(d.visible_cards(), rows.len());
+    // every thumbnail that the page references loaded (relative files, offline)
+    let broken = d.script(
+        "return [...document.querySelectorAll('img.thumb')].filter(i => i.complete && i.naturalWidth === 0).length;",
+    );
+    assert_eq!(broken, json!(0));
+    d.screenshot(&shots.join("grid.png"));
+
+    d.click("#verdicts button[data-verdict='fail']");
+    assert_eq!(d.visible_cards(), n_fail);
+    d.click("#verdicts button[data-verdict='pass']");
+    assert_eq!(d.visible_cards(), n_pass);
+    d.click("#verdicts button[data-verdict='error']");
+    assert_eq!(d.visible_cards(), n_error);
+    d.click("#verdicts button[data-verdict='all']");
+    assert_eq!(d.visible_cards(), rows.len());
+
+    // pick a reason in the drop-down: only the photos failing with it remain
+    d.click("#reason");
+    d.click(&format!("#reason option[value='{reason}']"));
+    assert_eq!(d.visible_cards(), fails_with(reason));
+    // the filter lives in the address: a reload keeps it
+    let href = d.script("return location.href;");
+    assert!(href.as_str().unwrap().contains(&format!("reason={reason}")));
+    d.goto(href.as_str().unwrap());
+    d.wait_ready();
+    assert_eq!(d.visible_cards(), fails_with(reason));
+    d.goto(&format!("{url}#verdict=pass"));
+    d.wait_ready();
+    assert_eq!(d.visible_cards(), n_pass);
+
+    // a failing photo's detail: overlay, preview and the full bilingual check table
+    d.goto(&format!("{url}#verdict=fail"));
+    d.wait_ready();
+    d.click(".card:not([hidden])");
+    let detail = d.script(
+        "const d = document.getElementById('detail'); return { open: d.open, \
+         rows: d.querySelectorAll('#checks tbody tr').length, \
+         failed: d.querySelectorAll('#checks tbody tr.fail').length, \
+         imgs: [...d.querySelectorAll('figure img')].filter(i => i.complete && i.naturalWidth > 0).length, \
+         text: d.innerText };",
+    );
+    assert_eq!(detail["open"], json!(true));
+    let first_fail = rows.iter().find(|r| verdict(r) == "fail").unwrap();
+    let checks = first_fail["report"]["checks"].as_array().unwrap();
+    assert_eq!(detail["rows"].as_u64().unwrap() as usize, checks.len());
+    let failed = checks
+        .iter()
+        .filter(|c| c["status"] == json!("fail"))
+        .count();
+    assert_eq!(detail["failed"].as_u64().unwrap() as usize, failed);
+    assert_eq!(detail["imgs"], json!(2), "overlay and preview shown");
+    let text = detail["text"].as_str().unwrap();
+    let (zh, en) = first_fail["report"]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["status"] == json!("fail"))
+        .map(|c| {
+            (
+                c["reason"]["zh"].as_str().unwrap(),
+                c["reason"]["en"].as_str().unwrap(),
+            )
+        })
+        .unwrap();
+    assert!(
+        text.contains(zh) && text.contains(en),
+        "{zh} / {en} not in the table: {text}"
+    );
+    d.screenshot(&shots.join("detail.png"));
+    // the arrow button walks to the next visible photo
+    d.click("#d-next");
+    let name = d.script("return document.getElementById('d-name').textContent;");
+    let second = rows.iter().filter(|r| verdict(r) == "fail").nth(1).unwrap();
+    assert!(second["input"]
+        .as_str()
+        .unwrap()
+        .ends_with(name.as_str().unwrap()));
+    drop(d);
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+fn summary_reasons(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("summary.json")).unwrap_or_default()
+}
