@@ -1,10 +1,12 @@
-//! Per-model load time and inference on one thread: `cargo bench --bench models`.
+//! Per-model load time and inference on one thread, all four models loaded together, and tract
+//! with the input shape fixed at load (what the library does) against a symbolic batch
+//! dimension resolved at run time: `cargo bench --bench models`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use idphoto::models::{self, nhwc_input as nhwc, parsing_input as nchw, Models};
+use idphoto::models::{self, nhwc_input as nhwc, parsing_input as nchw, BenchModel, Models};
 
 fn input(name: &str) -> image::RgbImage {
     let p = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/parity/").to_string()
@@ -55,6 +57,39 @@ fn bench(c: &mut Criterion) {
     g.bench_function("face_parsing_512", |b| {
         b.iter(|| m.raw_parsing(black_box(parse.clone())))
     });
+    g.finish();
+
+    let mut g = c.benchmark_group("load_all");
+    g.sample_size(10);
+    g.bench_function("models_load_dir", |b| {
+        b.iter(|| Models::load_dir(black_box(&dir)))
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("tract_shapes");
+    g.sample_size(10);
+    for (file, x) in [
+        (models::DETECTOR_FILE, &det),
+        (models::LANDMARKS_FILE, &mesh),
+        (models::SEGMENTATION_FILE, &seg),
+        (models::PARSING_FILE, &parse),
+    ] {
+        let bytes = std::fs::read(dir.join(file)).unwrap_or_default();
+        for (variant, symbolic) in [("fixed", false), ("symbolic_batch", true)] {
+            let model = match BenchModel::load(file, &bytes, symbolic) {
+                Ok(m) => m,
+                Err(e) if symbolic => {
+                    // FaceMesh reshapes to a literal batch of 1: tract cannot plan it for N
+                    println!("tract_shapes/{file}/{variant}: cannot load: {e}");
+                    continue;
+                }
+                Err(e) => panic!("{file} {variant}: {e}"),
+            };
+            g.bench_function(format!("{file}/{variant}"), |b| {
+                b.iter(|| model.run(black_box(x.clone())))
+            });
+        }
+    }
     g.finish();
 }
 

@@ -1,37 +1,67 @@
-//! Stages of the pipeline on a real photo: decode, analysis, checks, normalize + encode, and
-//! the whole `process` call: `cargo bench --bench pipeline`.
+//! The pipeline's stages and the whole of it: `cargo bench --bench pipeline`.
+//!
+//! - `pipeline_1mp`: decode, analysis (models + their pre/post-processing), the 24 checks,
+//!   render + background + JPEG size search, the whole `process_bytes` call, and
+//!   `all_but_inference` (the whole call minus the time inside tract, per call);
+//! - `pipeline_megapixels`: the whole call on the same portrait at 0.5, 1, 4 and 12 MP;
+//! - `batch_throughput`: 12 photos over 1 and 2 rayon threads (photos/s);
+//! - `resize`: fast_image_resize against `image::imageops::resize`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::hint::black_box;
+use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use fast_image_resize as fr;
 use idphoto::checks::{run_all, Subject};
-use idphoto::image_io::{decode, encode, DecodeLimits};
-use idphoto::{normalize, Checker};
+use idphoto::image_io::{decode, encode, encode_jpeg, DecodeLimits};
+use idphoto::{normalize, Checker, OutputPolicy};
+use image::imageops::FilterType;
+use image::RgbImage;
+use rayon::prelude::*;
 
-fn bench(c: &mut Criterion) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/photos/obama.jpg"
+const PHOTOS: [&str; 6] = [
+    "astronaut.png",
+    "grace_hopper.jpg",
+    "obama.jpg",
+    "obama2.jpg",
+    "biden.jpg",
+    "obama_partial_face.jpg",
+];
+
+fn fixture(name: &str) -> Vec<u8> {
+    let p = format!(
+        "{}/tests/fixtures/photos/{name}",
+        env!("CARGO_MANIFEST_DIR")
     );
-    let bytes = std::fs::read(path).unwrap_or_default();
-    let checker = match Checker::builder().build() {
-        Ok(c) => c,
-        Err(e) => panic!("checker: {e}"),
-    };
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
+}
+
+fn checker() -> Checker {
+    Checker::builder()
+        .output(OutputPolicy::Always)
+        .build()
+        .unwrap()
+}
+
+/// The portrait scaled to about `mp` megapixels and encoded as a q90 JPEG.
+fn scaled_jpeg(img: &RgbImage, mp: f64) -> Vec<u8> {
+    let s = (mp * 1e6 / (img.width() as f64 * img.height() as f64)).sqrt();
+    let (w, h) = (
+        (img.width() as f64 * s).round() as u32,
+        (img.height() as f64 * s).round() as u32,
+    );
+    let scaled = normalize::resize_exact(img, w, h);
+    encode_jpeg(&scaled, 90, 72, false).unwrap()
+}
+
+fn stages(c: &mut Criterion) {
+    let bytes = fixture("obama.jpg");
+    let checker = checker();
     let limits = DecodeLimits::default();
-    let img = match decode(&bytes, &limits) {
-        Ok(d) => d.image,
-        Err(e) => panic!("decode: {e}"),
-    };
-    let spec = match checker.specs().get("cn/id-card") {
-        Ok(s) => s.clone(),
-        Err(e) => panic!("{e}"),
-    };
-    let analysis = match checker.analyze(&img) {
-        Ok(Some(a)) => a,
-        other => panic!("analysis: {other:?}"),
-    };
+    let img = decode(&bytes, &limits).unwrap().image;
+    let spec = checker.specs().get("cn/id-card").unwrap().clone();
+    let analysis = checker.analyze(&img).unwrap().unwrap();
     let mut g = c.benchmark_group("pipeline_1mp");
     g.sample_size(10);
     g.bench_function("decode_jpeg", |b| {
@@ -45,21 +75,116 @@ fn bench(c: &mut Criterion) {
         })
     });
     let s = Subject::new(&img, Some(&analysis), &spec);
-    if let Some(plan) = s.plan.clone() {
-        g.bench_function("render_and_encode", |b| {
-            b.iter(|| {
-                let mut out = normalize::render(&img, &plan, [255, 255, 255]);
-                let alpha = normalize::person_alpha(&analysis, &plan);
-                normalize::replace_background(&mut out, &alpha, [255, 255, 255]);
-                encode(black_box(&out), &spec.output)
-            })
-        });
-    }
+    let plan = s.plan.clone().unwrap();
+    g.bench_function("render_and_encode", |b| {
+        b.iter(|| {
+            let mut out = normalize::render(&img, &plan, [255, 255, 255]);
+            let alpha = normalize::person_alpha(&analysis, &plan);
+            normalize::replace_background(&mut out, &alpha, [255, 255, 255]);
+            encode(black_box(&out), &spec.output)
+        })
+    });
     g.bench_function("process_whole", |b| {
-        b.iter(|| checker.process(black_box(&img), "cn/id-card"))
+        b.iter(|| checker.process_bytes(black_box(&bytes), "cn/id-card"))
+    });
+    // the whole call minus the time spent inside tract: decode, model pre/post-processing,
+    // checks, render, encode — the part the library itself is responsible for
+    g.bench_function("all_but_inference", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let o = checker
+                    .process_bytes(black_box(&bytes), "cn/id-card")
+                    .unwrap();
+                total += o.timings.non_inference();
+            }
+            total
+        })
     });
     g.finish();
 }
 
-criterion_group!(benches, bench);
+fn megapixels(c: &mut Criterion) {
+    let checker = checker();
+    let img = decode(&fixture("obama.jpg"), &DecodeLimits::default())
+        .unwrap()
+        .image;
+    let mut g = c.benchmark_group("pipeline_megapixels");
+    g.sample_size(10);
+    for mp in [0.5, 1.0, 4.0, 12.0] {
+        let jpeg = scaled_jpeg(&img, mp);
+        g.bench_with_input(BenchmarkId::new("process_bytes", mp), &jpeg, |b, j| {
+            b.iter(|| checker.process_bytes(black_box(j), "cn/id-card"))
+        });
+    }
+    g.finish();
+}
+
+fn batch(c: &mut Criterion) {
+    let checker = checker();
+    // every fixture twice: 12 photos of unequal cost, as in a real folder
+    let photos: Vec<Vec<u8>> = PHOTOS
+        .iter()
+        .chain(PHOTOS.iter())
+        .map(|p| fixture(p))
+        .collect();
+    let mut g = c.benchmark_group("batch_throughput");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(photos.len() as u64));
+    for threads in [1usize, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        g.bench_with_input(BenchmarkId::new("threads", threads), &threads, |b, _| {
+            b.iter(|| {
+                pool.install(|| {
+                    photos
+                        .par_iter()
+                        .map(|p| checker.process_bytes(p, "cn/id-card").is_ok())
+                        .filter(|ok| *ok)
+                        .count()
+                })
+            })
+        });
+    }
+    g.finish();
+}
+
+fn resize(c: &mut Criterion) {
+    let img = decode(&fixture("obama.jpg"), &DecodeLimits::default())
+        .unwrap()
+        .image;
+    let big = decode(&scaled_jpeg(&img, 12.0), &DecodeLimits::default())
+        .unwrap()
+        .image;
+    let mut g = c.benchmark_group("resize");
+    g.sample_size(20);
+    let cases = [
+        ("12mp_to_1mp", &big, img.width(), img.height()),
+        ("1mp_to_358x441", &img, 358, 441),
+    ];
+    for (name, src, w, h) in cases {
+        for (fname, fir_f, img_f) in [
+            ("lanczos3", fr::FilterType::Lanczos3, FilterType::Lanczos3),
+            ("bilinear", fr::FilterType::Bilinear, FilterType::Triangle),
+        ] {
+            let opts = fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fir_f));
+            let mut resizer = fr::Resizer::new();
+            g.bench_function(format!("{name}/{fname}/fast_image_resize"), |b| {
+                b.iter(|| {
+                    let mut dst = RgbImage::new(w, h);
+                    resizer.resize(black_box(src), &mut dst, &opts).unwrap();
+                    dst
+                })
+            });
+            g.bench_function(format!("{name}/{fname}/image_imageops"), |b| {
+                b.iter(|| image::imageops::resize(black_box(src), w, h, img_f))
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, stages, megapixels, batch, resize);
 criterion_main!(benches);

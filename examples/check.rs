@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example check -- --spec ID [--specs DIR] [--models DIR]
-//!     [--out OUT.jpg] [--json REPORT.json] [--sheet SHEET.jpg] [--overlay OVERLAY.png]
+//!     [--out OUT.jpg] [--json REPORT.json] [--sheet SHEET.jpg] [--overlay OVERLAY.png] [--timings]
 //!     [--always-output] PHOTO
 //! ```
 //! Prints the verdict and one line per check. `--sheet` also writes a 6-inch print sheet of the
@@ -25,17 +25,18 @@ struct Args {
     sheet: Option<PathBuf>,
     overlay: Option<PathBuf>,
     always_output: bool,
+    timings: bool,
     photo: PathBuf,
 }
 
-const USAGE: &str = "usage: check --spec ID [--specs DIR] [--models DIR] [--out OUT.jpg] [--json REPORT.json] [--sheet SHEET.jpg] [--overlay OVERLAY.png] [--always-output] PHOTO";
+const USAGE: &str = "usage: check --spec ID [--specs DIR] [--models DIR] [--out OUT.jpg] [--json REPORT.json] [--sheet SHEET.jpg] [--overlay OVERLAY.png] [--always-output] [--timings] PHOTO";
 
 fn parse() -> Result<Args, lexopt::Error> {
     use lexopt::prelude::*;
     let mut p = lexopt::Parser::from_env();
     let (mut spec, mut specs, mut models, mut out, mut json, mut photo) =
         (None, None, None, None, None, None);
-    let mut always_output = false;
+    let (mut always_output, mut timings) = (false, false);
     let (mut sheet, mut overlay) = (None, None);
     while let Some(arg) = p.next()? {
         match arg {
@@ -47,6 +48,7 @@ fn parse() -> Result<Args, lexopt::Error> {
             Long("sheet") => sheet = Some(PathBuf::from(p.value()?)),
             Long("overlay") => overlay = Some(PathBuf::from(p.value()?)),
             Long("always-output") => always_output = true,
+            Long("timings") => timings = true,
             Long("help") | Short('h') => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -64,6 +66,7 @@ fn parse() -> Result<Args, lexopt::Error> {
         sheet,
         overlay,
         always_output,
+        timings,
         photo: photo.ok_or("missing PHOTO")?,
     })
 }
@@ -191,6 +194,20 @@ fn run(args: &Args) -> Result<Verdict, Box<dyn std::error::Error>> {
         println!(
             "print sheet written to {}: {n} copies on 4×6 in",
             path.display()
+        );
+    }
+    if args.timings {
+        let t = &outcome.timings;
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+        println!(
+            "time: decode {:.1} ms, analyze {:.1} ms (inference {:.1} ms in {} model runs), checks {:.1} ms, output {:.1} ms; all but inference {:.1} ms",
+            ms(t.decode),
+            ms(t.analyze),
+            ms(t.inference),
+            t.model_runs,
+            ms(t.checks),
+            ms(t.output),
+            ms(t.non_inference())
         );
     }
     if let Some(path) = &args.overlay {

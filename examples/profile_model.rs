@@ -1,6 +1,7 @@
 //! Runs one model N times on its parity input, for profilers:
 //! `valgrind --tool=callgrind target/release/examples/profile_model parsing 1`
-//! (models: detection, landmarks, segmentation, parsing).
+//! (models: detection, landmarks, segmentation, parsing), or the whole pipeline
+//! (`profile_model pipeline N [PHOTO] [SPEC]`, printing each call's stage timings).
 
 use idphoto::models::Models;
 
@@ -9,6 +10,71 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let which = args.next().unwrap_or_else(|| "parsing".into());
     let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(5);
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/parity/");
+    if which == "checks" || which == "output" {
+        // the checks (or render + background + encode) alone, N times on one analysed photo
+        let photo = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/photos/obama.jpg"
+        );
+        let checker = idphoto::Checker::builder().build()?;
+        let img = idphoto::image_io::decode_path(photo, checker.limits())?.image;
+        let spec = checker.specs().get("cn/id-card")?.clone();
+        let a = checker.analyze(&img)?.ok_or("no analysis")?;
+        let after_parsing = std::env::var_os("AFTER_PARSING").is_some();
+        let m = idphoto::models::Models::builder().build()?;
+        let x = idphoto::models::parsing_input(&image::RgbImage::new(512, 512));
+        let mut total = std::time::Duration::ZERO;
+        for _ in 0..n {
+            if after_parsing {
+                std::hint::black_box(m.raw_parsing(x.clone())?);
+            }
+            let t = std::time::Instant::now();
+            let s = idphoto::checks::Subject::new(&img, Some(&a), &spec);
+            if which == "checks" {
+                std::hint::black_box(idphoto::checks::run_all(&s));
+            } else if let Some(plan) = &s.plan {
+                let mut out = idphoto::normalize::render(&img, plan, [255, 255, 255]);
+                let alpha = idphoto::normalize::person_alpha(&a, plan);
+                idphoto::normalize::replace_background(&mut out, &alpha, [255, 255, 255]);
+                std::hint::black_box(idphoto::image_io::encode(&out, &spec.output)?);
+            }
+            total += t.elapsed();
+        }
+        println!(
+            "{which}: {:.1} ms each",
+            total.as_secs_f64() * 1e3 / n as f64
+        );
+        return Ok(());
+    }
+    if which == "pipeline" {
+        let photo = args.next().unwrap_or_else(|| {
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/photos/obama.jpg"
+            )
+            .into()
+        });
+        let spec = args.next().unwrap_or_else(|| "cn/id-card".into());
+        let checker = idphoto::Checker::builder()
+            .output(idphoto::OutputPolicy::Always)
+            .build()?;
+        let bytes = std::fs::read(&photo)?;
+        for _ in 0..n {
+            let t = checker.process_bytes(&bytes, &spec)?.timings;
+            let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+            println!(
+                "decode {:.1} analyze {:.1} (inference {:.1}, {} runs) checks {:.1} output {:.1}; all but inference {:.1} ms",
+                ms(t.decode),
+                ms(t.analyze),
+                ms(t.inference),
+                t.model_runs,
+                ms(t.checks),
+                ms(t.output),
+                ms(t.non_inference())
+            );
+        }
+        return Ok(());
+    }
     let m = Models::builder().build()?;
     let (name, nchw) = match which.as_str() {
         "detection" => ("face_detection", false),

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use image::RgbImage;
 use rayon::prelude::*;
@@ -133,6 +134,32 @@ pub struct Outcome {
     pub analysis: Option<Analysis>,
     /// The crop plan, in source coordinates (for overlays).
     pub plan: Option<FramePlan>,
+    /// Where the time went (not part of the report, which stays deterministic).
+    pub timings: Timings,
+}
+
+/// Wall time of each stage of one [`Checker`] call, on the calling thread.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Timings {
+    /// Reading and decoding the file (zero when an image was passed in).
+    pub decode: Duration,
+    /// The whole analysis: model inference plus pre- and post-processing.
+    pub analyze: Duration,
+    /// Of `analyze`, the time inside the models (tract).
+    pub inference: Duration,
+    /// Number of model runs (detector views and tiles, meshes, parsing, segmentation).
+    pub model_runs: u32,
+    /// All checks (pixel statistics, geometry planning).
+    pub checks: Duration,
+    /// Rendering the output, replacing the background, encoding with the file-size search.
+    pub output: Duration,
+}
+
+impl Timings {
+    /// Everything but model inference: decode, pre/post-processing, checks, output.
+    pub fn non_inference(&self) -> Duration {
+        (self.decode + self.analyze + self.checks + self.output).saturating_sub(self.inference)
+    }
 }
 
 /// Checks photos against specs. Build once, share everywhere: `Send + Sync`.
@@ -217,8 +244,12 @@ impl Checker {
     /// # Errors
     /// As [`process`](Self::process) and [`image_io::decode`].
     pub fn process_bytes(&self, bytes: &[u8], spec_id: &str) -> Result<Outcome> {
+        let t0 = Instant::now();
         let img = image_io::decode(bytes, &self.limits)?;
-        self.process(&img.image, spec_id)
+        let decode = t0.elapsed();
+        let mut o = self.process(&img.image, spec_id)?;
+        o.timings.decode = decode;
+        Ok(o)
     }
 
     /// Reads, decodes and processes a file.
@@ -226,8 +257,12 @@ impl Checker {
     /// # Errors
     /// As [`process_bytes`](Self::process_bytes), plus [`crate::Error::Io`].
     pub fn process_path(&self, path: impl AsRef<Path>, spec_id: &str) -> Result<Outcome> {
+        let t0 = Instant::now();
         let img = image_io::decode_path(path, &self.limits)?;
-        self.process(&img.image, spec_id)
+        let decode = t0.elapsed();
+        let mut o = self.process(&img.image, spec_id)?;
+        o.timings.decode = decode;
+        Ok(o)
     }
 
     /// Checks many files in parallel (rayon), one result per input, in input order.
@@ -252,7 +287,19 @@ impl Checker {
 
     fn run(&self, image: &RgbImage, spec_id: &str, policy: OutputPolicy) -> Result<Outcome> {
         let spec = self.specs.get(spec_id)?;
-        let analysis = self.analyze(image)?;
+        let mut timings = Timings::default();
+        let t0 = Instant::now();
+        let analysis = match &self.models {
+            Some(m) => {
+                let (a, inference, runs) = m.analyze_timed(image)?;
+                timings.inference = inference;
+                timings.model_runs = runs;
+                Some(a)
+            }
+            None => None,
+        };
+        timings.analyze = t0.elapsed();
+        let t0 = Instant::now();
         let subject = Subject::new(image, analysis.as_ref(), spec);
         let results = checks::run_all(&subject);
         let info = ImageInfo {
@@ -280,6 +327,8 @@ impl Checker {
                 faces_found: a.faces_above(spec.checks.face_count.min_score as f32),
             });
         }
+        timings.checks = t0.elapsed();
+        let t0 = Instant::now();
         let produce = match policy {
             OutputPolicy::Never => false,
             OutputPolicy::IfPass => report.verdict == Verdict::Pass,
@@ -291,6 +340,7 @@ impl Checker {
             output_image: None,
             analysis: None,
             plan: subject.plan.clone(),
+            timings,
         };
         if let (true, Some(plan), Some(a)) = (produce, subject.plan.as_ref(), analysis.as_ref()) {
             let (pixels, fixes) = render_output(&subject, a, plan, spec, &outcome.report);
@@ -311,6 +361,7 @@ impl Checker {
             outcome.output = Some(encoded);
             outcome.output_image = Some(pixels);
         }
+        outcome.timings.output = t0.elapsed();
         outcome.analysis = analysis;
         Ok(outcome)
     }

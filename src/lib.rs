@@ -37,7 +37,7 @@ pub mod report;
 pub mod spec;
 
 pub use analysis::Analysis;
-pub use checker::{Checker, CheckerBuilder, Outcome, OutputPolicy};
+pub use checker::{Checker, CheckerBuilder, Outcome, OutputPolicy, Timings};
 pub use error::{Error, Result};
 pub use report::{CheckId, CheckResult, Fix, Measure, Reason, ReasonCode, Report, Status, Verdict};
 pub use spec::{PhotoSpec, SpecRegistry};

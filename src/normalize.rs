@@ -552,13 +552,11 @@ pub fn person_alpha(a: &Analysis, plan: &FramePlan) -> Vec<f32> {
         for x in 0..w {
             let (sx, sy) = plan.map.apply(x as f64 + 0.5, y as f64 + 0.5);
             let (sx, sy) = (sx as f32, sy as f32);
-            let mask = a.person.as_ref().map(|m| m.prob_at(sx, sy));
-            let parse = a.parsing.as_ref().and_then(|p| p.class_at(sx, sy));
-            let v = match (parse, mask) {
-                (Some(FaceClass::Background), _) => 0.0,
-                (Some(_), _) => 1.0,
-                (None, Some(m)) => m,
-                (None, None) => 1.0,
+            // the parsing map where it covers, the person mask elsewhere
+            let v = match a.parsing.as_ref().and_then(|p| p.class_at(sx, sy)) {
+                Some(FaceClass::Background) => 0.0,
+                Some(_) => 1.0,
+                None => a.person.as_ref().map_or(1.0, |m| m.prob_at(sx, sy)),
             };
             alpha[y * w + x] = v;
         }

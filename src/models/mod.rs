@@ -119,15 +119,30 @@ impl ModelsBuilder {
             let p = self.dir.join(name);
             std::fs::read(&p).map_err(|e| Error::io(p, e))
         };
+        let (det, mesh) = (req(DETECTOR_FILE)?, req(LANDMARKS_FILE)?);
+        let (parse, seg) = (
+            read(&self.parsing, PARSING_FILE)?,
+            read(&self.segmentation, SEGMENTATION_FILE)?,
+        );
+        // parsing (the largest) on one side, the three small ones on the other: on 2 cores the
+        // load takes about as long as the parsing model alone
+        let (parser, rest) = rayon::join(
+            || parse.map(|b| parsing::FaceParser::new(&b)).transpose(),
+            || -> Result<_> {
+                Ok((
+                    detector::FaceDetector::new(&det)?,
+                    landmarks::FaceMesh::new(&mesh)?,
+                    seg.map(|b| segmentation::PersonSegmenter::new(&b))
+                        .transpose()?,
+                ))
+            },
+        );
+        let (detector, mesh, segmenter) = rest?;
         Ok(Models {
-            detector: detector::FaceDetector::new(&req(DETECTOR_FILE)?)?,
-            mesh: landmarks::FaceMesh::new(&req(LANDMARKS_FILE)?)?,
-            parser: read(&self.parsing, PARSING_FILE)?
-                .map(|b| parsing::FaceParser::new(&b))
-                .transpose()?,
-            segmenter: read(&self.segmentation, SEGMENTATION_FILE)?
-                .map(|b| segmentation::PersonSegmenter::new(&b))
-                .transpose()?,
+            detector,
+            mesh,
+            parser: parser?,
+            segmenter,
         })
     }
 }
@@ -182,19 +197,43 @@ impl Models {
     /// # Errors
     /// [`Error::Model`] if inference fails.
     pub fn analyze(&self, img: &RgbImage) -> Result<Analysis> {
-        let (w, h) = img.dimensions();
-        let pyr = sample::Pyramid::new(img);
+        Ok(self.analyze_timed(img)?.0)
+    }
+
+    /// As [`analyze`](Self::analyze), also returning the time spent inside the models (tract's
+    /// `run`) and the number of model runs; the rest of the analysis time is pre- and
+    /// post-processing (sampling crops, decoding outputs).
+    ///
+    /// # Errors
+    /// [`Error::Model`] if an inference fails.
+    pub fn analyze_timed(&self, img: &RgbImage) -> Result<(Analysis, std::time::Duration, u32)> {
+        self.analyze_pyramid(&sample::Pyramid::new(img))
+    }
+
+    /// As [`analyze_timed`](Self::analyze_timed) on an already built pyramid.
+    fn analyze_pyramid(
+        &self,
+        pyr: &sample::Pyramid<'_>,
+    ) -> Result<(Analysis, std::time::Duration, u32)> {
+        let _ = onnx::take_inference_time();
+        let a = self.analyze_inner(pyr);
+        let (t, n) = onnx::take_inference_time();
+        Ok((a?, t, n))
+    }
+
+    fn analyze_inner(&self, pyr: &sample::Pyramid<'_>) -> Result<Analysis> {
+        let (w, h) = pyr.base().dimensions();
         // Every candidate is confirmed by the mesh model's face-presence score: BlazeFace alone
         // fires on microphones and patterns at 0.6.
         let mut faces = Vec::new();
         let mut meshes = Vec::new();
         for face in self
             .detector
-            .detect(&pyr, w, h)?
+            .detect(pyr, w, h)?
             .into_iter()
             .take(MAX_FACE_CANDIDATES)
         {
-            let lm = self.mesh.run(&pyr, &landmarks::FaceMesh::crop_for(&face))?;
+            let lm = self.mesh.run(pyr, &landmarks::FaceMesh::crop_for(&face))?;
             if lm.presence >= MIN_MESH_PRESENCE {
                 faces.push(face);
                 meshes.push(lm);
@@ -213,11 +252,11 @@ impl Models {
             analysis.pose = Some(lm.pose());
             analysis.landmarks = Some(lm);
             if let Some(p) = &self.parser {
-                analysis.parsing = Some(p.run(&pyr, &face.bbox)?);
+                analysis.parsing = Some(p.run(pyr, &face.bbox)?);
             }
         }
         if let Some(s) = &self.segmenter {
-            analysis.person = Some(s.run(&pyr, w, h)?);
+            analysis.person = Some(s.run(pyr, w, h)?);
         }
         Ok(analysis)
     }
@@ -288,6 +327,34 @@ pub fn nhwc_input(img: &RgbImage, scale: f32, offset: f32) -> Vec<f32> {
 pub fn parsing_input(img: &RgbImage) -> Vec<f32> {
     let hwc: Vec<f32> = img.as_raw().iter().map(|&v| v as f32).collect();
     parsing::normalize(&hwc, img.width() as usize, img.height() as usize)
+}
+
+/// One model loaded for the tract fixed-shape comparison bench.
+#[doc(hidden)]
+pub struct BenchModel(onnx::OnnxModel);
+
+impl BenchModel {
+    /// Loads `file`'s bytes with the library's fixed input shape or a symbolic batch dimension.
+    ///
+    /// # Errors
+    /// [`Error::Model`] if tract cannot load it.
+    pub fn load(file: &str, bytes: &[u8], symbolic_batch: bool) -> Result<BenchModel> {
+        let (name, shape): (&'static str, &[usize]) = match file {
+            DETECTOR_FILE => ("face_detection", &[1, 128, 128, 3]),
+            LANDMARKS_FILE => ("face_landmarks", &[1, 192, 192, 3]),
+            SEGMENTATION_FILE => ("person_segmentation", &[1, 256, 256, 3]),
+            _ => ("face_parsing", &[1, 3, 512, 512]),
+        };
+        onnx::OnnxModel::load_with(name, bytes, shape, symbolic_batch).map(BenchModel)
+    }
+
+    /// Runs it on one input.
+    ///
+    /// # Errors
+    /// [`Error::Model`] if inference fails.
+    pub fn run(&self, input: Vec<f32>) -> Result<Vec<(Vec<usize>, Vec<f32>)>> {
+        self.0.run(input)
+    }
 }
 
 /// Loads one model file from bytes and reports parse+optimize time; for benches.

@@ -1,10 +1,22 @@
 //! The private wrapper over tract: load once, fix the input shape, optimize, share.
 
+use std::cell::Cell;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tract_onnx::prelude::*;
 
 use crate::error::{Error, Result};
+
+thread_local! {
+    /// Inference time and runs on this thread since the last [`take_inference_time`].
+    static INFERENCE: Cell<(Duration, u32)> = const { Cell::new((Duration::ZERO, 0)) };
+}
+
+/// Returns and resets this thread's accumulated inference time and number of model runs.
+pub(crate) fn take_inference_time() -> (Duration, u32) {
+    INFERENCE.with(|c| c.replace((Duration::ZERO, 0)))
+}
 
 /// A loaded, optimized ONNX model with a fixed input shape. Cheap to clone, `Send + Sync`.
 #[derive(Clone)]
@@ -26,16 +38,41 @@ impl std::fmt::Debug for OnnxModel {
 impl OnnxModel {
     /// Parses ONNX bytes, fixes the input to `input_shape` (f32), optimizes and plans it.
     pub(crate) fn load(name: &'static str, bytes: &[u8], input_shape: &[usize]) -> Result<Self> {
+        Self::load_with(name, bytes, input_shape, false)
+    }
+
+    /// As [`load`](Self::load), but with the batch dimension left symbolic until run time
+    /// (what a model exported with a dynamic batch gives); for the fixed-shape bench.
+    pub(crate) fn load_with(
+        name: &'static str,
+        bytes: &[u8],
+        input_shape: &[usize],
+        symbolic_batch: bool,
+    ) -> Result<Self> {
         let err = |stage: &str, e: TractError| Error::Model {
             model: name.to_string(),
             message: format!("{stage}: {e:#}"),
         };
         let mut reader = bytes;
-        let model = tract_onnx::onnx()
-            .with_ignore_output_shapes(true)
-            .model_for_read(&mut reader)
-            .map_err(|e| err("parse", e))?
-            .with_input_fact(0, f32::fact(input_shape).into())
+        let onnx = tract_onnx::onnx().with_ignore_output_shapes(true);
+        let mut proto = onnx
+            .proto_model_for_read(&mut reader)
+            .map_err(|e| err("parse", e))?;
+        widen_f16_initializers(&mut proto);
+        let model = onnx
+            .model_for_proto_model(&proto)
+            .map_err(|e| err("parse", e))?;
+        let fact: InferenceFact = if symbolic_batch {
+            let n = model.symbols.sym("N");
+            let dims: TVec<TDim> = std::iter::once(n.to_dim())
+                .chain(input_shape.iter().skip(1).map(|&d| d.to_dim()))
+                .collect();
+            f32::fact(dims).into()
+        } else {
+            f32::fact(input_shape).into()
+        };
+        let model = model
+            .with_input_fact(0, fact)
             .map_err(|e| err("input shape", e))?;
         let optimized = model.into_optimized().map_err(|e| err("optimize", e))?;
         #[cfg(feature = "multithread-mm")]
@@ -71,12 +108,23 @@ impl OnnxModel {
         let tensor = tract_ndarray::ArrayD::from_shape_vec(self.input_shape.clone(), input)
             .map_err(|e| err(e.into()))?
             .into_tensor();
-        let outputs = self.plan.run(tvec!(tensor.into())).map_err(err)?;
+        let t0 = Instant::now();
+        let outputs = self.plan.run(tvec!(tensor.into()));
+        let dt = t0.elapsed();
+        INFERENCE.with(|c| {
+            let (d, n) = c.get();
+            c.set((d + dt, n + 1));
+        });
+        let outputs = outputs.map_err(err)?;
         outputs
             .iter()
             .map(|o| {
                 let view = o.to_plain_array_view::<f32>().map_err(err)?;
-                Ok((view.shape().to_vec(), view.iter().copied().collect()))
+                let values = match view.as_slice() {
+                    Some(s) => s.to_vec(), // contiguous: one memcpy
+                    None => view.iter().copied().collect(),
+                };
+                Ok((view.shape().to_vec(), values))
             })
             .collect()
     }
@@ -84,5 +132,43 @@ impl OnnxModel {
     /// The model's name.
     pub(crate) fn name(&self) -> &'static str {
         self.name
+    }
+}
+
+/// ONNX `TensorProto.DataType` codes.
+const ONNX_FLOAT: i32 = 1;
+const ONNX_FLOAT16: i32 = 10;
+
+/// Widens float16 weights (stored so to halve the file) to float32 before tract sees them: the
+/// graph's `Cast(to=float)` after each becomes an identity. Folding those casts inside tract
+/// costs ~7× more load time than this loop.
+fn widen_f16_initializers(proto: &mut tract_onnx::pb::ModelProto) {
+    let Some(graph) = proto.graph.as_mut() else {
+        return;
+    };
+    for t in graph
+        .initializer
+        .iter_mut()
+        .filter(|t| t.data_type == ONNX_FLOAT16)
+    {
+        let widened: Vec<u8> = if !t.raw_data.is_empty() {
+            t.raw_data
+                .chunks_exact(2)
+                .flat_map(|b| {
+                    f16::from_bits(u16::from_le_bytes([b[0], b[1]]))
+                        .to_f32()
+                        .to_le_bytes()
+                })
+                .collect()
+        } else {
+            // without raw_data, float16 values are the low 16 bits of int32_data
+            t.int32_data
+                .iter()
+                .flat_map(|&v| f16::from_bits(v as u16).to_f32().to_le_bytes())
+                .collect()
+        };
+        t.raw_data = widened;
+        t.int32_data.clear();
+        t.data_type = ONNX_FLOAT;
     }
 }

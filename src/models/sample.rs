@@ -150,40 +150,76 @@ fn sample_bilinear(
 ) -> Vec<f32> {
     let (w, h) = (img.width() as i64, img.height() as i64);
     let raw = img.as_raw();
+    let stride = img.width() as usize * 3;
     let mut out = vec![fill; out_w * out_h * 3];
-    for v in 0..out_h {
-        for u in 0..out_w {
+    if out_w == 0 {
+        return out;
+    }
+    for (v, row) in out.chunks_exact_mut(out_w * 3).enumerate() {
+        for (u, o) in row.chunks_exact_mut(3).enumerate() {
             let (x, y) = map.apply(u as f64 + 0.5, v as f64 + 0.5);
             let (x, y) = (x * k - 0.5, y * k - 0.5);
             if !(x > -1.0 && y > -1.0 && x < w as f64 && y < h as f64) {
                 continue;
             }
-            let (x0, y0) = (x.floor() as i64, y.floor() as i64);
+            let (x0, y0) = (floor_i64(x), floor_i64(y));
             let (fx, fy) = ((x - x0 as f64) as f32, (y - y0 as f64) as f32);
-            let o = (v * out_w + u) * 3;
-            let mut acc = [0f32; 3];
-            for (dy, wy) in [(0, 1.0 - fy), (1, fy)] {
-                for (dx, wx) in [(0, 1.0 - fx), (1, fx)] {
-                    let (xx, yy) = (x0 + dx, y0 + dy);
-                    let wgt = wx * wy;
-                    if wgt == 0.0 {
-                        continue;
-                    }
-                    let px = if xx >= 0 && yy >= 0 && xx < w && yy < h {
-                        let i = ((yy * w + xx) * 3) as usize;
-                        [raw[i] as f32, raw[i + 1] as f32, raw[i + 2] as f32]
-                    } else {
-                        [fill; 3]
-                    };
+            let wts = [
+                (1.0 - fx) * (1.0 - fy),
+                fx * (1.0 - fy),
+                (1.0 - fx) * fy,
+                fx * fy,
+            ];
+            if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
+                // all four neighbours inside: two 2-pixel runs, no per-pixel bounds logic
+                let i = (y0 * w + x0) as usize * 3;
+                if let (Some(p), Some(q)) = (raw.get(i..i + 6), raw.get(i + stride..i + stride + 6))
+                {
                     for c in 0..3 {
-                        acc[c] += wgt * px[c];
+                        o[c] = wts[0] * p[c] as f32
+                            + wts[1] * p[3 + c] as f32
+                            + wts[2] * q[c] as f32
+                            + wts[3] * q[3 + c] as f32;
                     }
                 }
+                continue;
             }
-            out[o..o + 3].copy_from_slice(&acc);
+            // at the border: neighbours outside the image take `fill`
+            let mut acc = [0f32; 3];
+            for (n, (dx, dy)) in [(0, 0), (1, 0), (0, 1), (1, 1)].into_iter().enumerate() {
+                let (xx, yy) = (x0 + dx, y0 + dy);
+                let wgt = wts[n];
+                if wgt == 0.0 {
+                    continue;
+                }
+                let i = ((yy * w + xx) * 3) as usize;
+                let px = match (xx >= 0 && yy >= 0 && xx < w && yy < h)
+                    .then(|| raw.get(i..i + 3))
+                    .flatten()
+                {
+                    Some(p) => [p[0] as f32, p[1] as f32, p[2] as f32],
+                    None => [fill; 3],
+                };
+                for c in 0..3 {
+                    acc[c] += wgt * px[c];
+                }
+            }
+            o.copy_from_slice(&acc);
         }
     }
     out
+}
+
+/// `x.floor() as i64` without a libm call (baseline x86-64 has no rounding instruction), for
+/// the bounded coordinates of the samplers.
+#[inline]
+pub(crate) fn floor_i64(x: f64) -> i64 {
+    let t = x as i64; // truncates toward zero
+    if (t as f64) > x {
+        t - 1
+    } else {
+        t
+    }
 }
 
 /// HWC 0..=255 → HWC `x·scale + offset` (in place).
@@ -225,6 +261,25 @@ mod tests {
         let r = Affine::square_crop(0.0, 0.0, 10.0, std::f64::consts::FRAC_PI_2, 10);
         let (x, y) = r.apply(10.0, 5.0);
         assert!((x - 0.0).abs() < 1e-9 && (y - 5.0).abs() < 1e-9, "{x} {y}");
+    }
+
+    #[test]
+    fn floor_matches_std() {
+        for x in [
+            -1.5,
+            -1.0,
+            -0.5,
+            -0.0,
+            0.0,
+            0.25,
+            0.999_999,
+            1.0,
+            7.5,
+            1e9 + 0.5,
+            -1e9 - 0.5,
+        ] {
+            assert_eq!(floor_i64(x), x.floor() as i64, "{x}");
+        }
     }
 
     #[test]
