@@ -30,7 +30,7 @@ fn bench(c: &mut Criterion) {
     ] {
         let bytes = std::fs::read(dir.join(file)).unwrap_or_default();
         g.bench_function(file, |b| {
-            b.iter(|| models::load_timing(file, black_box(&bytes)))
+            b.iter(|| models::load_timing(file, black_box(&bytes)).unwrap())
         });
     }
     g.finish();
@@ -46,23 +46,23 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("inference");
     g.sample_size(10);
     g.bench_function("face_detection_128", |b| {
-        b.iter(|| m.raw_detector(black_box(det.clone())))
+        b.iter(|| m.raw_detector(black_box(det.clone())).unwrap())
     });
     g.bench_function("face_landmarks_192", |b| {
-        b.iter(|| m.raw_landmarks(black_box(mesh.clone())))
+        b.iter(|| m.raw_landmarks(black_box(mesh.clone())).unwrap())
     });
     g.bench_function("person_segmentation_256", |b| {
-        b.iter(|| m.raw_segmentation(black_box(seg.clone())))
+        b.iter(|| m.raw_segmentation(black_box(seg.clone())).unwrap())
     });
     g.bench_function("face_parsing_512", |b| {
-        b.iter(|| m.raw_parsing(black_box(parse.clone())))
+        b.iter(|| m.raw_parsing(black_box(parse.clone())).unwrap())
     });
     g.finish();
 
     let mut g = c.benchmark_group("load_all");
     g.sample_size(10);
     g.bench_function("models_load_dir", |b| {
-        b.iter(|| Models::load_dir(black_box(&dir)))
+        b.iter(|| Models::load_dir(black_box(&dir)).unwrap())
     });
     g.finish();
 
@@ -85,8 +85,14 @@ fn bench(c: &mut Criterion) {
                 }
                 Err(e) => panic!("{file} {variant}: {e}"),
             };
+            // a variant that loads but cannot run is reported, not timed (an early error
+            // would look fast)
+            if let Err(e) = model.run(x.clone()) {
+                println!("tract_shapes/{file}/{variant}: cannot run: {e}");
+                continue;
+            }
             g.bench_function(format!("{file}/{variant}"), |b| {
-                b.iter(|| model.run(black_box(x.clone())))
+                b.iter(|| model.run(black_box(x.clone())).unwrap())
             });
         }
     }

@@ -65,9 +65,11 @@ fn stages(c: &mut Criterion) {
     let mut g = c.benchmark_group("pipeline_1mp");
     g.sample_size(10);
     g.bench_function("decode_jpeg", |b| {
-        b.iter(|| decode(black_box(&bytes), &limits))
+        b.iter(|| decode(black_box(&bytes), &limits).unwrap())
     });
-    g.bench_function("analyze", |b| b.iter(|| checker.analyze(black_box(&img))));
+    g.bench_function("analyze", |b| {
+        b.iter(|| checker.analyze(black_box(&img)).unwrap())
+    });
     g.bench_function("checks", |b| {
         b.iter(|| {
             let s = Subject::new(&img, Some(&analysis), &spec);
@@ -81,11 +83,15 @@ fn stages(c: &mut Criterion) {
             let mut out = normalize::render(&img, &plan, [255, 255, 255]);
             let alpha = normalize::person_alpha(&analysis, &plan);
             normalize::replace_background(&mut out, &alpha, [255, 255, 255]);
-            encode(black_box(&out), &spec.output)
+            encode(black_box(&out), &spec.output).unwrap()
         })
     });
     g.bench_function("process_whole", |b| {
-        b.iter(|| checker.process_bytes(black_box(&bytes), "cn/id-card"))
+        b.iter(|| {
+            checker
+                .process_bytes(black_box(&bytes), "cn/id-card")
+                .unwrap()
+        })
     });
     // the whole call minus the time spent inside tract: decode, model pre/post-processing,
     // checks, render, encode — the part the library itself is responsible for
@@ -114,7 +120,7 @@ fn megapixels(c: &mut Criterion) {
     for mp in [0.5, 1.0, 4.0, 12.0] {
         let jpeg = scaled_jpeg(&img, mp);
         g.bench_with_input(BenchmarkId::new("process_bytes", mp), &jpeg, |b, j| {
-            b.iter(|| checker.process_bytes(black_box(j), "cn/id-card"))
+            b.iter(|| checker.process_bytes(black_box(j), "cn/id-card").unwrap())
         });
     }
     g.finish();
@@ -141,9 +147,15 @@ fn batch(c: &mut Criterion) {
                 pool.install(|| {
                     photos
                         .par_iter()
-                        .map(|p| checker.process_bytes(p, "cn/id-card").is_ok())
-                        .filter(|ok| *ok)
-                        .count()
+                        .map(|p| {
+                            checker
+                                .process_bytes(p, "cn/id-card")
+                                .unwrap()
+                                .report
+                                .checks
+                                .len()
+                        })
+                        .sum::<usize>()
                 })
             })
         });

@@ -70,6 +70,7 @@ fn cbrt(t: f32) -> f32 {
 }
 
 /// 8-bit sRGB to CIELAB under D65.
+#[allow(clippy::indexing_slicing, reason = "a u8 indexes a 256-entry table")]
 pub fn srgb_to_lab(rgb: [u8; 3]) -> Lab {
     let lut = linear_lut();
     let (r, g, b) = (

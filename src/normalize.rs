@@ -524,6 +524,10 @@ pub fn render(src: &RgbImage, plan: &FramePlan, fill: [u8; 3]) -> RgbImage {
 }
 
 /// [`render`] from an already built pyramid of the source.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "the sample buffer has 3 values per output pixel"
+)]
 pub(crate) fn render_from(pyr: &Pyramid<'_>, plan: &FramePlan, fill: [u8; 3]) -> RgbImage {
     let (w, h) = (plan.width as usize, plan.height as usize);
     let buf = pyr.sample(&plan.map, w, h, f32::NAN);
@@ -545,6 +549,10 @@ pub(crate) fn render_from(pyr: &Pyramid<'_>, plan: &FramePlan, fill: [u8; 3]) ->
 
 /// A soft person alpha for each output pixel of `plan`, from the analysis' masks: the parsing
 /// map where it covers (sharp hair and face edges), the person mask elsewhere.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "alpha has w·h entries, x < w, y < h"
+)]
 pub fn person_alpha(a: &Analysis, plan: &FramePlan) -> Vec<f32> {
     let (w, h) = (plan.width as usize, plan.height as usize);
     let mut alpha = vec![1.0f32; w * h];
@@ -566,8 +574,12 @@ pub fn person_alpha(a: &Analysis, plan: &FramePlan) -> Vec<f32> {
 }
 
 /// Box-blurs the alpha by `r` pixels (a soft, antialiased matte edge).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "x0..=x1 within 0..w, y0..=y1 within 0..h, buffers of w·h (checked on entry)"
+)]
 fn feather(alpha: &mut [f32], w: usize, h: usize, r: usize) {
-    if w == 0 || h == 0 {
+    if w == 0 || h == 0 || alpha.len() < w * h {
         return;
     }
     let mut tmp = alpha.to_vec();
@@ -590,6 +602,10 @@ fn feather(alpha: &mut [f32], w: usize, h: usize, r: usize) {
 /// Composites `img` over `bg` with `alpha`, decontaminating edge colours: where the matte is
 /// partial, the old background's colour (estimated as the mean of pixels with alpha ≈ 0) is
 /// removed before blending so no halo of it remains.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "channel indices 0..3 of an RGB pixel"
+)]
 pub fn replace_background(img: &mut RgbImage, alpha: &[f32], bg: [u8; 3]) {
     let mut old = [0f64; 3];
     let mut n = 0f64;

@@ -47,6 +47,10 @@ impl Default for OverlayOptions {
 }
 
 /// Draws the analysis and the crop frame over a copy of `img`.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "channel indices 0..3; corner indices modulo 4"
+)]
 pub fn draw(
     img: &RgbImage,
     a: &Analysis,

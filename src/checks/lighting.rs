@@ -12,6 +12,10 @@ pub const GLARE_MAX_CHROMA: f32 = 12.0;
 /// Lens glare is judged on eyeglasses cells brighter than this.
 const LENS_GLARE_MIN_L: f32 = 92.0;
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "v is non-empty when indexed at len / 2"
+)]
 fn median(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
         return None;

@@ -20,6 +20,10 @@ const CLIP_BRIGHT_L: f32 = 98.0;
 const NEUTRAL_CHROMA: f32 = 5.0;
 
 /// Variance of the Laplacian of the face, resampled to a fixed size.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "chunks_exact(3) items have 3 values; the Laplacian reads i±1, i±n for 1 ≤ x, y < n − 1 of an n×n buffer"
+)]
 pub fn sharpness_value(s: &Subject<'_>) -> Option<f64> {
     let head = s.head.as_ref()?;
     let c = head.to_source([head.face_center_u, head.chin_down * 0.4]);

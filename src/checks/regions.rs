@@ -45,6 +45,10 @@ pub struct ClassCounts(pub [usize; 19]);
 
 impl ClassCounts {
     /// Cells of these classes.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "a FaceClass discriminant (0..19) indexes a 19-entry array"
+    )]
     pub fn of(&self, ks: &[FaceClass]) -> usize {
         ks.iter().map(|&k| self.0[k as usize]).sum()
     }
@@ -65,6 +69,10 @@ impl ClassCounts {
 
 impl FaceStats {
     /// Reads the colour under every parsing cell.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "grid has size² cells and u, v < size"
+    )]
     pub fn compute(img: &RgbImage, p: &ParsingMap, head: &HeadGeometry) -> Option<FaceStats> {
         let (w, h) = (img.width() as f32, img.height() as f32);
         let mut grid = vec![None; p.size * p.size];
@@ -140,6 +148,10 @@ impl FaceStats {
     }
 
     /// Class counts over cells.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "a FaceClass discriminant (0..19) indexes a 19-entry array"
+    )]
     pub fn count<'c>(cells: impl Iterator<Item = &'c FaceCell>) -> ClassCounts {
         let mut n = ClassCounts::default();
         for c in cells {
@@ -150,6 +162,7 @@ impl FaceStats {
 }
 
 /// Even-odd point-in-polygon test.
+#[allow(clippy::indexing_slicing, reason = "i and j range over 0..poly.len()")]
 pub fn point_in_polygon(p: [f32; 2], poly: &[[f32; 2]]) -> bool {
     let mut inside = false;
     let n = poly.len();
@@ -208,6 +221,10 @@ pub struct BackgroundStats {
 
 impl BackgroundStats {
     /// Samples the image on a coarse anti-aliased grid and keeps what is clearly backdrop.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "pixel and grid indices range over the buffers' own dimensions"
+    )]
     pub(crate) fn compute(
         pyr: &Pyramid<'_>,
         a: &Analysis,
@@ -271,6 +288,10 @@ impl BackgroundStats {
 }
 
 /// Distance (in grid cells, 3-4 chamfer / 3) from each cell to the nearest `true` cell.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "the distance map has w·h entries and the passes stay inside 0..w, 0..h"
+)]
 fn chamfer(seed: &[bool], w: usize, h: usize) -> Vec<f32> {
     let inf = f32::MAX / 4.0;
     let mut d: Vec<f32> = seed.iter().map(|&s| if s { 0.0 } else { inf }).collect();

@@ -96,6 +96,10 @@ impl FaceDetector {
 
     /// Runs one 128×128 view. `tile` = (x, y, side, image w, image h) drops detections cut by a
     /// tile edge that is not an image edge.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "r is a 16-value slice taken with get(); indices are below 16"
+    )]
     fn run_view(
         &self,
         pyr: &Pyramid<'_>,
@@ -164,6 +168,10 @@ impl FaceDetector {
 }
 
 /// MediaPipe's weighted NMS: overlapping detections are averaged (weighted by score) into one.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "i and j range over 0..dets.len(), used has dets.len() entries, k over the 6 keypoints"
+)]
 pub(crate) fn weighted_nms(mut dets: Vec<FaceDetection>) -> Vec<FaceDetection> {
     dets.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut out: Vec<FaceDetection> = Vec::new();

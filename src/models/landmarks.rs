@@ -34,6 +34,10 @@ impl FaceMesh {
     }
 
     /// Runs the mesh on the crop `map` (see [`crop_for`](Self::crop_for)).
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "chunks_exact(3) items have 3 values"
+    )]
     pub(crate) fn run(&self, pyr: &Pyramid<'_>, map: &Affine) -> Result<FaceLandmarks> {
         let mut input = pyr.sample(map, INPUT, INPUT, 0.0);
         normalize_hwc(&mut input, 1.0 / 255.0, 0.0);

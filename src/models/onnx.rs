@@ -142,6 +142,10 @@ const ONNX_FLOAT16: i32 = 10;
 /// Widens float16 weights (stored so to halve the file) to float32 before tract sees them: the
 /// graph's `Cast(to=float)` after each becomes an identity. Folding those casts inside tract
 /// costs ~7× more load time than this loop.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "chunks_exact(2) items have 2 bytes"
+)]
 fn widen_f16_initializers(proto: &mut tract_onnx::pb::ModelProto) {
     let Some(graph) = proto.graph.as_mut() else {
         return;

@@ -74,16 +74,19 @@ pub(crate) fn normalize(hwc: &[f32], w: usize, h: usize) -> Vec<f32> {
     to_chw_normalized(hwc, w, h, MEAN, STD)
 }
 
-/// Argmax over the channel axis of a CHW tensor.
+/// Argmax over the channel axis of a CHW tensor (planes of `n` values; a short tensor gives
+/// label 0 where planes are missing).
 pub(crate) fn argmax_chw(logits: &[f32], classes: usize, n: usize) -> Vec<u8> {
-    let mut best = logits[..n].to_vec();
+    let mut planes = logits.chunks_exact(n.max(1)).take(classes);
+    let mut best = planes
+        .next()
+        .map_or_else(|| vec![f32::MIN; n], <[f32]>::to_vec);
     let mut labels = vec![0u8; n];
-    for k in 1..classes {
-        let plane = &logits[k * n..(k + 1) * n];
+    for (k, plane) in planes.enumerate() {
         for ((b, l), &v) in best.iter_mut().zip(labels.iter_mut()).zip(plane) {
             if v > *b {
                 *b = v;
-                *l = k as u8;
+                *l = (k + 1) as u8;
             }
         }
     }

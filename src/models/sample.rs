@@ -122,6 +122,10 @@ impl<'a> Pyramid<'a> {
 
     /// Samples `out_w` × `out_h` RGB pixels (0..=255 as f32, row-major HWC) through `map`,
     /// bilinear, `fill` outside the image.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "level ≥ 1 here and at most levels.len()"
+    )]
     pub(crate) fn sample(&self, map: &Affine, out_w: usize, out_h: usize, fill: f32) -> Vec<f32> {
         let scale = map.scale();
         let mut level = 0usize;
@@ -140,6 +144,10 @@ impl<'a> Pyramid<'a> {
 }
 
 /// Samples through `map`, then multiplies source coordinates by `k` (to address a pyramid level).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "chunks_exact(3) output pixels; source reads go through get() or are bounds-checked above"
+)]
 fn sample_bilinear(
     img: &RgbImage,
     map: &Affine,
@@ -230,6 +238,10 @@ pub(crate) fn normalize_hwc(buf: &mut [f32], scale: f32, offset: f32) {
 }
 
 /// HWC 0..=255 → CHW `(x/255 − mean[c]) / std[c]`.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "i < n ≤ buf.len() / 3 and out has 3·n values"
+)]
 pub(crate) fn to_chw_normalized(
     buf: &[f32],
     w: usize,
@@ -237,8 +249,8 @@ pub(crate) fn to_chw_normalized(
     mean: [f32; 3],
     std: [f32; 3],
 ) -> Vec<f32> {
-    let n = w * h;
-    let mut out = vec![0f32; n * 3];
+    let n = (w * h).min(buf.len() / 3);
+    let mut out = vec![0f32; w * h * 3];
     for i in 0..n {
         for c in 0..3 {
             out[c * n + i] = (buf[i * 3 + c] / 255.0 - mean[c]) / std[c];
