@@ -32,7 +32,7 @@ pub struct DecodeLimits {
     pub max_pixels: u64,
     /// Largest width or height.
     pub max_side: u32,
-    /// Largest allocation the decoder may make, bytes.
+    /// Largest memory decoding may take, bytes: the decoded buffer plus its 8-bit RGB copy.
     pub max_alloc: u64,
     /// Smallest width or height.
     pub min_side: u32,
@@ -123,6 +123,21 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded> {
         .map_err(|e| map_image_error(e, 0, 0, limits))?;
     let (w, h) = decoder.dimensions();
     check_dimensions(w, h, limits)?;
+    // Not every codec honours `image::Limits::max_alloc` for its output buffer: bound the
+    // decoded pixels plus the 8-bit RGB copy made from them ourselves.
+    let need = decoder
+        .total_bytes()
+        .saturating_add(u64::from(w) * u64::from(h) * 3);
+    if need > limits.max_alloc {
+        return Err(Error::TooLarge {
+            width: w,
+            height: h,
+            limit: format!(
+                "decoding needs {need} bytes, more than the {} allowed",
+                limits.max_alloc
+            ),
+        });
+    }
     // A broken EXIF block must not cost the photo: treat it as "no orientation".
     let orientation = decoder
         .orientation()

@@ -144,5 +144,37 @@ fn batch_over_fixtures_and_broken_files() {
             c["input"]
         );
     }
+    // --single-file: every image inlined, nothing referenced next to the page
+    let o = Command::new(example_bin("review").unwrap())
+        .args(["--single-file", "--specs"])
+        .arg(&specs)
+        .arg("--out-dir")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let data = html
+        .split("<script type=\"application/json\" id=\"data\">")
+        .nth(1)
+        .and_then(|s| s.split("</script>").next())
+        .unwrap();
+    let cards: Vec<serde_json::Value> = serde_json::from_str(data).unwrap();
+    let mut images = 0;
+    for c in &cards {
+        for key in ["thumb", "overlay", "output", "preview"] {
+            if let Some(src) = c[key].as_str() {
+                assert!(
+                    src.starts_with("data:image/jpeg;base64,"),
+                    "{key}: {src:.40}"
+                );
+                images += 1;
+            }
+        }
+    }
+    assert!(
+        images >= 3 * 3,
+        "thumb, overlay and output/preview of 3 readable photos"
+    );
     let _ = std::fs::remove_dir_all(&tmp);
 }

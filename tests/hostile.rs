@@ -125,3 +125,22 @@ fn files_over_the_size_cap_are_refused_before_reading_them_whole() {
     assert!(matches!(r, Err(Error::TooLarge { .. })), "{r:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The memory bound is enforced, not just declared: with `max_alloc` below what a 1-MP photo
+/// needs, decoding refuses it (typed error) instead of allocating; with the default it decodes.
+#[test]
+fn the_decoder_allocation_cap_is_enforced() {
+    let bytes = std::fs::read(common::fixture("photos/obama.jpg")).unwrap(); // 910×1137
+    let tight = DecodeLimits {
+        max_alloc: 1 << 20,
+        ..DecodeLimits::default()
+    };
+    match decode(&bytes, &tight) {
+        Err(Error::TooLarge { .. }) => {}
+        other => panic!(
+            "expected TooLarge under a 1 MiB cap, got {:?}",
+            other.map(|d| d.image.dimensions())
+        ),
+    }
+    assert!(decode(&bytes, &DecodeLimits::default()).is_ok());
+}
