@@ -197,18 +197,7 @@ fn run(args: &Args) -> Result<Verdict, Box<dyn std::error::Error>> {
         );
     }
     if args.timings {
-        let t = &outcome.timings;
-        let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
-        println!(
-            "time: decode {:.1} ms, analyze {:.1} ms (inference {:.1} ms in {} model runs), checks {:.1} ms, output {:.1} ms; all but inference {:.1} ms",
-            ms(t.decode),
-            ms(t.analyze),
-            ms(t.inference),
-            t.model_runs,
-            ms(t.checks),
-            ms(t.output),
-            ms(t.non_inference())
-        );
+        println!("time: {}", outcome.timings);
     }
     if let Some(path) = &args.overlay {
         let img = idphoto::image_io::decode_path(&args.photo, checker.limits())?.image;

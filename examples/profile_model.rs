@@ -60,18 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .build()?;
         let bytes = std::fs::read(&photo)?;
         for _ in 0..n {
-            let t = checker.process_bytes(&bytes, &spec)?.timings;
-            let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
-            println!(
-                "decode {:.1} analyze {:.1} (inference {:.1}, {} runs) checks {:.1} output {:.1}; all but inference {:.1} ms",
-                ms(t.decode),
-                ms(t.analyze),
-                ms(t.inference),
-                t.model_runs,
-                ms(t.checks),
-                ms(t.output),
-                ms(t.non_inference())
-            );
+            println!("{}", checker.process_bytes(&bytes, &spec)?.timings);
         }
         return Ok(());
     }

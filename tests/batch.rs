@@ -19,6 +19,17 @@ fn example_bin(name: &str) -> Option<PathBuf> {
     p.exists().then_some(p)
 }
 
+/// The cards embedded in `dir/index.html` (the page's JSON data block).
+fn page_cards(dir: &std::path::Path) -> Vec<serde_json::Value> {
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    let data = html
+        .split("<script type=\"application/json\" id=\"data\">")
+        .nth(1)
+        .and_then(|s| s.split("</script>").next())
+        .unwrap();
+    serde_json::from_str(data).unwrap()
+}
+
 fn rows(dir: &std::path::Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(dir.join("report.jsonl"))
         .unwrap()
@@ -118,13 +129,7 @@ fn batch_over_fixtures_and_broken_files() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
-    let data = html
-        .split("<script type=\"application/json\" id=\"data\">")
-        .nth(1)
-        .and_then(|s| s.split("</script>").next())
-        .unwrap();
-    let cards: Vec<serde_json::Value> = serde_json::from_str(data).unwrap();
+    let cards = page_cards(&out);
     assert_eq!(cards.len(), 6, "one card per row");
     for c in &cards {
         let readable = c["error"].is_null();
@@ -153,13 +158,7 @@ fn batch_over_fixtures_and_broken_files() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
-    let data = html
-        .split("<script type=\"application/json\" id=\"data\">")
-        .nth(1)
-        .and_then(|s| s.split("</script>").next())
-        .unwrap();
-    let cards: Vec<serde_json::Value> = serde_json::from_str(data).unwrap();
+    let cards = page_cards(&out);
     let mut images = 0;
     for c in &cards {
         for key in ["thumb", "overlay", "output", "preview"] {

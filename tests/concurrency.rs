@@ -12,10 +12,7 @@ fn sixteen_threads_match_sequential_output_byte_for_byte() {
         .output(OutputPolicy::Always)
         .build()
         .unwrap();
-    let photos: Vec<Vec<u8>> = common::PHOTOS
-        .iter()
-        .map(|p| std::fs::read(common::fixture(&format!("photos/{p}"))).unwrap())
-        .collect();
+    let photos = common::photo_bytes();
     let run = |bytes: &[u8]| {
         let o = checker.process_bytes(bytes, "cn/id-card").unwrap();
         (o.report.to_json(), o.output.map(|e| e.bytes))

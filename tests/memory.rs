@@ -32,10 +32,7 @@ fn hundreds_of_checks_on_sixteen_threads_deterministic_and_flat_memory() {
         .output(OutputPolicy::Always)
         .build()
         .unwrap();
-    let photos: Vec<Vec<u8>> = common::PHOTOS
-        .iter()
-        .map(|p| std::fs::read(common::fixture(&format!("photos/{p}"))).unwrap())
-        .collect();
+    let photos = common::photo_bytes();
     let run = |bytes: &[u8]| {
         let o = checker.process_bytes(bytes, "icao/passport").unwrap();
         (o.report.to_json(), o.output.map(|e| e.bytes))

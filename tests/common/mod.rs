@@ -24,6 +24,14 @@ pub const PHOTOS: [&str; 6] = [
     "obama_partial_face.jpg",
 ];
 
+/// The bytes of every photo in [`PHOTOS`], in that order.
+pub fn photo_bytes() -> Vec<Vec<u8>> {
+    PHOTOS
+        .iter()
+        .map(|p| std::fs::read(fixture(&format!("photos/{p}"))).unwrap())
+        .collect()
+}
+
 /// `../shared/photos` next to the repository (not committed: see its README). `None`, with a
 /// message on stderr, when absent; `.ci/run` fails if it is absent, so CI never skips.
 pub fn shared_photo(name: &str) -> Option<PathBuf> {
