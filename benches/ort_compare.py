@@ -1,7 +1,9 @@
 # The same model files and inputs as `cargo bench --bench models`, run by onnxruntime on one
-# thread: the alternative a user would pick. Prints the median of 10 runs per model, in ms.
+# thread (the alternative a user would pick) and, in the same script, by tract through
+# `target/release/examples/profile_model` (built if missing). Prints the median of 10 runs per
+# model, in ms, and the tract / onnxruntime ratio.
 # usage (from the repo root): pip install onnxruntime==1.32.0 numpy pillow && python3 benches/ort_compare.py
-import time, json, numpy as np, onnxruntime as ort
+import os, re, subprocess, time, json, numpy as np, onnxruntime as ort
 from PIL import Image
 P = "tests/fixtures/parity/"
 cases = {
@@ -26,4 +28,19 @@ for name, (file, inp, layout, scale, off) in cases.items():
         t0 = time.perf_counter(); s.run(None, feed); ts.append((time.perf_counter() - t0) * 1000)
     out[name] = {"load_ms": round(load, 1), "median_ms": round(float(np.median(ts)), 2)}
     print(f"ORT {name}: load {load:.1f} ms, inference median {np.median(ts):.2f} ms")
+
+# tract, same inputs, one thread (the example runs the model 11 times; the first is discarded)
+exe = "target/release/examples/profile_model"
+if not os.path.exists(exe):
+    subprocess.run(["cargo", "build", "--release", "--example", "profile_model"], check=True)
+which = {"face_detection_128": "detection", "face_landmarks_192": "landmarks",
+         "person_segmentation_256": "segmentation", "face_parsing_512": "parsing"}
+print(f"{'model':<26}{'tract ms':>10}{'ort ms':>10}{'ratio':>8}")
+for name, arg in which.items():
+    text = subprocess.run([exe, arg, "11"], check=True, capture_output=True, text=True).stdout
+    ts = [float(m) for m in re.findall(r": ([0-9.]+) ms", text)][1:]
+    out[name]["tract_median_ms"] = round(float(np.median(ts)), 2)
+    ratio = out[name]["tract_median_ms"] / out[name]["median_ms"]
+    out[name]["tract_over_ort"] = round(ratio, 2)
+    print(f"{name:<26}{out[name]['tract_median_ms']:>10.2f}{out[name]['median_ms']:>10.2f}{ratio:>7.2f}x")
 print(json.dumps(out))
