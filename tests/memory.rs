@@ -19,7 +19,7 @@ fn rss_bytes() -> u64 {
 /// Hundreds of checks from 16 threads on one checker (without the slow parsing model, so the
 /// rounds stay short): every result equals the sequential one, and resident memory stops
 /// growing after the first rounds (the allocator's per-thread arenas settle): a leak of
-/// 0.5 MB or more per call (48 MB over the last two rounds' 192 calls) fails it.
+/// 0.25 MB or more per call (48 MiB over the last two rounds' 192 calls) fails it.
 #[cfg(target_os = "linux")]
 #[test]
 fn hundreds_of_checks_on_sixteen_threads_deterministic_and_flat_memory() {
