@@ -20,21 +20,12 @@ use image::imageops::FilterType;
 use image::RgbImage;
 use rayon::prelude::*;
 
-const PHOTOS: [&str; 6] = [
-    "astronaut.png",
-    "grace_hopper.jpg",
-    "obama.jpg",
-    "obama2.jpg",
-    "biden.jpg",
-    "obama_partial_face.jpg",
-];
+#[path = "../tests/common/mod.rs"]
+mod common;
 
+/// A fixture photo's bytes (`tests/fixtures/photos/NAME`).
 fn fixture(name: &str) -> Vec<u8> {
-    let p = format!(
-        "{}/tests/fixtures/photos/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
+    std::fs::read(common::fixture(&format!("photos/{name}"))).unwrap()
 }
 
 fn checker() -> Checker {
@@ -129,11 +120,8 @@ fn megapixels(c: &mut Criterion) {
 fn batch(c: &mut Criterion) {
     let checker = checker();
     // every fixture twice: 12 photos of unequal cost, as in a real folder
-    let photos: Vec<Vec<u8>> = PHOTOS
-        .iter()
-        .chain(PHOTOS.iter())
-        .map(|p| fixture(p))
-        .collect();
+    let mut photos = common::photo_bytes();
+    photos.extend(common::photo_bytes());
     let mut g = c.benchmark_group("batch_throughput");
     g.sample_size(10);
     g.throughput(Throughput::Elements(photos.len() as u64));

@@ -15,50 +15,22 @@
 #[path = "shared/batch_core.rs"]
 mod batch_core;
 
-use std::path::PathBuf;
-
 use batch_core::Options;
 
 const USAGE: &str = "usage: batch --spec ID [--specs DIR] [--models DIR] --out-dir DIR [--resume] [--threads N] [--overlays] INPUT...";
 
 fn parse() -> Result<Options, lexopt::Error> {
-    use lexopt::prelude::*;
-    let mut p = lexopt::Parser::from_env();
-    let (mut spec, mut specs, mut models, mut out_dir, mut threads) =
-        (None, None, None, None, None);
-    let (mut resume, mut overlays) = (false, false);
-    let mut inputs = Vec::new();
-    while let Some(arg) = p.next()? {
-        match arg {
-            Long("spec") => spec = Some(p.value()?.string()?),
-            Long("specs") => specs = Some(PathBuf::from(p.value()?)),
-            Long("models") => models = Some(PathBuf::from(p.value()?)),
-            Long("out-dir") => out_dir = Some(PathBuf::from(p.value()?)),
-            Long("resume") => resume = true,
-            Long("overlays") => overlays = true,
-            Long("threads") => threads = Some(p.value()?.parse()?),
-            Long("help") | Short('h') => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
-            Value(v) => inputs.push(PathBuf::from(v)),
-            _ => return Err(arg.unexpected()),
-        }
-    }
-    if inputs.is_empty() {
+    let mut overlays = false;
+    let (spec, mut opts) = batch_core::parse_args(USAGE, |name| {
+        overlays |= name == "overlays";
+        name == "overlays"
+    })?;
+    if opts.inputs.is_empty() {
         return Err("no INPUT given".into());
     }
-    Ok(Options {
-        spec: spec.ok_or("missing --spec ID")?,
-        specs,
-        models,
-        out_dir: out_dir.ok_or("missing --out-dir DIR")?,
-        resume,
-        threads,
-        overlays,
-        previews: false,
-        inputs,
-    })
+    opts.spec = spec.ok_or("missing --spec ID")?;
+    opts.overlays = overlays;
+    Ok(opts)
 }
 
 fn main() -> std::process::ExitCode {

@@ -19,7 +19,7 @@ mod batch_core;
 
 use std::collections::BTreeMap;
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use base64::Engine as _;
 use batch_core::{Options, Row};
@@ -36,46 +36,18 @@ struct Args {
 }
 
 fn parse() -> Result<Args, lexopt::Error> {
-    use lexopt::prelude::*;
-    let mut p = lexopt::Parser::from_env();
-    let (mut spec, mut specs, mut models, mut out_dir, mut threads) =
-        (None, None, None, None, None);
-    let (mut resume, mut single_file) = (false, false);
-    let mut inputs = Vec::new();
-    while let Some(arg) = p.next()? {
-        match arg {
-            Long("spec") => spec = Some(p.value()?.string()?),
-            Long("specs") => specs = Some(PathBuf::from(p.value()?)),
-            Long("models") => models = Some(PathBuf::from(p.value()?)),
-            Long("out-dir") => out_dir = Some(PathBuf::from(p.value()?)),
-            Long("threads") => threads = Some(p.value()?.parse()?),
-            Long("resume") => resume = true,
-            Long("single-file") => single_file = true,
-            Long("help") | Short('h') => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
-            Value(v) => inputs.push(PathBuf::from(v)),
-            _ => return Err(arg.unexpected()),
-        }
-    }
-    if !inputs.is_empty() && spec.is_none() {
+    let mut single_file = false;
+    let (spec, mut batch) = batch_core::parse_args(USAGE, |name| {
+        single_file |= name == "single-file";
+        name == "single-file"
+    })?;
+    if !batch.inputs.is_empty() && spec.is_none() {
         return Err("checking INPUT needs --spec ID".into());
     }
-    Ok(Args {
-        batch: Options {
-            spec: spec.unwrap_or_default(),
-            specs,
-            models,
-            out_dir: out_dir.ok_or("missing --out-dir DIR")?,
-            resume,
-            threads,
-            overlays: true,
-            previews: true,
-            inputs,
-        },
-        single_file,
-    })
+    batch.spec = spec.unwrap_or_default();
+    batch.overlays = true;
+    batch.previews = true;
+    Ok(Args { batch, single_file })
 }
 
 fn main() -> std::process::ExitCode {

@@ -120,15 +120,19 @@ fn batch_over_fixtures_and_broken_files() {
 
     // the review page over this batch folder: the batch ran without --overlays, so the
     // readable photos are analysed again for their overlays and thumbnails
-    let review = example_bin("review").expect("the review example is built");
-    let o = Command::new(review)
-        .args(["--specs"])
-        .arg(&specs)
-        .arg("--out-dir")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let review = |extra: &[&str]| {
+        let bin = example_bin("review").expect("the review example is built");
+        let o = Command::new(bin)
+            .args(extra)
+            .arg("--specs")
+            .arg(&specs)
+            .arg("--out-dir")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    review(&[]);
     let cards = page_cards(&out);
     assert_eq!(cards.len(), 6, "one card per row");
     for c in &cards {
@@ -150,14 +154,7 @@ fn batch_over_fixtures_and_broken_files() {
         );
     }
     // --single-file: every image inlined, nothing referenced next to the page
-    let o = Command::new(example_bin("review").unwrap())
-        .args(["--single-file", "--specs"])
-        .arg(&specs)
-        .arg("--out-dir")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    review(&["--single-file"]);
     let cards = page_cards(&out);
     let mut images = 0;
     for c in &cards {

@@ -65,6 +65,48 @@ pub struct Options {
     pub inputs: Vec<PathBuf>,
 }
 
+/// Parses the options `batch` and `review` share (`--spec --specs --models --out-dir --threads
+/// --resume`, `--help`, INPUT...); `flag` takes an example's own switches (true when it knew
+/// the name). Returns the `--spec` given, if any, and the options with an empty `spec`.
+pub fn parse_args(
+    usage: &str,
+    mut flag: impl FnMut(&str) -> bool,
+) -> Result<(Option<String>, Options), lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut p = lexopt::Parser::from_env();
+    let (mut spec, mut out_dir) = (None, None);
+    let mut o = Options {
+        spec: String::new(),
+        specs: None,
+        models: None,
+        out_dir: PathBuf::new(),
+        resume: false,
+        threads: None,
+        overlays: false,
+        previews: false,
+        inputs: Vec::new(),
+    };
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("spec") => spec = Some(p.value()?.string()?),
+            Long("specs") => o.specs = Some(PathBuf::from(p.value()?)),
+            Long("models") => o.models = Some(PathBuf::from(p.value()?)),
+            Long("out-dir") => out_dir = Some(PathBuf::from(p.value()?)),
+            Long("threads") => o.threads = Some(p.value()?.parse()?),
+            Long("resume") => o.resume = true,
+            Long("help") | Short('h') => {
+                println!("{usage}");
+                std::process::exit(0);
+            }
+            Long(name) if flag(name) => {}
+            Value(v) => o.inputs.push(PathBuf::from(v)),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    o.out_dir = out_dir.ok_or("missing --out-dir DIR")?;
+    Ok((spec, o))
+}
+
 /// Counts over `report.jsonl`.
 #[derive(Serialize, Default, Debug)]
 pub struct Summary {
