@@ -48,7 +48,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("face_detection_128", |b| {
         b.iter(|| m.raw_detector(black_box(det.clone())).unwrap())
     });
-    g.bench_function("face_landmarks_192", |b| {
+    g.bench_function("face_landmarks_256", |b| {
         b.iter(|| m.raw_landmarks(black_box(mesh.clone())).unwrap())
     });
     g.bench_function("person_segmentation_256", |b| {

@@ -8,7 +8,7 @@ from PIL import Image
 P = "tests/fixtures/parity/"
 cases = {
     "face_detection_128": ("face_detection_short_range.onnx", "face_detection", "nhwc", 1 / 127.5, -1.0),
-    "face_landmarks_192": ("face_landmark.onnx", "face_landmarks", "nhwc", 1 / 255, 0.0),
+    "face_landmarks_256": ("face_landmarks_detector.onnx", "face_landmarks", "nhwc", 1 / 255, 0.0),
     "person_segmentation_256": ("selfie_segmentation.onnx", "person_segmentation", "nhwc", 1 / 255, 0.0),
     "face_parsing_512": ("face_parsing_bisenet_512_fp16w.onnx", "face_parsing", "nchw", None, None),
 }
@@ -33,7 +33,7 @@ for name, (file, inp, layout, scale, off) in cases.items():
 exe = "target/release/examples/profile_model"
 if not os.path.exists(exe):
     subprocess.run(["cargo", "build", "--release", "--example", "profile_model"], check=True)
-which = {"face_detection_128": "detection", "face_landmarks_192": "landmarks",
+which = {"face_detection_128": "detection", "face_landmarks_256": "landmarks",
          "person_segmentation_256": "segmentation", "face_parsing_512": "parsing"}
 print(f"{'model':<26}{'tract ms':>10}{'ort ms':>10}{'ratio':>8}")
 for name, arg in which.items():

@@ -123,6 +123,7 @@ fn run(args: &Args) -> Result<Verdict, Box<dyn std::error::Error>> {
         let mark = match c.status {
             Status::Pass => "pass",
             Status::Fail => "FAIL",
+            Status::Fixed => "fix ",
             Status::Warn => "warn",
             Status::NotApplicable => "n/a ",
         };

@@ -205,6 +205,7 @@ fn status_str(s: Status) -> &'static str {
     match s {
         Status::Pass => "pass",
         Status::Fail => "fail",
+        Status::Fixed => "fixed",
         Status::Warn => "warn",
         Status::NotApplicable => "n/a",
     }
@@ -251,7 +252,7 @@ fn card(row: &Row, dir: &Path, embed: bool) -> Card {
     for chk in &r.checks {
         let (zh, en) = chk.id.title();
         let reason = chk.reason.as_ref();
-        if chk.status == Status::Fail {
+        if chk.is_broken() {
             if let Some(x) = reason {
                 c.reasons.push(ReasonOnCard {
                     code: x.code.as_str().to_string(),

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::face_geometry::PoseFit;
 pub use crate::report::Pose;
 
 /// An axis-aligned box.
@@ -62,7 +63,11 @@ pub struct FaceDetection {
     pub keypoints: [[f32; 2]; 6],
 }
 
-/// Indices into the 468-point MediaPipe face mesh.
+/// Landmarks per face: the 468-point MediaPipe face mesh and 5 points on each iris.
+pub const LANDMARK_COUNT: usize = 478;
+
+/// Indices into the 478 MediaPipe face landmarks (FaceMesh v2: the 468-point mesh, then
+/// 468–472 on the person's right iris and 473–477 on the left).
 pub mod mesh {
     /// Top of the forehead (hairline on the midline).
     pub const FOREHEAD: usize = 10;
@@ -97,6 +102,11 @@ pub mod mesh {
         10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
         152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
     ];
+    /// The person's right iris (image left): centre, then four points on its rim (right, top,
+    /// left, bottom in the image).
+    pub const RIGHT_IRIS: [usize; 5] = [468, 469, 470, 471, 472];
+    /// The person's left iris (image right), as [`RIGHT_IRIS`].
+    pub const LEFT_IRIS: [usize; 5] = [473, 474, 475, 476, 477];
     /// Cheek edges at eye height (right = image left, left = image right).
     pub const CHEEKS: [usize; 2] = [234, 454];
     /// Mirror pairs (person's right, person's left) across the face's midline.
@@ -121,7 +131,7 @@ pub mod mesh {
     ];
 }
 
-/// The 468-point face mesh of the main face.
+/// The 478 landmarks of the main face (see [`mesh`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FaceLandmarks {
     /// `[x, y, z]` per point; z is depth in the same scale as x (negative = nearer the camera).
@@ -173,66 +183,9 @@ impl FaceLandmarks {
         }
     }
 
-    /// Head pose from the mesh's own 3-D shape (see [`pose_from_mesh`]).
-    pub fn pose(&self) -> Pose {
-        pose_from_mesh(&self.points)
-    }
-}
-
-/// Pitch of a frontal face as this method measures it, subtracted so a frontal face reads 0°:
-/// the forehead-to-chin line leans back from the vertical. The value is the mean over the four
-/// near-frontal public-domain portraits in `tests/fixtures/photos` (obama −2.3°, grace_hopper
-/// −7.4°, astronaut −11.7°, obama_partial_face −5.5°), rounded.
-pub const MESH_PITCH_OFFSET_DEG: f64 = -6.5;
-
-/// Yaw, pitch and roll from the 3-D mesh: the left-right axis is the mean of the mirror-pair
-/// vectors, the up axis runs from chin to forehead (made orthogonal), and the facing direction is
-/// their cross product. Degrees; yaw + = the face turns towards the image's right, pitch + = chin
-/// up, roll + = clockwise in the image.
-pub fn pose_from_mesh(points: &[[f32; 3]]) -> Pose {
-    let get = |i: usize| -> [f64; 3] {
-        // to a right-handed frame: x right, y up, z towards the camera
-        points
-            .get(i)
-            .map_or([0.0; 3], |p| [p[0] as f64, -(p[1] as f64), -(p[2] as f64)])
-    };
-    let sub = |a: [f64; 3], b: [f64; 3]| [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-    let norm = |a: [f64; 3]| {
-        let n = (a[0] * a[0] + a[1] * a[1] + a[2] * a[2]).sqrt().max(1e-12);
-        [a[0] / n, a[1] / n, a[2] / n]
-    };
-    let dot = |a: [f64; 3], b: [f64; 3]| a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-    let cross = |a: [f64; 3], b: [f64; 3]| {
-        [
-            a[1] * b[2] - a[2] * b[1],
-            a[2] * b[0] - a[0] * b[2],
-            a[0] * b[1] - a[1] * b[0],
-        ]
-    };
-    let mut x = [0.0; 3];
-    let pairs = mesh::MIRROR_PAIRS
-        .iter()
-        .copied()
-        .chain(
-            mesh::RIGHT_EYE_CONTOUR
-                .into_iter()
-                .zip(mesh::LEFT_EYE_CONTOUR),
-        )
-        .chain(mesh::RIGHT_BROW.into_iter().zip(mesh::LEFT_BROW));
-    for (r, l) in pairs {
-        let d = sub(get(l), get(r)); // the person's left is the image's right
-        x = [x[0] + d[0], x[1] + d[1], x[2] + d[2]];
-    }
-    let x = norm(x);
-    let up = sub(get(mesh::FOREHEAD), get(mesh::CHIN));
-    let k = dot(up, x);
-    let y = norm([up[0] - k * x[0], up[1] - k * x[1], up[2] - k * x[2]]);
-    let z = cross(x, y);
-    let deg = f64::to_degrees;
-    Pose {
-        yaw: deg(z[0].atan2(z[2])),
-        pitch: deg(z[1].atan2((z[0] * z[0] + z[2] * z[2]).sqrt())) - MESH_PITCH_OFFSET_DEG,
-        roll: deg((-x[1]).atan2(x[0])),
+    /// Head pose from the canonical face fitted to the mesh (see [`crate::face_geometry`]).
+    pub fn pose_fit(&self) -> Option<PoseFit> {
+        crate::face_geometry::fit(&self.points)
     }
 }
 
@@ -295,8 +248,10 @@ impl FaceClass {
     }
 }
 
-/// The face-parsing class map: a square region of the source around the face, `size` × `size`
-/// labels.
+/// The face-parsing result: a square region of the source around the face, with the class of
+/// each of its `size` × `size` cells and every class's logit on a coarser grid (what the model
+/// computes before its final upsampling), so checks can read how sure the model is of a small
+/// class (an earring, a necklace) where it is not the most likely one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParsingMap {
     /// Source x of the region's left edge (may be negative: the region may extend past the image).
@@ -309,9 +264,36 @@ pub struct ParsingMap {
     pub size: usize,
     /// Row-major labels (`FaceClass as u8`).
     pub labels: Vec<u8>,
+    /// Nodes per side of the logit grid. The grid spans the label grid corner to corner: node
+    /// `(0, 0)` sits on the centre of label cell `(0, 0)` and node `(grid − 1, grid − 1)` on
+    /// that of cell `(size − 1, size − 1)` (the model's align-corners upsampling).
+    pub grid: usize,
+    /// Logits, one row-major `grid × grid` plane per class in [`FaceClass::ALL`] order.
+    pub logits: Vec<f32>,
 }
 
 impl ParsingMap {
+    /// A map from labels alone (synthetic analyses, tests): the logits sit on the label grid,
+    /// 10 for the labelled class and 0 for the others (probability ≈ 1 for the label).
+    pub fn from_labels(x: f32, y: f32, side: f32, size: usize, labels: Vec<u8>) -> ParsingMap {
+        let n = size * size;
+        let mut logits = vec![0.0f32; FaceClass::ALL.len() * n];
+        for (i, &l) in labels.iter().enumerate().take(n) {
+            if let Some(v) = logits.get_mut(l as usize * n + i) {
+                *v = 10.0;
+            }
+        }
+        ParsingMap {
+            x,
+            y,
+            side,
+            size,
+            labels,
+            grid: size,
+            logits,
+        }
+    }
+
     /// Source pixels per label cell.
     pub fn cell(&self) -> f32 {
         self.side / self.size as f32
@@ -337,6 +319,54 @@ impl ParsingMap {
     pub fn cell_center(&self, u: usize, v: usize) -> [f32; 2] {
         let c = self.cell();
         [self.x + (u as f32 + 0.5) * c, self.y + (v as f32 + 0.5) * c]
+    }
+
+    /// Source coordinates of logit-grid node `(i, j)` (column, row).
+    pub fn node_center(&self, i: usize, j: usize) -> [f32; 2] {
+        let k = if self.grid > 1 {
+            (self.size - 1) as f32 / (self.grid - 1) as f32
+        } else {
+            0.0
+        };
+        let c = self.cell();
+        [
+            self.x + (i as f32 * k + 0.5) * c,
+            self.y + (j as f32 * k + 0.5) * c,
+        ]
+    }
+
+    /// Source pixels between neighbouring logit-grid nodes.
+    pub fn node_spacing(&self) -> f32 {
+        if self.grid > 1 {
+            self.cell() * (self.size - 1) as f32 / (self.grid - 1) as f32
+        } else {
+            self.side
+        }
+    }
+
+    /// The probability (softmax over the classes) of class `k` at every logit-grid node,
+    /// row-major `grid × grid`.
+    pub fn probabilities(&self, k: FaceClass) -> Vec<f32> {
+        let n = self.grid * self.grid;
+        let planes: Vec<&[f32]> = self.logits.chunks_exact(n.max(1)).collect();
+        let Some(target) = planes.get(k as usize) else {
+            return vec![0.0; n];
+        };
+        (0..n)
+            .map(|i| {
+                let max = planes
+                    .iter()
+                    .map(|p| p.get(i).copied().unwrap_or(f32::MIN))
+                    .fold(f32::MIN, f32::max);
+                let sum: f32 = planes
+                    .iter()
+                    .map(|p| (p.get(i).copied().unwrap_or(f32::MIN) - max).exp())
+                    .sum();
+                target
+                    .get(i)
+                    .map_or(0.0, |&t| (t - max).exp() / sum.max(1e-30))
+            })
+            .collect()
     }
 
     /// Number of cells of class `k`.
@@ -423,10 +453,14 @@ impl PersonMask {
 /// Everything the models say about one photo.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Analysis {
-    /// Source width (after EXIF orientation).
+    /// Width of the photo analysed (after EXIF orientation and [`rotation`](Self::rotation)).
     pub width: u32,
     /// Source height.
     pub height: u32,
+    /// The quarter turn that made the photo upright before it was analysed (a photo stored
+    /// sideways or upside down without an EXIF tag); every coordinate here refers to the turned
+    /// photo.
+    pub rotation: crate::image_io::Rotation,
     /// Every face found, best score first.
     pub faces: Vec<FaceDetection>,
     /// Index into `faces` of the face analysed further (the largest confident one).
@@ -435,6 +469,9 @@ pub struct Analysis {
     pub landmarks: Option<FaceLandmarks>,
     /// Pose of the main face.
     pub pose: Option<Pose>,
+    /// How far the mesh is from a rigid pose of the canonical face: the fit's weighted RMS
+    /// residual in the canonical face's centimetres (see [`crate::face_geometry`]).
+    pub pose_residual_cm: Option<f64>,
     /// Face parsing around the main face (absent when the parsing model is not loaded).
     pub parsing: Option<ParsingMap>,
     /// Person mask (absent when the segmentation model is not loaded).
@@ -457,62 +494,6 @@ impl Analysis {
 mod tests {
     use super::*;
 
-    /// A flat synthetic mesh: mirror pairs placed symmetrically, then rotated in 3-D.
-    fn synthetic(yaw: f64, pitch: f64, roll: f64) -> Vec<[f32; 3]> {
-        let mut pts = vec![[0f32; 3]; 468];
-        let mut put = |i: usize, x: f64, y: f64, z: f64| {
-            // rotate: yaw about y (up), pitch about x, roll about z, in the y-up frame
-            let (sy, cy) = yaw.to_radians().sin_cos();
-            let (sp, cp) = pitch.to_radians().sin_cos();
-            let (sr, cr) = (-roll).to_radians().sin_cos();
-            let (x1, z1) = (x * cy + z * sy, -x * sy + z * cy);
-            let (y2, z2) = (y * cp + z1 * sp, -y * sp + z1 * cp);
-            let (x3, y3) = (x1 * cr - y2 * sr, x1 * sr + y2 * cr);
-            // back to image coordinates: y down, z away from the camera
-            pts[i] = [x3 as f32, -y3 as f32, -z2 as f32];
-        };
-        for (k, (r, l)) in mesh::MIRROR_PAIRS.iter().enumerate() {
-            let h = k as f64 * 3.0 - 20.0;
-            put(*r, -40.0, h, -5.0);
-            put(*l, 40.0, h, -5.0);
-        }
-        for (r, l) in mesh::RIGHT_EYE_CONTOUR
-            .into_iter()
-            .zip(mesh::LEFT_EYE_CONTOUR)
-        {
-            put(r, -25.0, 10.0, 0.0);
-            put(l, 25.0, 10.0, 0.0);
-        }
-        for (r, l) in mesh::RIGHT_BROW.into_iter().zip(mesh::LEFT_BROW) {
-            put(r, -25.0, 20.0, 0.0);
-            put(l, 25.0, 20.0, 0.0);
-        }
-        put(mesh::FOREHEAD, 0.0, 50.0, 0.0);
-        put(mesh::CHIN, 0.0, -50.0, 0.0);
-        pts
-    }
-
-    #[test]
-    fn pose_recovers_known_rotations() {
-        for (yaw, pitch, roll) in [
-            (0.0, 0.0, 0.0),
-            (20.0, 0.0, 0.0),
-            (0.0, 15.0, 0.0),
-            (0.0, 0.0, 10.0),
-            (8.0, -6.0, 4.0),
-        ] {
-            let p = pose_from_mesh(&synthetic(yaw, pitch, roll));
-            let pitch_m = p.pitch + MESH_PITCH_OFFSET_DEG;
-            assert!((p.yaw - yaw).abs() < 2.0, "yaw {} vs {yaw}", p.yaw);
-            assert!(
-                (pitch_m - pitch).abs() < 2.0,
-                "pitch {} vs {pitch}",
-                pitch_m
-            );
-            assert!((p.roll - roll).abs() < 2.0, "roll {} vs {roll}", p.roll);
-        }
-    }
-
     #[test]
     fn iou_and_parsing_lookup() {
         let a = BBox {
@@ -530,13 +511,10 @@ mod tests {
         assert!((a.iou(&b) - 50.0 / 150.0).abs() < 1e-6);
         let mut labels = vec![0u8; 16];
         labels[5] = FaceClass::Hair as u8; // cell (1, 1)
-        let m = ParsingMap {
-            x: 100.0,
-            y: 200.0,
-            side: 8.0,
-            size: 4,
-            labels,
-        };
+        let m = ParsingMap::from_labels(100.0, 200.0, 8.0, 4, labels);
+        assert!(m.probabilities(FaceClass::Hair)[5] > 0.99);
+        assert!(m.probabilities(FaceClass::Skin)[5] < 0.01);
+        assert_eq!(m.node_center(1, 1), [103.0, 203.0]);
         assert_eq!(m.class_at(103.0, 203.0), Some(FaceClass::Hair));
         assert_eq!(m.class_at(99.0, 203.0), None);
         assert_eq!(

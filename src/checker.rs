@@ -15,7 +15,7 @@ use crate::image_io::{self, DecodeLimits, Encoded};
 use crate::models::Models;
 use crate::normalize::{self, FramePlan};
 use crate::report::{
-    AppliedFix, CheckId, FaceSummary, ImageInfo, OutputInfo, Report, Status, Verdict,
+    AppliedFix, CheckId, CheckResult, FaceSummary, ImageInfo, OutputInfo, Report, Verdict,
 };
 use crate::spec::{OutputFormat, SpecRegistry};
 
@@ -308,15 +308,17 @@ impl Checker {
         let spec = self.specs.get(spec_id)?;
         let mut timings = Timings::default();
         let t0 = Instant::now();
-        let analysis = match &self.models {
+        let (analysis, upright) = match &self.models {
             Some(m) => {
-                let (a, inference, runs) = m.analyze_timed(image)?;
+                let (a, upright, inference, runs) = m.analyze_upright(image)?;
                 timings.inference = inference;
                 timings.model_runs = runs;
-                Some(a)
+                (Some(a), upright)
             }
-            None => None,
+            None => (None, None),
         };
+        // a photo stored sideways is checked and rendered upright
+        let image = upright.as_ref().unwrap_or(image);
         timings.analyze = t0.elapsed();
         let t0 = Instant::now();
         let subject = Subject::new(image, analysis.as_ref(), spec);
@@ -324,6 +326,7 @@ impl Checker {
         let info = ImageInfo {
             width: image.width(),
             height: image.height(),
+            rotation_deg: analysis.as_ref().map_or(0, |a| a.rotation.degrees()),
         };
         let mut report = Report::new(&spec.id, info, results);
         if let (Some(a), Some(face)) = (analysis.as_ref(), analysis.as_ref().and_then(|a| a.main()))
@@ -402,7 +405,7 @@ fn render_output(
         .first()
         .copied()
         .unwrap_or([255, 255, 255]);
-    let failed = |id: CheckId| report.check(id).is_some_and(|c| c.status == Status::Fail);
+    let failed = |id: CheckId| report.check(id).is_some_and(CheckResult::is_broken);
     let replace = spec.background.replaceable
         && (plan.needs_padding()
             || failed(CheckId::BackgroundColor)

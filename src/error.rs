@@ -85,6 +85,15 @@ pub enum Error {
         known: String,
     },
 
+    /// A label or ground-truth file for [`crate::evaluate`] is malformed.
+    #[error("labels {file}: {message}", file = .file.display())]
+    Labels {
+        /// The file at fault.
+        file: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+
     /// A model file could not be loaded or run.
     #[error("model {model}: {message}")]
     Model {
@@ -104,6 +113,13 @@ impl Error {
         Error::Spec {
             file: file.into(),
             field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn labels(file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Labels {
+            file: file.into(),
             message: message.into(),
         }
     }

@@ -261,6 +261,54 @@ pub fn to_rgb8(img: DynamicImage) -> RgbImage {
     out
 }
 
+/// A quarter turn that makes a photo upright (clockwise), for photos stored sideways or upside
+/// down without an EXIF orientation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rotation {
+    /// Already upright.
+    #[default]
+    None,
+    /// Turned 90° clockwise.
+    Cw90,
+    /// Turned 180°.
+    Cw180,
+    /// Turned 270° clockwise (90° counter-clockwise).
+    Cw270,
+}
+
+impl Rotation {
+    /// The turn of `quarter_turns` × 90° clockwise (any integer, taken modulo 4).
+    pub fn from_quarter_turns(quarter_turns: i64) -> Rotation {
+        match quarter_turns.rem_euclid(4) {
+            1 => Rotation::Cw90,
+            2 => Rotation::Cw180,
+            3 => Rotation::Cw270,
+            _ => Rotation::None,
+        }
+    }
+
+    /// Clockwise degrees: 0, 90, 180 or 270.
+    pub fn degrees(self) -> u32 {
+        match self {
+            Rotation::None => 0,
+            Rotation::Cw90 => 90,
+            Rotation::Cw180 => 180,
+            Rotation::Cw270 => 270,
+        }
+    }
+
+    /// Turns `img` (lossless); `None` for [`Rotation::None`].
+    pub fn apply(self, img: &RgbImage) -> Option<RgbImage> {
+        match self {
+            Rotation::None => None,
+            Rotation::Cw90 => Some(image::imageops::rotate90(img)),
+            Rotation::Cw180 => Some(image::imageops::rotate180(img)),
+            Rotation::Cw270 => Some(image::imageops::rotate270(img)),
+        }
+    }
+}
+
 /// An encoded output file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Encoded {

@@ -32,6 +32,8 @@ pub mod checker;
 pub mod checks;
 pub mod color;
 mod error;
+pub mod evaluate;
+pub mod face_geometry;
 pub mod image_io;
 pub mod models;
 pub mod normalize;

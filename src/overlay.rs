@@ -46,7 +46,8 @@ impl Default for OverlayOptions {
     }
 }
 
-/// Draws the analysis and the crop frame over a copy of `img`.
+/// Draws the analysis and the crop frame over a copy of `img`, the photo as decoded: when the
+/// analysis turned it upright ([`Analysis::rotation`]), the copy is turned the same way.
 #[allow(
     clippy::indexing_slicing,
     reason = "channel indices 0..3; corner indices modulo 4"
@@ -57,7 +58,7 @@ pub fn draw(
     plan: Option<&FramePlan>,
     opts: OverlayOptions,
 ) -> RgbImage {
-    let mut out = img.clone();
+    let mut out = a.rotation.apply(img).unwrap_or_else(|| img.clone());
     let (w, h) = out.dimensions();
     if let (true, Some(p)) = (opts.parsing, &a.parsing) {
         for y in 0..h {
@@ -239,10 +240,7 @@ pub fn draw_report(
     let thick = ((w.max(h) / 300).max(2)) as i32;
     let font = FontRef::try_from_slice(FONT).ok();
     let scale = PxScale::from((h as f32 / 40.0).clamp(12.0, 48.0));
-    let failed = report
-        .checks
-        .iter()
-        .filter(|c| c.status == crate::report::Status::Fail);
+    let failed = report.checks.iter().filter(|c| c.is_broken());
     // checks that point at the same place share one label
     let mut labels: Vec<((i32, i32), Vec<&str>, bool)> = Vec::new();
     for c in failed {

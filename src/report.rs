@@ -14,6 +14,8 @@ use crate::spec::{Range, Rgb};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckId {
+    /// The photo is upright (not stored sideways or upside down).
+    Orientation,
     /// Exactly one face in the photo.
     FaceCount,
     /// Enough source pixels across the face for the output size.
@@ -66,7 +68,8 @@ pub enum CheckId {
 
 impl CheckId {
     /// Every check id, in report order.
-    pub const ALL: [CheckId; 24] = [
+    pub const ALL: [CheckId; 25] = [
+        CheckId::Orientation,
         CheckId::FaceCount,
         CheckId::Resolution,
         CheckId::Framing,
@@ -97,6 +100,7 @@ impl CheckId {
     pub fn as_str(self) -> &'static str {
         use CheckId as C;
         match self {
+            C::Orientation => "orientation",
             C::FaceCount => "face_count",
             C::Resolution => "resolution",
             C::Framing => "framing",
@@ -128,6 +132,7 @@ impl CheckId {
     pub fn title(self) -> (&'static str, &'static str) {
         use CheckId as C;
         match self {
+            C::Orientation => ("照片方向", "Orientation"),
             C::FaceCount => ("人脸数量", "Face count"),
             C::Resolution => ("分辨率", "Resolution"),
             C::Framing => ("头部完整", "Framing"),
@@ -173,8 +178,11 @@ impl std::fmt::Display for CheckId {
 pub enum Status {
     /// The photo meets the rule.
     Pass,
-    /// The photo breaks the rule.
+    /// The photo breaks the rule and needs a new photo.
     Fail,
+    /// The photo breaks the rule and the library fixes it in the output (re-framing, background
+    /// replacement, de-rotation): no retake is needed.
+    Fixed,
     /// Borderline or advisory: does not fail the photo.
     Warn,
     /// The check could not be evaluated on this photo; the reason says why.
@@ -340,6 +348,8 @@ reason_codes! {
     BackgroundNotVisible => "background_not_visible", NA, "可见背景过少，无法判断背景", "too little background is visible to judge it";
     /// The face parsing mask needed by the check is missing.
     ParsingUnavailable => "parsing_unavailable", NA, "未加载人脸解析模型，无法检测此项", "the face parsing model is not loaded; this check cannot run";
+    /// The photo was stored sideways or upside down; it is checked and delivered upright.
+    PhotoRotated => "photo_rotated", AUTO, "照片方向不正（侧置或倒置），已自动转正", "the photo is sideways or upside down; it is turned upright";
     /// No face was found.
     NoFace => "no_face", RETAKE, "未检测到人脸", "no face was found";
     /// More than one face was found.
@@ -356,6 +366,8 @@ reason_codes! {
     HeadTurned => "head_turned", RETAKE, "头部左右转动，请正对镜头", "the head is turned sideways; face the camera";
     /// Head tilted up or down.
     HeadNodded => "head_nodded", RETAKE, "头部上仰或下低，请平视镜头", "the head is tilted up or down; look straight ahead";
+    /// The landmarks fit no rigid pose of a face: the pose cannot be measured.
+    PoseUnmeasurable => "pose_unmeasurable", RETAKE, "无法可靠测量头部姿态，请正对镜头、保持自然表情重拍", "the head pose cannot be measured reliably; face the camera with a neutral expression and retake";
     /// Head rolled sideways (tilted), beyond what de-rotation may correct.
     HeadTilted => "head_tilted", RETAKE, "头部歪斜，双眼不在同一水平线", "the head is tilted; the eyes are not level";
     /// Head rolled sideways within what de-rotation corrects.
@@ -485,7 +497,8 @@ impl CheckResult {
         }
     }
 
-    /// A failure with the measured value, limit and reason.
+    /// A broken rule with the measured value, limit and reason: [`Status::Fixed`] when the
+    /// reason is one the library fixes in the output, else [`Status::Fail`].
     pub fn fail(
         id: CheckId,
         value: impl Into<Option<Measure>>,
@@ -494,7 +507,11 @@ impl CheckResult {
     ) -> Self {
         CheckResult {
             id,
-            status: Status::Fail,
+            status: if code.default_fix() == Some(Fix::Auto) {
+                Status::Fixed
+            } else {
+                Status::Fail
+            },
             value: value.into(),
             limit: limit.into(),
             reason: Some(code.into()),
@@ -545,7 +562,12 @@ impl CheckResult {
 
     /// Whether this result makes the photo fail (a failure nobody but the person can fix).
     pub fn needs_retake(&self) -> bool {
-        self.status == Status::Fail && self.reason.as_ref().and_then(|r| r.fix) != Some(Fix::Auto)
+        self.status == Status::Fail
+    }
+
+    /// Whether the photo breaks this rule, whether the library fixes it or not.
+    pub fn is_broken(&self) -> bool {
+        matches!(self.status, Status::Fail | Status::Fixed)
     }
 
     /// Whether this result keeps the verdict from passing: a failure that needs a retake, or a
@@ -567,10 +589,14 @@ impl CheckResult {
 /// Source image facts.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ImageInfo {
-    /// Width after EXIF orientation, pixels.
+    /// Width of the photo checked (after EXIF orientation and `rotation_deg`), pixels.
     pub width: u32,
-    /// Height after EXIF orientation, pixels.
+    /// Height of the photo checked, pixels.
     pub height: u32,
+    /// Clockwise turn (0, 90, 180, 270) applied to the photo as given to make it upright; every
+    /// coordinate in the report refers to the turned photo.
+    #[serde(default)]
+    pub rotation_deg: u32,
 }
 
 /// Head pose in degrees: yaw (+ = turned to the image's right), pitch (+ = chin up), roll
@@ -684,9 +710,19 @@ impl Report {
         self.checks.iter().find(|c| c.id == id)
     }
 
-    /// Checks that failed.
+    /// Checks whose rule the photo breaks: those needing a retake and those fixed in the output.
     pub fn failures(&self) -> impl Iterator<Item = &CheckResult> {
-        self.checks.iter().filter(|c| c.status == Status::Fail)
+        self.checks.iter().filter(|c| c.is_broken())
+    }
+
+    /// Checks that need a new photo.
+    pub fn retakes(&self) -> impl Iterator<Item = &CheckResult> {
+        self.checks.iter().filter(|c| c.needs_retake())
+    }
+
+    /// Checks the library fixes in the output.
+    pub fn fixed(&self) -> impl Iterator<Item = &CheckResult> {
+        self.checks.iter().filter(|c| c.status == Status::Fixed)
     }
 
     /// Pretty JSON.

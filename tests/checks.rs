@@ -89,7 +89,7 @@ fn base(spec_id: &str) -> Synth {
             }
         }));
     }
-    let mut pts = vec![[CX, CY, 0.0]; 468];
+    let mut pts = vec![[CX, CY, 0.0]; idphoto::analysis::LANDMARK_COUNT];
     let (re, le) = ([CX - 36.0, EYE_Y], [CX + 36.0, EYE_Y]);
     for (k, &i) in mesh::RIGHT_EYE_CONTOUR.iter().enumerate() {
         pts[i] = ellipse(re[0], re[1], 30.0, 9.0, false)[k];
@@ -112,6 +112,15 @@ fn base(spec_id: &str) -> Synth {
         };
         pts[r] = [CX - 56.0 + u * 10.0, EYE_Y - 20.0 + v, 0.0];
         pts[l] = [CX + 56.0 - u * 10.0, EYE_Y - 20.0 + v, 0.0];
+    }
+    // irises 12 px across, centred in the eyes: centre, then image right, top, left, bottom
+    for (eye, iris) in [(re, mesh::RIGHT_IRIS), (le, mesh::LEFT_IRIS)] {
+        for (k, (dx, dy)) in [(0.0, 0.0), (6.0, 0.0), (0.0, -6.0), (-6.0, 0.0), (0.0, 6.0)]
+            .into_iter()
+            .enumerate()
+        {
+            pts[iris[k]] = [eye[0] + dx, eye[1] + dy, 0.0];
+        }
     }
     pts[mesh::CHEEKS[0]] = [CX - FW / 2.0, EYE_Y + 10.0, 0.0];
     pts[mesh::CHEEKS[1]] = [CX + FW / 2.0, EYE_Y + 10.0, 0.0];
@@ -173,13 +182,9 @@ fn base(spec_id: &str) -> Synth {
             presence: 1.0,
         }),
         pose: Some(Pose::default()),
-        parsing: Some(ParsingMap {
-            x: px,
-            y: py,
-            side,
-            size,
-            labels,
-        }),
+        pose_residual_cm: Some(0.4),
+        rotation: Default::default(),
+        parsing: Some(ParsingMap::from_labels(px, py, side, size, labels)),
         person: Some(PersonMask {
             width: n,
             height: n,
@@ -205,14 +210,17 @@ impl Synth {
     /// Relabels parsing cells for which `f(x, y)` says so, and paints the image to match.
     fn relabel(&mut self, k: K, color: Option<[u8; 3]>, f: impl Fn(f32, f32) -> bool) {
         let p = self.a.parsing.as_mut().unwrap();
+        let mut labels = p.labels.clone();
         for v in 0..p.size {
             for u in 0..p.size {
                 let c = p.cell_center(u, v);
                 if f(c[0], c[1]) {
-                    p.labels[v * p.size + u] = k as u8;
+                    labels[v * p.size + u] = k as u8;
                 }
             }
         }
+        // the logits follow the labels
+        *p = ParsingMap::from_labels(p.x, p.y, p.side, p.size, labels);
         if let Some(color) = color {
             for (x, y, px) in self.img.enumerate_pixels_mut() {
                 if f(x as f32 + 0.5, y as f32 + 0.5) {
@@ -239,8 +247,15 @@ fn pass(r: (Status, Option<ReasonCode>)) {
     assert_eq!(r.0, Status::Pass, "{r:?}");
 }
 
+/// The check broke its rule with `code`: `fixed` when the library fixes that reason in the
+/// output, else `fail` (a retake).
 fn fail(r: (Status, Option<ReasonCode>), code: ReasonCode) {
-    assert_eq!(r, (Status::Fail, Some(code)));
+    let status = if code.default_fix() == Some(idphoto::Fix::Auto) {
+        Status::Fixed
+    } else {
+        Status::Fail
+    };
+    assert_eq!(r, (status, Some(code)));
 }
 
 #[test]
@@ -292,57 +307,55 @@ fn face_count_at_the_score_limit() {
 
 #[test]
 fn head_pose_at_each_limit() {
-    let mut s = base("cn/id-card"); // yaw 5, pitch 5, roll 5
-    for (pose, code) in [
-        (
-            Pose {
-                yaw: 5.2,
-                pitch: 0.0,
-                roll: 0.0,
-            },
-            ReasonCode::HeadTurned,
-        ),
-        (
-            Pose {
-                yaw: 0.0,
-                pitch: -5.2,
-                roll: 0.0,
-            },
-            ReasonCode::HeadNodded,
-        ),
-        (
-            Pose {
-                yaw: 0.0,
-                pitch: 0.0,
-                roll: 5.2,
-            },
-            ReasonCode::HeadTilted,
-        ),
+    // cn/id-card: yaw 10, pitch 20, roll 5 (corrected up to 15), fit residual 1 cm
+    let mut s = base("cn/id-card");
+    let pose = |yaw, pitch, roll| Pose { yaw, pitch, roll };
+    for (p, code) in [
+        (pose(10.2, 0.0, 0.0), ReasonCode::HeadTurned),
+        (pose(-10.2, 0.0, 0.0), ReasonCode::HeadTurned),
+        (pose(0.0, -20.2, 0.0), ReasonCode::HeadNodded),
+        (pose(0.0, 20.2, 0.0), ReasonCode::HeadNodded),
+        (pose(0.0, 0.0, 15.2), ReasonCode::HeadTilted),
     ] {
-        s.a.pose = Some(pose);
+        s.a.pose = Some(p);
         fail(s.run(CheckId::HeadPose), code);
     }
-    s.a.pose = Some(Pose {
-        yaw: 4.8,
-        pitch: -4.8,
-        roll: 4.8,
-    });
+    // a tilt between the delivered photo's limit and the correctable one is levelled
+    s.a.pose = Some(pose(0.0, 0.0, -5.2));
+    let s_fixed = s.run(CheckId::HeadPose);
+    assert_eq!(
+        s_fixed,
+        (Status::Fixed, Some(ReasonCode::HeadTiltCorrected)),
+        "{s_fixed:?}"
+    );
+    s.a.pose = Some(pose(0.0, 0.0, 14.8));
+    assert_eq!(s.run(CheckId::HeadPose).0, Status::Fixed);
+    s.a.pose = Some(pose(9.8, -19.8, 4.8));
     pass(s.run(CheckId::HeadPose));
+    // landmarks that fit no rigid face: unmeasurable, not "turned"
+    s.a.pose_residual_cm = Some(1.1);
+    fail(s.run(CheckId::HeadPose), ReasonCode::PoseUnmeasurable);
 }
 
 #[test]
 fn eyes_open_at_the_limit() {
-    let mut s = base("cn/id-card"); // min openness 0.18 = lid gap 5.4 on a 30-px eye
-    let set = |s: &mut Synth, gap: f32| {
+    // min open fraction 0.35 of the 12-px iris: a lid gap of 4.2 px, each eye on its own
+    let mut s = base("cn/id-card");
+    let set = |s: &mut Synth, right: f32, left: f32| {
         let lm = s.a.landmarks.as_mut().unwrap();
-        for idx in [mesh::RIGHT_EYE, mesh::LEFT_EYE] {
+        for (idx, gap) in [(mesh::RIGHT_EYE, right), (mesh::LEFT_EYE, left)] {
             lm.points[idx[2]][1] = EYE_Y - gap / 2.0;
             lm.points[idx[3]][1] = EYE_Y + gap / 2.0;
         }
     };
-    set(&mut s, 5.7);
+    set(&mut s, 4.4, 4.4);
     pass(s.run(CheckId::EyesOpen));
-    set(&mut s, 5.1);
+    set(&mut s, 4.0, 4.0);
+    fail(s.run(CheckId::EyesOpen), ReasonCode::EyesClosed);
+    // a wink: one eye open, one closed
+    set(&mut s, 9.0, 1.0);
+    fail(s.run(CheckId::EyesOpen), ReasonCode::EyesClosed);
+    set(&mut s, 1.0, 9.0);
     fail(s.run(CheckId::EyesOpen), ReasonCode::EyesClosed);
 }
 
@@ -616,7 +629,7 @@ fn geometry_checks_on_a_photo_already_in_spec() {
     // 358/400 → 143 px, below the 193-px minimum: head_size fails as uploaded but is fixable.
     let s = base("cn/id-card");
     let (st, code) = s.run(CheckId::HeadSize);
-    assert_eq!((st, code), (Status::Fail, Some(ReasonCode::HeadTooSmall)));
+    assert_eq!((st, code), (Status::Fixed, Some(ReasonCode::HeadTooSmall)));
     let (st, _) = s.run(CheckId::Resolution);
     assert_eq!(st, Status::Pass, "207/160 = 1.29× upscale is within 1.5×");
     // the resolution limit: 1.25× allowed

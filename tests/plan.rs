@@ -13,7 +13,7 @@ use proptest::prelude::*;
 fn analysis(w: u32, h: u32, cx: f32, cy: f32, fw: f32, roll: f32) -> Analysis {
     let (s, c) = roll.to_radians().sin_cos();
     let at = |u: f32, v: f32| [cx + u * c - v * s, cy + u * s + v * c, 0.0];
-    let mut pts = vec![at(0.0, 0.0); 468];
+    let mut pts = vec![at(0.0, 0.0); idphoto::analysis::LANDMARK_COUNT];
     for &i in &mesh::RIGHT_EYE_CONTOUR {
         pts[i] = at(-0.22 * fw, -0.1 * fw);
     }

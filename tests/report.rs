@@ -10,6 +10,7 @@ fn check_ids_are_the_documented_vocabulary() {
     assert_eq!(
         ids,
         [
+            "orientation",
             "face_count",
             "resolution",
             "framing",
@@ -88,6 +89,7 @@ fn json_shape_is_snake_case() {
         ImageInfo {
             width: 10,
             height: 20,
+            rotation_deg: 0,
         },
         checks,
     );
@@ -111,6 +113,7 @@ fn verdict_passes_only_when_every_failure_is_fixed_automatically() {
     let info = || ImageInfo {
         width: 1,
         height: 1,
+        rotation_deg: 0,
     };
     let auto = CheckResult::fail(
         CheckId::BackgroundColor,
@@ -119,6 +122,7 @@ fn verdict_passes_only_when_every_failure_is_fixed_automatically() {
         ReasonCode::BackgroundColorReplaced,
     );
     assert_eq!(auto.reason.as_ref().unwrap().fix, Some(Fix::Auto));
+    assert_eq!(auto.status, Status::Fixed);
     let ok = CheckResult::pass(CheckId::FaceCount, None, None);
     assert_eq!(
         Report::new("x", info(), vec![ok.clone(), auto.clone()]).verdict,

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use idphoto::checker::OutputPolicy;
-use idphoto::{CheckId, Checker, Report, Status, Verdict};
+use idphoto::{CheckId, Checker, Report, Verdict};
 use image::RgbImage;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
@@ -372,7 +372,7 @@ pub fn verdict_of(row: &Row) -> &'static str {
 pub fn failing_reasons(r: &Report) -> Vec<String> {
     r.checks
         .iter()
-        .filter(|c| c.status == Status::Fail)
+        .filter(|c| c.is_broken())
         .filter_map(|c| c.reason.as_ref().map(|x| x.code.as_str().to_string()))
         .collect()
 }

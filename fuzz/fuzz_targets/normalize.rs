@@ -41,7 +41,7 @@ fuzz_target!(|i: Input| {
     };
     let (s, c) = i.roll.sin_cos();
     let at = |u: f32, v: f32| [i.cx + u * c - v * s, i.cy + u * s + v * c, 0.0];
-    let mut pts = vec![at(0.0, 0.0); 468];
+    let mut pts = vec![at(0.0, 0.0); idphoto::analysis::LANDMARK_COUNT];
     for &k in &mesh::RIGHT_EYE_CONTOUR {
         pts[k] = at(-0.22 * i.fw, -0.1 * i.fw);
     }

@@ -23,16 +23,24 @@ fn dist(a: [f32; 2], b: [f32; 2]) -> f64 {
     (((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)) as f64).sqrt()
 }
 
-/// Lid gap over eye width for the person's right and left eye.
+/// Lid aperture of each eye as a share of its iris diameter: the gap between the upper and
+/// lower lid midpoints over the iris's horizontal diameter, `(right, left)` = the person's right
+/// (image left) and left eye. The iris is the one size in the eye that does not change with the
+/// eye's shape or the face's scale (about 11.7 mm in adults); an eye open normally shows 0.7–1.0
+/// of it.
 pub fn eye_openness(lm: &FaceLandmarks) -> (f64, f64) {
-    let open = |e: [usize; 4]| {
-        let w = dist(lm.xy(e[0]), lm.xy(e[1])).max(1e-6);
-        dist(lm.xy(e[2]), lm.xy(e[3])) / w
+    let open = |lids: [usize; 4], iris: [usize; 5]| {
+        let d = dist(lm.xy(iris[1]), lm.xy(iris[3])).max(1e-6);
+        dist(lm.xy(lids[2]), lm.xy(lids[3])) / d
     };
-    (open(mesh::RIGHT_EYE), open(mesh::LEFT_EYE))
+    (
+        open(mesh::RIGHT_EYE, mesh::RIGHT_IRIS),
+        open(mesh::LEFT_EYE, mesh::LEFT_IRIS),
+    )
 }
 
-/// Both eyes open.
+/// Both eyes open: each eye on its own (a wink fails), its aperture at least the spec's share
+/// of the iris diameter.
 pub fn eyes_open(a: &Analysis, cfg: &EyesOpenCheck) -> CheckResult {
     let Some(lm) = &a.landmarks else {
         return CheckResult::not_applicable(CheckId::EyesOpen, ReasonCode::NeedsOneFace);
@@ -40,9 +48,9 @@ pub fn eyes_open(a: &Analysis, cfg: &EyesOpenCheck) -> CheckResult {
     let (r, l) = eye_openness(lm);
     CheckResult::judge(
         CheckId::EyesOpen,
-        r.min(l) >= cfg.min_openness,
+        r.min(l) >= cfg.min_open_fraction,
         Measure::map([("right", r), ("left", l)]),
-        Measure::map([("min", cfg.min_openness)]),
+        Measure::map([("min_open_fraction", cfg.min_open_fraction)]),
         ReasonCode::EyesClosed,
     )
 }

@@ -1,4 +1,4 @@
-//! `face_count`, `resolution`, `framing`, `head_size`, `head_position`.
+//! `orientation`, `face_count`, `resolution`, `framing`, `head_size`, `head_position`.
 
 use super::Subject;
 use crate::analysis::Analysis;
@@ -9,6 +9,20 @@ use crate::spec::{FaceCountCheck, Range, ResolutionCheck};
 /// Share of mesh points that may fall outside the image before the face counts as cut off
 /// (the outermost oval points of a face touching the edge).
 const MAX_MESH_OUTSIDE: f64 = 0.02;
+
+/// The photo is upright; one stored sideways or upside down (found by the models) was turned
+/// upright before every other check and is delivered upright.
+pub fn orientation(a: &Analysis) -> CheckResult {
+    let value = Measure::map([("rotated_deg", a.rotation.degrees() as f64)]);
+    let limit = Measure::map([("rotated_deg", 0.0)]);
+    CheckResult::judge(
+        CheckId::Orientation,
+        a.rotation == crate::image_io::Rotation::None,
+        value,
+        limit,
+        ReasonCode::PhotoRotated,
+    )
+}
 
 /// Exactly one face above the spec's score.
 pub fn face_count(a: &Analysis, cfg: &FaceCountCheck) -> CheckResult {

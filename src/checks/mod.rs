@@ -3,7 +3,7 @@
 //!
 //! | file | checks |
 //! |---|---|
-//! | `geometry.rs` | `face_count`, `resolution`, `framing`, `head_size`, `head_position` |
+//! | `geometry.rs` | `orientation`, `face_count`, `resolution`, `framing`, `head_size`, `head_position` |
 //! | `pose.rs` | `head_pose` |
 //! | `expression.rs` | `eyes_open`, `mouth_closed` |
 //! | `occlusion.rs` | `eyes_visible`, `eyebrows_visible`, `ears_visible` |
@@ -108,7 +108,7 @@ enum Needs {
 fn needs(id: CheckId) -> Needs {
     use CheckId as C;
     match id {
-        C::FaceCount => Needs::Analysis,
+        C::Orientation | C::FaceCount => Needs::Analysis,
         C::Resolution
         | C::Framing
         | C::HeadPose
@@ -157,6 +157,7 @@ pub fn run_one(s: &Subject<'_>, id: CheckId) -> CheckResult {
     let c = &s.spec.checks;
     use CheckId as C;
     match id {
+        C::Orientation => geometry::orientation(a),
         C::FaceCount => geometry::face_count(a, &c.face_count),
         C::Resolution => geometry::resolution(s, &c.resolution),
         C::Framing => geometry::framing(s),

@@ -94,6 +94,20 @@ impl FaceDetector {
         Ok(weighted_nms(found))
     }
 
+    /// The best score of the letterboxed full view alone (0 when nothing reaches
+    /// [`DETECTION_FLOOR`]): one model run, for comparing a photo with its turned copy.
+    pub(crate) fn full_view_score(&self, pyr: &Pyramid<'_>) -> Result<f32> {
+        let (w, h) = pyr.base().dimensions();
+        let (w, h) = (w as f64, h as f64);
+        let long = w.max(h);
+        let full = Affine::scale_offset(long / INPUT as f64, -(long - w) / 2.0, -(long - h) / 2.0);
+        Ok(self
+            .run_view(pyr, &full, DETECTION_FLOOR, None)?
+            .iter()
+            .map(|f| f.score)
+            .fold(0.0, f32::max))
+    }
+
     /// Runs one 128×128 view. `tile` = (x, y, side, image w, image h) drops detections cut by a
     /// tile edge that is not an image edge.
     #[allow(

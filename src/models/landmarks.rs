@@ -1,12 +1,15 @@
-//! MediaPipe FaceMesh: 468 3-D landmarks from a roll-aligned crop around the detected face.
+//! MediaPipe FaceMesh v2 (the Face Landmarker's landmark model): 478 3-D landmarks — the
+//! 468-point face mesh plus 5 points on each iris — from a roll-aligned crop around the detected
+//! face.
 
 use super::onnx::OnnxModel;
 use super::sample::{normalize_hwc, Affine, Pyramid};
-use crate::analysis::{FaceDetection, FaceLandmarks};
+use crate::analysis::{FaceDetection, FaceLandmarks, LANDMARK_COUNT};
 use crate::error::{Error, Result};
 
-pub(crate) const INPUT: usize = 192;
-/// MediaPipe crops 1.5× the detection box for the mesh model.
+pub(crate) const INPUT: usize = 256;
+/// MediaPipe's face landmarker crops 1.5× the detection box for the landmark model
+/// (`face_landmarker_graph.cc`, RectTransformationCalculator scale).
 const CROP_SCALE: f64 = 1.5;
 
 pub(crate) struct FaceMesh {
@@ -48,16 +51,16 @@ impl FaceMesh {
                 message: "expected 2 outputs".into(),
             });
         };
-        if pts.len() < 468 * 3 {
+        if pts.len() < LANDMARK_COUNT * 3 {
             return Err(Error::Model {
                 model: self.model.name().to_string(),
-                message: format!("expected 1404 values, got {}", pts.len()),
+                message: format!("expected {} values, got {}", LANDMARK_COUNT * 3, pts.len()),
             });
         }
         let s = map.scale() as f32;
         let points = pts
             .chunks_exact(3)
-            .take(468)
+            .take(LANDMARK_COUNT)
             .map(|p| {
                 let (x, y) = map.apply(p[0] as f64, p[1] as f64);
                 [x as f32, y as f32, p[2] * s]

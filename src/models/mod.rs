@@ -3,7 +3,7 @@
 //! | file in `models/` | model | gives |
 //! |---|---|---|
 //! | `face_detection_short_range.onnx` | MediaPipe BlazeFace | face boxes, 6 keypoints |
-//! | `face_landmark.onnx` | MediaPipe FaceMesh | 468 3-D landmarks → pose |
+//! | `face_landmarks_detector.onnx` | MediaPipe FaceMesh v2 | 478 3-D landmarks (mesh + irises) → pose, eyes, mouth |
 //! | `face_parsing_bisenet_512_fp16w.onnx` | BiSeNet (CelebAMask-HQ) | 19-class parsing map |
 //! | `selfie_segmentation.onnx` | MediaPipe selfie segmentation | soft person mask |
 //!
@@ -24,6 +24,7 @@ use image::RgbImage;
 
 use crate::analysis::Analysis;
 use crate::error::{Error, Result};
+use crate::image_io::Rotation;
 
 pub use detector::DETECTION_FLOOR;
 pub use sample::Affine;
@@ -31,7 +32,7 @@ pub use sample::Affine;
 /// File names expected in a models folder.
 pub const DETECTOR_FILE: &str = "face_detection_short_range.onnx";
 /// See [`DETECTOR_FILE`].
-pub const LANDMARKS_FILE: &str = "face_landmark.onnx";
+pub const LANDMARKS_FILE: &str = "face_landmarks_detector.onnx";
 /// See [`DETECTOR_FILE`].
 pub const PARSING_FILE: &str = "face_parsing_bisenet_512_fp16w.onnx";
 /// See [`DETECTOR_FILE`].
@@ -216,17 +217,105 @@ impl Models {
         pyr: &sample::Pyramid<'_>,
     ) -> Result<(Analysis, std::time::Duration, u32)> {
         let _ = onnx::take_inference_time();
-        let a = self.analyze_inner(pyr);
+        let a = self
+            .faces(pyr)
+            .and_then(|found| self.finish(pyr, found, Rotation::None));
         let (t, n) = onnx::take_inference_time();
         Ok((a?, t, n))
     }
 
-    fn analyze_inner(&self, pyr: &sample::Pyramid<'_>) -> Result<Analysis> {
+    /// Analyses a photo that may be stored sideways or upside down without an EXIF tag: when the
+    /// face found is turned by more than 45° in the image, or no face is found upright but one
+    /// is in a quarter-turned view, the photo is turned upright and analysed again. Returns the
+    /// analysis (its coordinates refer to the upright photo; [`Analysis::rotation`] says how it
+    /// was turned), the upright photo when it differs from `img`, the inference time and the
+    /// number of model runs.
+    ///
+    /// # Errors
+    /// [`Error::Model`] if an inference fails.
+    pub fn analyze_upright(
+        &self,
+        img: &RgbImage,
+    ) -> Result<(Analysis, Option<RgbImage>, std::time::Duration, u32)> {
+        let _ = onnx::take_inference_time();
+        let a = self.analyze_upright_inner(img);
+        let (t, n) = onnx::take_inference_time();
+        let (a, upright) = a?;
+        Ok((a, upright, t, n))
+    }
+
+    fn analyze_upright_inner(&self, img: &RgbImage) -> Result<(Analysis, Option<RgbImage>)> {
+        let pyr = sample::Pyramid::new(img);
+        let found = self.faces(&pyr)?;
+        let turn = match pick_main(&found.faces) {
+            Some(i) => match found.meshes.get(i).map(quarter_turns_to_upright) {
+                Some(Rotation::None) => self.upside_down(&pyr, img)?,
+                t => t.unwrap_or_default(),
+            },
+            // no face upright: look for one in the turned views
+            None => self.turned_view_with_face(img)?,
+        };
+        let Some(upright) = turn.apply(img) else {
+            return Ok((self.finish(&pyr, found, Rotation::None)?, None));
+        };
+        drop(pyr);
+        let pyr = sample::Pyramid::new(&upright);
+        let found = self.faces(&pyr)?;
+        let a = self.finish(&pyr, found, turn)?;
+        drop(pyr);
+        Ok((a, Some(upright)))
+    }
+
+    /// [`Rotation::Cw180`] when the photo is upside down. The detector and the mesh model both
+    /// take an upside-down face for a level one, but the detector is much surer of the face
+    /// once the photo is turned: upright photos score higher as they are than turned (by 0.07
+    /// to 0.5 on the fixture and evaluation photos), an upside-down one the other way round.
+    fn upside_down(&self, pyr: &sample::Pyramid<'_>, img: &RgbImage) -> Result<Rotation> {
+        let Some(turned) = Rotation::Cw180.apply(img) else {
+            return Ok(Rotation::None);
+        };
+        let as_is = self.detector.full_view_score(pyr)?;
+        let flipped = self
+            .detector
+            .full_view_score(&sample::Pyramid::new(&turned))?;
+        Ok(
+            if flipped >= MAIN_FACE_MIN_SCORE && flipped > as_is + UPSIDE_DOWN_MIN_GAIN {
+                Rotation::Cw180
+            } else {
+                Rotation::None
+            },
+        )
+    }
+
+    /// The quarter turn whose view shows a confirmed, level face (the best-scoring one), or
+    /// [`Rotation::None`] when no turned view does.
+    fn turned_view_with_face(&self, img: &RgbImage) -> Result<Rotation> {
+        let mut best: Option<(f32, Rotation)> = None;
+        for turn in [Rotation::Cw90, Rotation::Cw180, Rotation::Cw270] {
+            let Some(view) = turn.apply(img) else {
+                continue;
+            };
+            let found = self.faces(&sample::Pyramid::new(&view))?;
+            if let Some(i) = pick_main(&found.faces) {
+                let level = found
+                    .meshes
+                    .get(i)
+                    .is_some_and(|m| quarter_turns_to_upright(m) == Rotation::None);
+                let score = found.faces.get(i).map_or(0.0, |f| f.score);
+                if level && best.is_none_or(|(s, _)| score > s) {
+                    best = Some((score, turn));
+                }
+            }
+        }
+        Ok(best.map_or(Rotation::None, |(_, t)| t))
+    }
+
+    /// Every detection confirmed as a face by the mesh model, with its mesh.
+    fn faces(&self, pyr: &sample::Pyramid<'_>) -> Result<Found> {
         let (w, h) = pyr.base().dimensions();
         // Every candidate is confirmed by the mesh model's face-presence score: BlazeFace alone
         // fires on microphones and patterns at 0.6.
-        let mut faces = Vec::new();
-        let mut meshes = Vec::new();
+        let mut found = Found::default();
         for face in self
             .detector
             .detect(pyr, w, h)?
@@ -235,21 +324,36 @@ impl Models {
         {
             let lm = self.mesh.run(pyr, &landmarks::FaceMesh::crop_for(&face))?;
             if lm.presence >= MIN_MESH_PRESENCE {
-                faces.push(face);
-                meshes.push(lm);
+                found.faces.push(face);
+                found.meshes.push(lm);
             }
         }
-        let main_face = pick_main(&faces);
-        let landmarks = main_face.and_then(|i| meshes.into_iter().nth(i));
+        Ok(found)
+    }
+
+    /// The analysis from the confirmed faces: the main face's pose, parsing, the person mask.
+    fn finish(
+        &self,
+        pyr: &sample::Pyramid<'_>,
+        found: Found,
+        rotation: Rotation,
+    ) -> Result<Analysis> {
+        let (w, h) = pyr.base().dimensions();
+        let main_face = pick_main(&found.faces);
+        let landmarks = main_face.and_then(|i| found.meshes.into_iter().nth(i));
         let mut analysis = Analysis {
             width: w,
             height: h,
-            faces,
+            faces: found.faces,
             main_face,
+            rotation,
             ..Analysis::default()
         };
         if let (Some(face), Some(lm)) = (analysis.main().cloned(), landmarks) {
-            analysis.pose = Some(lm.pose());
+            if let Some(fit) = lm.pose_fit() {
+                analysis.pose = Some(fit.pose);
+                analysis.pose_residual_cm = Some(fit.residual_cm);
+            }
             analysis.landmarks = Some(lm);
             if let Some(p) = &self.parser {
                 analysis.parsing = Some(p.run(pyr, &face.bbox)?);
@@ -269,13 +373,14 @@ impl Models {
         self.detector.raw(input)
     }
 
-    /// Runs the mesh model alone on a `[1,192,192,3]` input.
+    /// Runs the mesh model alone on a `[1,256,256,3]` input.
     #[doc(hidden)]
     pub fn raw_landmarks(&self, input: Vec<f32>) -> Result<Vec<(Vec<usize>, Vec<f32>)>> {
         self.mesh.raw(input)
     }
 
-    /// Runs the parsing model alone on a `[1,3,512,512]` input.
+    /// Runs the parsing model alone on a `[1,3,512,512]` input (cut before its final Resize:
+    /// the output is the `[1,19,64,64]` logits).
     #[doc(hidden)]
     pub fn raw_parsing(&self, input: Vec<f32>) -> Result<Vec<(Vec<usize>, Vec<f32>)>> {
         self.parser
@@ -298,6 +403,34 @@ impl Models {
             })?
             .raw(input)
     }
+}
+
+/// Confirmed faces and their meshes, index for index.
+#[derive(Default)]
+struct Found {
+    faces: Vec<crate::analysis::FaceDetection>,
+    meshes: Vec<crate::analysis::FaceLandmarks>,
+}
+
+/// How much surer the detector must be of the face in the photo turned 180° than as it is to
+/// call the photo upside down (see `Models::upside_down`).
+const UPSIDE_DOWN_MIN_GAIN: f32 = 0.1;
+
+/// A face turned by more than this in the image (degrees) means the photo itself is turned.
+const TURNED_PHOTO_MIN_DEG: f64 = 45.0;
+
+/// The quarter turn that makes the face's eye line level: none while it is within ±45°.
+fn quarter_turns_to_upright(lm: &crate::analysis::FaceLandmarks) -> Rotation {
+    let (r, l) = (lm.right_eye(), lm.left_eye());
+    // the person's right eye is on the image's left when upright: 0° along +x
+    let theta = ((l[1] - r[1]) as f64)
+        .atan2((l[0] - r[0]) as f64)
+        .to_degrees();
+    if theta.abs() <= TURNED_PHOTO_MIN_DEG {
+        return Rotation::None;
+    }
+    // a face turned θ clockwise is made level by turning the photo θ counter-clockwise
+    Rotation::from_quarter_turns((-theta / 90.0).round() as i64)
 }
 
 /// The largest face among the confident ones, else the most confident.
@@ -329,6 +462,13 @@ pub fn parsing_input(img: &RgbImage) -> Vec<f32> {
     parsing::normalize(&hwc, img.width() as usize, img.height() as usize)
 }
 
+/// The 512×512 class map from the parsing model's `grid × grid` logits (19 planes): the
+/// model's own align-corners upsampling fused with the argmax; for parity tests and benches.
+#[doc(hidden)]
+pub fn parsing_labels(logits: &[f32], grid: usize) -> Vec<u8> {
+    parsing::upsample_argmax(logits, 19, grid, parsing::INPUT)
+}
+
 /// One model loaded for the tract fixed-shape comparison bench.
 #[doc(hidden)]
 pub struct BenchModel(onnx::OnnxModel);
@@ -341,7 +481,7 @@ impl BenchModel {
     pub fn load(file: &str, bytes: &[u8], symbolic_batch: bool) -> Result<BenchModel> {
         let (name, shape): (&'static str, &[usize]) = match file {
             DETECTOR_FILE => ("face_detection", &[1, 128, 128, 3]),
-            LANDMARKS_FILE => ("face_landmarks", &[1, 192, 192, 3]),
+            LANDMARKS_FILE => ("face_landmarks", &[1, 256, 256, 3]),
             SEGMENTATION_FILE => ("person_segmentation", &[1, 256, 256, 3]),
             _ => ("face_parsing", &[1, 3, 512, 512]),
         };

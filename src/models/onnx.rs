@@ -49,6 +49,18 @@ impl OnnxModel {
         input_shape: &[usize],
         symbolic_batch: bool,
     ) -> Result<Self> {
+        Self::load_edited(name, bytes, input_shape, symbolic_batch, |_| {})
+    }
+
+    /// As [`load_with`](Self::load_with), letting `edit` change the ONNX graph before tract
+    /// reads it (see [`cut_final_resize`]).
+    pub(crate) fn load_edited(
+        name: &'static str,
+        bytes: &[u8],
+        input_shape: &[usize],
+        symbolic_batch: bool,
+        edit: impl FnOnce(&mut tract_onnx::pb::ModelProto),
+    ) -> Result<Self> {
         let err = |stage: &str, e: TractError| Error::Model {
             model: name.to_string(),
             message: format!("{stage}: {e:#}"),
@@ -59,6 +71,7 @@ impl OnnxModel {
             .proto_model_for_read(&mut reader)
             .map_err(|e| err("parse", e))?;
         widen_f16_initializers(&mut proto);
+        edit(&mut proto);
         let model = onnx
             .model_for_proto_model(&proto)
             .map_err(|e| err("parse", e))?;
@@ -133,6 +146,34 @@ impl OnnxModel {
     pub(crate) fn name(&self) -> &'static str {
         self.name
     }
+}
+
+/// When the graph's only output is made by a final `Resize`, makes the Resize's input the
+/// output instead and drops the Resize: the caller upsamples what it needs itself (for the
+/// parsing model: the 19 class logits at 64×64 instead of 512×512, 64 times less to compute,
+/// copy and keep). Returns whether the graph was cut; a graph of another shape is left alone.
+pub(crate) fn cut_final_resize(proto: &mut tract_onnx::pb::ModelProto) -> bool {
+    let Some(graph) = proto.graph.as_mut() else {
+        return false;
+    };
+    let [output] = graph.output.as_mut_slice() else {
+        return false;
+    };
+    let Some(pos) = graph
+        .node
+        .iter()
+        .position(|n| n.op_type == "Resize" && n.output.first() == Some(&output.name))
+    else {
+        return false;
+    };
+    let Some(input) = graph.node.get(pos).and_then(|n| n.input.first()).cloned() else {
+        return false;
+    };
+    graph.node.remove(pos);
+    output.name = input;
+    // the declared shape was the resized one
+    output.r#type = None;
+    true
 }
 
 /// ONNX `TensorProto.DataType` codes.

@@ -21,9 +21,21 @@ pub const ICAO_MAX_YAW_DEG: f64 = 5.0;
 pub const ICAO_MAX_PITCH_DEG: f64 = 5.0;
 /// See [`ICAO_MAX_YAW_DEG`].
 pub const ICAO_MAX_ROLL_DEG: f64 = 8.0;
-/// Eye aspect ratio (lid gap / eye width) below which an eye counts as closed; Soukupová & Čech
-/// (2016) report open eyes at 0.25–0.35 and blinks under 0.2.
-pub const DEFAULT_MIN_EYE_OPENNESS: f64 = 0.18;
+/// Largest head tilt (roll) the output corrects by rotating the photo so the eyes are level.
+/// Beyond it the head leans visibly on the neck: levelling the eyes would leave the shoulders
+/// sloping by as much, so a retake is asked for instead.
+pub const DEFAULT_MAX_CORRECTABLE_ROLL_DEG: f64 = 15.0;
+/// Largest weighted RMS distance (cm) between the landmarks and the best rigid pose of
+/// MediaPipe's canonical face before the pose counts as unmeasurable. Landmarks of real faces
+/// fit within 0.27–0.69 cm on `../shared/eval` (every photo, any pose or expression): 1 cm is
+/// beyond any face the mesh model tracked.
+pub const DEFAULT_MAX_POSE_FIT_RESIDUAL_CM: f64 = 1.0;
+/// Lid aperture, as a share of the iris diameter, below which an eye counts as closed. The
+/// rule is that the pupil shows: a pupil is 2–4 mm across in indoor light, 0.2–0.35 of the
+/// ~11.7 mm iris, so lids closer together than 0.35 iris diameters cover it. Measured with
+/// `evaluate` on `../shared/eval` (FaceMesh v2): eyes labelled open 0.445–1.07, closed or
+/// winking 0.06–0.30.
+pub const DEFAULT_MIN_EYE_OPEN_FRACTION: f64 = 0.35;
 /// Lip gap / mouth width above which the mouth counts as open (ISO/IEC 29794-5 "mouth closed").
 pub const DEFAULT_MAX_MOUTH_OPENNESS: f64 = 0.12;
 /// Share of an eye or eyebrow region that may be covered before it counts as hidden.
@@ -90,6 +102,10 @@ macro_rules! check_config {
 }
 
 check_config!(
+    /// `orientation`: the photo is upright; a sideways or upside-down photo is turned upright.
+    OrientationCheck {}
+);
+check_config!(
     /// `face_count`: exactly one face.
     FaceCountCheck {
         /// Detector score above which a face counts.
@@ -114,8 +130,13 @@ check_config!(
         max_yaw_deg: f64 = ICAO_MAX_YAW_DEG,
         /// Largest |pitch| (nodding up/down).
         max_pitch_deg: f64 = ICAO_MAX_PITCH_DEG,
-        /// Largest |roll| (tilt); roll is corrected in the output when within this limit.
+        /// Largest |roll| (tilt) of the delivered photo; a larger roll is corrected in the
+        /// output (the eyes levelled) up to `max_correctable_roll_deg`.
         max_roll_deg: f64 = ICAO_MAX_ROLL_DEG,
+        /// Largest |roll| the output corrects; beyond it the photo needs a retake.
+        max_correctable_roll_deg: f64 = DEFAULT_MAX_CORRECTABLE_ROLL_DEG,
+        /// Largest residual (cm) of the canonical-face fit before the pose is unmeasurable.
+        max_fit_residual_cm: f64 = DEFAULT_MAX_POSE_FIT_RESIDUAL_CM,
     }
 );
 check_config!(
@@ -129,8 +150,8 @@ check_config!(
 check_config!(
     /// `eyes_open`.
     EyesOpenCheck {
-        /// Smallest eye openness (lid gap / eye width) for each eye.
-        min_openness: f64 = DEFAULT_MIN_EYE_OPENNESS,
+        /// Smallest lid aperture of each eye, as a share of its iris diameter.
+        min_open_fraction: f64 = DEFAULT_MIN_EYE_OPEN_FRACTION,
     }
 );
 check_config!(
@@ -293,6 +314,7 @@ check_config!(
 #[serde(deny_unknown_fields, default)]
 #[allow(missing_docs)]
 pub struct ChecksSpec {
+    pub orientation: OrientationCheck,
     pub face_count: FaceCountCheck,
     pub resolution: ResolutionCheck,
     pub framing: FramingCheck,
@@ -324,6 +346,7 @@ impl ChecksSpec {
     pub fn is_enabled(&self, id: CheckId) -> bool {
         use CheckId as C;
         match id {
+            C::Orientation => self.orientation.enabled,
             C::FaceCount => self.face_count.enabled,
             C::Resolution => self.resolution.enabled,
             C::Framing => self.framing.enabled,

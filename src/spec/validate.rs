@@ -178,7 +178,18 @@ pub(crate) fn validate(spec: &PhotoSpec) -> Vec<(String, String)> {
     v.degrees("checks.head_pose.max_yaw_deg", c.head_pose.max_yaw_deg);
     v.degrees("checks.head_pose.max_pitch_deg", c.head_pose.max_pitch_deg);
     v.degrees("checks.head_pose.max_roll_deg", c.head_pose.max_roll_deg);
-    v.fraction("checks.eyes_open.min_openness", c.eyes_open.min_openness);
+    v.degrees(
+        "checks.head_pose.max_correctable_roll_deg",
+        c.head_pose.max_correctable_roll_deg,
+    );
+    v.positive(
+        "checks.head_pose.max_fit_residual_cm",
+        c.head_pose.max_fit_residual_cm,
+    );
+    v.fraction(
+        "checks.eyes_open.min_open_fraction",
+        c.eyes_open.min_open_fraction,
+    );
     v.fraction(
         "checks.mouth_closed.max_openness",
         c.mouth_closed.max_openness,

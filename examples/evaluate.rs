@@ -1,0 +1,180 @@
+//! Compare the checks with labels a person gave (see `idphoto::evaluate` for the format).
+//!
+//! ```text
+//! cargo run --release --example evaluate -- --spec ID --labels labels.json --photos DIR
+//!     [--pose pose.json] [--json OUT.json] [--reports REPORTS.jsonl]
+//! ```
+//! Prints per check the false rejects (labelled pass, reported fail) and misses (labelled fail,
+//! not reported fail), every disagreement with its measured value and limit, the pose error
+//! against `--pose`, and how many clean photos pass every labelled check. `--json` writes the
+//! summary; `--reports` every report, one JSON line per photo. Exit status: 0 done, 2 error.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use idphoto::evaluate::{self, Label, Labels};
+use idphoto::Checker;
+use rayon::prelude::*;
+
+const USAGE: &str = "usage: evaluate --spec ID --labels LABELS.json --photos DIR [--pose POSE.json] [--json OUT.json] [--reports REPORTS.jsonl]";
+
+struct Args {
+    spec: String,
+    labels: PathBuf,
+    photos: PathBuf,
+    pose: Option<PathBuf>,
+    json: Option<PathBuf>,
+    reports: Option<PathBuf>,
+}
+
+fn parse() -> Result<Args, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut p = lexopt::Parser::from_env();
+    let (mut spec, mut labels, mut photos, mut pose, mut json, mut reports) =
+        (None, None, None, None, None, None);
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("spec") => spec = Some(p.value()?.string()?),
+            Long("labels") => labels = Some(PathBuf::from(p.value()?)),
+            Long("photos") => photos = Some(PathBuf::from(p.value()?)),
+            Long("pose") => pose = Some(PathBuf::from(p.value()?)),
+            Long("json") => json = Some(PathBuf::from(p.value()?)),
+            Long("reports") => reports = Some(PathBuf::from(p.value()?)),
+            Long("help") | Short('h') => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    Ok(Args {
+        spec: spec.ok_or("missing --spec ID")?,
+        labels: labels.ok_or("missing --labels FILE")?,
+        photos: photos.ok_or("missing --photos DIR")?,
+        pose,
+        json,
+        reports,
+    })
+}
+
+fn main() -> ExitCode {
+    let args = match parse() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    let labels = Labels::read(&args.labels)?;
+    let poses = match &args.pose {
+        Some(p) => evaluate::read_poses(p)?,
+        None => BTreeMap::new(),
+    };
+    let checker = Checker::builder().build()?;
+    checker.specs().get(&args.spec)?;
+    let mut names: Vec<&String> = labels.photos.keys().chain(poses.keys()).collect();
+    names.sort();
+    names.dedup();
+    let reports: BTreeMap<String, Result<idphoto::Report, String>> = names
+        .par_iter()
+        .map(|n| {
+            let r = checker
+                .check_path(args.photos.join(n), &args.spec)
+                .map_err(|e| e.to_string());
+            ((*n).clone(), r)
+        })
+        .collect();
+    if let Some(path) = &args.reports {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+        for (n, r) in &reports {
+            let line = match r {
+                Ok(r) => serde_json::json!({"photo": n, "report": r}),
+                Err(e) => serde_json::json!({"photo": n, "error": e}),
+            };
+            writeln!(f, "{line}")?;
+        }
+    }
+    let ev = evaluate::evaluate(&labels, &poses, &reports);
+    println!(
+        "{} labelled photos, spec {}; false reject = labelled pass, reported fail; miss = labelled fail, not reported fail\n",
+        labels.photos.len(),
+        args.spec
+    );
+    println!(
+        "{:<18} {:>6} {:>14} {:>6} {:>14}",
+        "check", "pass", "false rejects", "fail", "misses"
+    );
+    for (id, a) in &ev.summary.checks {
+        println!(
+            "{:<18} {:>6} {:>6} ({:>4.0} %) {:>6} {:>6} ({:>4.0} %)",
+            id.as_str(),
+            a.pass_labels,
+            a.false_rejects,
+            100.0 * a.false_reject_rate(),
+            a.fail_labels,
+            a.misses,
+            100.0 * a.miss_rate()
+        );
+    }
+    println!("\ndisagreements:");
+    for d in &ev.disagreements {
+        let what = match d.label {
+            Label::Pass => "false reject",
+            Label::Fail => "miss",
+        };
+        println!(
+            "  {:<34} {:<18} {:<12} {:<14} value {}  limit {}",
+            d.photo,
+            d.check.as_str(),
+            what,
+            d.status
+                .map(|s| format!("{s:?}").to_lowercase())
+                .unwrap_or_else(|| "no report".into()),
+            d.value.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+            d.limit.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+        );
+    }
+    for (p, e) in &ev.unevaluated {
+        println!("  {p}: not evaluated: {e}");
+    }
+    if !ev.pose_errors.is_empty() {
+        println!("\npose (degrees; truth vs measured, magnitudes compared):");
+        for p in &ev.pose_errors {
+            match (p.measured, p.mean_abs_error()) {
+                (Some(m), Some(e)) => println!(
+                    "  {:<34} truth yaw {:>6.1} pitch {:>6.1} roll {:>6.1}   measured yaw {:>6.1} pitch {:>6.1} roll {:>6.1}   error {e:.1}",
+                    p.photo, p.truth.yaw, p.truth.pitch, p.truth.roll, m.yaw, m.pitch, m.roll
+                ),
+                _ => println!("  {:<34} no face measured", p.photo),
+            }
+        }
+        match ev.summary.pose_mae_deg {
+            Some(m) => println!("  pose MAE {m:.2}°"),
+            None => println!("  pose MAE: nothing measured"),
+        }
+    }
+    println!(
+        "\nclean photos (≥ {} labels, all pass) passing every labelled check: {} of {}",
+        evaluate::CLEAN_MIN_LABELS,
+        ev.summary.clean.passed,
+        ev.summary.clean.total
+    );
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&ev.summary)?)?;
+        println!("summary written to {}", path.display());
+    }
+    Ok(())
+}
