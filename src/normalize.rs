@@ -242,6 +242,25 @@ pub struct FramePlan {
     /// Whether the photo is re-framed (false: its framing already complies and it is only
     /// resized to the output size).
     pub reframed: bool,
+    /// Whether the crown margin's minimum gave way to the eye line (tall hair, a spec with
+    /// [`crate::spec::GeometrySpec::eye_line_over_crown_margin`]): the crown margin then only
+    /// has to be ≥ 0.
+    pub crown_margin_relaxed: bool,
+}
+
+impl FramePlan {
+    /// The crown-margin range this plan is held to (see [`FramePlan::crown_margin_relaxed`]).
+    pub fn crown_margin_range(&self, spec: &PhotoSpec) -> Option<Range> {
+        let r = spec.geometry.crown_margin_px?;
+        Some(if self.crown_margin_relaxed {
+            Range {
+                min: Some(0.0),
+                ..r
+            }
+        } else {
+            r
+        })
+    }
 }
 
 impl FramePlan {
@@ -352,6 +371,7 @@ pub fn plan(g: &HeadGeometry, spec: &PhotoSpec, src_w: u32, src_h: u32) -> Frame
             ),
             reachable: true,
             reframed: false,
+            crown_margin_relaxed: false,
         };
     }
     reframe(g, spec, src_w, src_h)
@@ -380,12 +400,20 @@ pub fn reframe(g: &HeadGeometry, spec: &PhotoSpec, src_w: u32, src_h: u32) -> Fr
     let bounded = kiv.0.is_finite() || kiv.1.is_finite();
     let mut reachable = kiv.ok() && bounded;
     // vertical: the interval of E, the output y of the eye line, for a scale k
-    let vertical = |k: f64| -> (Iv, bool) {
+    let vertical_with = |k: f64, relaxed: bool| -> (Iv, bool) {
         let (cu, cd) = (k * g.crown_up, k * g.chin_down);
         let mut eiv = Iv(cu, h - cd); // the whole head inside the frame
         let mut constrained = false;
         if let Some(r) = &geo.crown_margin_px {
-            eiv = eiv.and(Iv::from_range(r, 1.0, -cu));
+            let r = if relaxed {
+                Range {
+                    min: Some(0.0),
+                    ..*r
+                }
+            } else {
+                *r
+            };
+            eiv = eiv.and(Iv::from_range(&r, 1.0, -cu));
             constrained = true;
         }
         if let Some(r) = &geo.eye_line_from_bottom_px {
@@ -398,10 +426,8 @@ pub fn reframe(g: &HeadGeometry, spec: &PhotoSpec, src_w: u32, src_h: u32) -> Fr
         }
         (eiv, constrained)
     };
-    // The scale closest to the middle of its allowed interval that also lets the head be placed
-    // where the spec wants it (a tall head of hair may need a face at the low end of its range).
-    let k = if reachable {
-        let (lo, hi) = (
+    let scale_bounds = || {
+        (
             if kiv.0.is_finite() {
                 kiv.0
             } else {
@@ -412,7 +438,20 @@ pub fn reframe(g: &HeadGeometry, spec: &PhotoSpec, src_w: u32, src_h: u32) -> Fr
             } else {
                 kiv.0 * 2.0
             },
-        );
+        )
+    };
+    // the eye line wins over the crown margin only when no scale satisfies both
+    let crown_margin_relaxed = reachable && geo.eye_line_over_crown_margin && {
+        let (lo, hi) = scale_bounds();
+        (0..=SCALE_STEPS)
+            .map(|i| lo + (hi - lo) * i as f64 / SCALE_STEPS as f64)
+            .all(|k| !vertical_with(k, false).0.ok())
+    };
+    let vertical = |k: f64| vertical_with(k, crown_margin_relaxed);
+    // The scale closest to the middle of its allowed interval that also lets the head be placed
+    // where the spec wants it (a tall head of hair may need a face at the low end of its range).
+    let k = if reachable {
+        let (lo, hi) = scale_bounds();
         let mid = kiv.mid();
         let feasible: Vec<f64> = (0..=SCALE_STEPS)
             .map(|i| lo + (hi - lo) * i as f64 / SCALE_STEPS as f64)
@@ -480,6 +519,7 @@ pub fn reframe(g: &HeadGeometry, spec: &PhotoSpec, src_w: u32, src_h: u32) -> Fr
         padding,
         reachable,
         reframed: true,
+        crown_margin_relaxed,
     }
 }
 

@@ -95,3 +95,39 @@ proptest! {
         }
     }
 }
+
+/// Hair so tall that the ID card's crown margin (7–21 px) and eye line (≥ 207 px) conflict at
+/// every allowed face width: the eye line wins and the crown margin only has to stay ≥ 0, as
+/// GA/T 461 orders; a spec without that rule reports the framing unreachable.
+#[test]
+fn eye_line_wins_over_crown_margin_for_tall_hair() {
+    use idphoto::normalize::CrownSource;
+    let g = HeadGeometry {
+        eye_mid: [500.0, 400.0],
+        angle: 0.0,
+        eye_distance: 45.0,
+        face_width: 100.0,
+        head_width: 120.0,
+        face_center_u: 0.0,
+        // at face width 193–221 px the crown sits 232–265 px above the eyes: with the eyes at
+        // most 234 px from the top, a 7-px crown margin is impossible, 0 px is not
+        crown_up: 120.0,
+        chin_down: 60.0,
+        crown_source: CrownSource::Parsing,
+        crown_cut: false,
+    };
+    let spec = specs().get("cn/id-card").unwrap();
+    assert!(spec.geometry.eye_line_over_crown_margin);
+    let p = plan(&g, spec, 1000, 1200);
+    assert!(p.reachable && p.crown_margin_relaxed, "{p:?}");
+    let o = &p.geometry;
+    assert!(o.crown_margin >= 0.0 && o.crown_margin < 7.0, "{o:?}");
+    assert!(o.eye_line_from_bottom >= 207.0 - 1e-6, "{o:?}");
+    assert!((193.0..=221.0).contains(&o.face_width), "{o:?}");
+    assert_eq!(p.crown_margin_range(spec).and_then(|r| r.min), Some(0.0));
+
+    let mut strict = spec.clone();
+    strict.geometry.eye_line_over_crown_margin = false;
+    let p = plan(&g, &strict, 1000, 1200);
+    assert!(!p.reachable && !p.crown_margin_relaxed, "{p:?}");
+}

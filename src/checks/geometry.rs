@@ -123,8 +123,12 @@ fn size_measures(s: &Subject<'_>) -> Vec<Measured> {
 
 fn position_measures(s: &Subject<'_>) -> Vec<Measured> {
     let g = &s.spec.geometry;
+    let crown = match &s.plan {
+        Some(p) => p.crown_margin_range(s.spec),
+        None => g.crown_margin_px,
+    };
     vec![
-        ("crown_margin_px", g.crown_margin_px, |o| o.crown_margin),
+        ("crown_margin_px", crown, |o| o.crown_margin),
         ("eye_line_from_bottom_px", g.eye_line_from_bottom_px, |o| {
             o.eye_line_from_bottom
         }),

@@ -215,6 +215,11 @@ pub struct GeometrySpec {
     /// Height of the chin above the bottom edge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chin_from_bottom_px: Option<Range>,
+    /// When tall hair (a bun, volume) makes the crown margin's minimum and the eye line
+    /// impossible together, the eye line wins and the crown margin only has to stay ≥ 0 (the
+    /// whole head inside the frame). GA 461 orders it so for the ID card.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub eye_line_over_crown_margin: bool,
     /// Largest accepted horizontal offset of the face centre from the image centre.
     #[serde(default = "default_center_tolerance")]
     pub center_tolerance_px: f64,
