@@ -40,6 +40,7 @@ pub mod normalize;
 pub mod overlay;
 pub mod report;
 pub mod spec;
+pub mod zones;
 
 pub use analysis::Analysis;
 pub use checker::{Checker, CheckerBuilder, Outcome, OutputPolicy, Timings};

@@ -160,11 +160,8 @@ fn regions_of(id: crate::report::CheckId, a: &Analysis) -> Vec<Region> {
             .collect();
     };
     let fb = Region::Box(face.bbox.x, face.bbox.y, face.bbox.w, face.bbox.h);
+    let head = crate::normalize::HeadGeometry::measure(a);
     let poly = |idx: &[usize]| Region::Poly(idx.iter().map(|&i| lm.xy(i)).collect());
-    let fw = {
-        let (r, l) = (lm.xy(mesh::CHEEKS[0]), lm.xy(mesh::CHEEKS[1]));
-        ((l[0] - r[0]).powi(2) + (l[1] - r[1]).powi(2)).sqrt()
-    };
     let class_box = |k: FaceClass| {
         a.parsing
             .as_ref()
@@ -191,13 +188,25 @@ fn regions_of(id: crate::report::CheckId, a: &Analysis) -> Vec<Region> {
             ];
             vec![bbox_of(&m)]
         }
-        C::EarsVisible => [face.keypoints[4], face.keypoints[5]]
-            .iter()
-            .map(|k| Region::Box(k[0] - 0.15 * fw, k[1] - 0.3 * fw, 0.3 * fw, 0.55 * fw))
-            .collect(),
+        C::EarsVisible => match &head {
+            Some(g) => crate::zones::ears(g, lm)
+                .into_iter()
+                .map(Region::Poly)
+                .collect(),
+            None => vec![fb],
+        },
         C::Headwear => class_box(FaceClass::Hat).into_iter().collect(),
-        C::Earrings => class_box(FaceClass::Earring).into_iter().collect(),
-        C::Necklace => class_box(FaceClass::Necklace).into_iter().collect(),
+        C::Earrings => match &head {
+            Some(g) => crate::zones::earrings(g, lm)
+                .into_iter()
+                .map(Region::Poly)
+                .collect(),
+            None => vec![fb],
+        },
+        C::Necklace => match &head {
+            Some(g) => vec![Region::Poly(crate::zones::necklace(g))],
+            None => vec![fb],
+        },
         C::Glasses => class_box(FaceClass::Eyeglasses).into_iter().collect(),
         C::HairAccessory => class_box(FaceClass::Hair).into_iter().collect(),
         C::BackgroundUniform | C::BackgroundColor | C::BackgroundShadow => {

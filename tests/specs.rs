@@ -183,8 +183,8 @@ fn out_of_range_values_are_errors_naming_the_field() {
         ("[output]\nwidth_px = 0\n", "output.width_px"),
         ("[output]\njpeg_quality = 101\n", "output.jpeg_quality"),
         (
-            "[checks.ears_visible]\nmin_visible_fraction = 1.5\n",
-            "checks.ears_visible.min_visible_fraction",
+            "[checks.ears_visible]\nmax_hair_fraction = 1.5\n",
+            "checks.ears_visible.max_hair_fraction",
         ),
         (
             "[checks.head_pose]\nmax_yaw_deg = -3.0\n",

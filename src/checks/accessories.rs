@@ -1,11 +1,12 @@
 //! `headwear`, `hair_accessory`, `earrings`, `necklace`, `glasses`.
 
-use super::regions::{grow, point_in_polygon};
+use super::regions::{class_nodes, grow, max_in_zone, point_in_polygon};
 use super::Subject;
 use crate::analysis::{mesh, FaceClass as K};
 use crate::color::{delta_e2000, Lab};
 use crate::report::{CheckId, CheckResult, Measure, ReasonCode};
 use crate::spec::{EarringsCheck, GlassesCheck, HairAccessoryCheck, HeadwearCheck, NecklaceCheck};
+use crate::zones;
 
 /// A hair cell this colourful (C*ab)…
 const ACCESSORY_MIN_CHROMA: f32 = 30.0;
@@ -61,26 +62,60 @@ pub fn headwear(s: &Subject<'_>, cfg: &HeadwearCheck) -> CheckResult {
     )
 }
 
-/// No earrings.
+/// No earrings: the parsing model's earring probability around and below both ears.
 pub fn earrings(s: &Subject<'_>, cfg: &EarringsCheck) -> CheckResult {
-    presence(
-        s,
+    let (Some(a), Some(g)) = (s.analysis, s.head.as_ref()) else {
+        return CheckResult::not_applicable(CheckId::Earrings, ReasonCode::NeedsOneFace);
+    };
+    let (Some(p), Some(lm)) = (a.parsing.as_ref(), a.landmarks.as_ref()) else {
+        return CheckResult::not_applicable(CheckId::Earrings, ReasonCode::ParsingUnavailable);
+    };
+    let nodes = class_nodes(p, K::Earring, a.width, a.height);
+    let inner = zones::inner_face(lm);
+    let [zr, zl] = zones::earrings(g, lm);
+    let (r, l) = (
+        max_in_zone(&nodes, &zr, &[&inner]),
+        max_in_zone(&nodes, &zl, &[&inner]),
+    );
+    let present = r.max(l) >= cfg.min_probability;
+    CheckResult::judge(
         CheckId::Earrings,
-        &[K::Earring],
-        cfg.min_fraction,
-        cfg.allowed,
+        cfg.allowed || !present,
+        Measure::nested([
+            ("right", Measure::num(r)),
+            ("left", Measure::num(l)),
+            ("present", Measure::Bool(present)),
+        ]),
+        Measure::nested([
+            ("min_probability", Measure::num(cfg.min_probability)),
+            ("allowed", Measure::Bool(cfg.allowed)),
+        ]),
         ReasonCode::EarringsPresent,
     )
 }
 
-/// No necklace.
+/// No necklace: the parsing model's necklace probability on the neck and collar line.
 pub fn necklace(s: &Subject<'_>, cfg: &NecklaceCheck) -> CheckResult {
-    presence(
-        s,
+    let (Some(a), Some(g)) = (s.analysis, s.head.as_ref()) else {
+        return CheckResult::not_applicable(CheckId::Necklace, ReasonCode::NeedsOneFace);
+    };
+    let Some(p) = a.parsing.as_ref() else {
+        return CheckResult::not_applicable(CheckId::Necklace, ReasonCode::ParsingUnavailable);
+    };
+    let nodes = class_nodes(p, K::Necklace, a.width, a.height);
+    let prob = max_in_zone(&nodes, &zones::necklace(g), &[]);
+    let present = prob >= cfg.min_probability;
+    CheckResult::judge(
         CheckId::Necklace,
-        &[K::Necklace],
-        cfg.min_fraction,
-        cfg.allowed,
+        cfg.allowed || !present,
+        Measure::nested([
+            ("probability", Measure::num(prob)),
+            ("present", Measure::Bool(present)),
+        ]),
+        Measure::nested([
+            ("min_probability", Measure::num(cfg.min_probability)),
+            ("allowed", Measure::Bool(cfg.allowed)),
+        ]),
         ReasonCode::NecklacePresent,
     )
 }

@@ -32,7 +32,10 @@ use crate::normalize::{self, FramePlan, HeadGeometry};
 use crate::report::{CheckId, CheckResult, ReasonCode};
 use crate::spec::PhotoSpec;
 
-pub use regions::{BackgroundStats, FaceCell, FaceStats};
+pub use regions::{
+    class_nodes, grow, max_in_zone, point_in_polygon, BackgroundStats, FaceCell, FaceStats,
+    ProbNode,
+};
 
 /// Everything a check may read about one photo.
 pub struct Subject<'a> {

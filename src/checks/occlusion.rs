@@ -10,8 +10,9 @@ use crate::spec::{EarsRequired, EarsVisibleCheck, EyebrowsVisibleCheck, EyesVisi
 const COVER: [K; 2] = [K::Hair, K::Hat];
 /// Eye regions are grown by this factor about their centre (lashes and lids included).
 const EYE_GROW: f32 = 1.3;
-/// Eyebrow regions are grown by this factor (a fringe just over the brow counts).
-const BROW_GROW: f32 = 1.4;
+/// Eyebrow regions are the mesh's brow polygon itself: hair beside a brow (side-swept hair at
+/// its tail) is not over it, and a fringe over it covers the polygon.
+const BROW_GROW: f32 = 1.0;
 
 fn covered_share(s: &Subject<'_>, idx: &[usize], k: f32) -> Option<f64> {
     let st = s.face_stats()?;
@@ -69,33 +70,39 @@ pub fn eyebrows_visible(s: &Subject<'_>, cfg: &EyebrowsVisibleCheck) -> CheckRes
     )
 }
 
-/// Visible ear area in a frontal photo, as a share of face width² (measured on the fixture
-/// portraits with clearly visible ears: obama 0.048, grace_hopper 0.050).
-pub const EXPECTED_EAR_AREA: f64 = 0.04;
+/// What lies in one ear zone.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EarZone {
+    /// Share of the zone that is hair (or a hat).
+    pub hair: f64,
+    /// Share of the zone that is ear (or an earring on it).
+    pub ear: f64,
+}
 
-/// Visible share of each ear: the ear-class area on that side of the face (from the brows to
-/// the mouth, beside the cheeks) over [`EXPECTED_EAR_AREA`], capped at 1. Hair over an ear
-/// takes its cells away. `(right, left)` = image left, image right.
-pub fn ear_visibility(s: &Subject<'_>) -> Option<(f64, f64)> {
+impl EarZone {
+    /// Whether hair covers the ear: hair fills the zone and too little ear shows through.
+    pub fn covered(&self, cfg: &EarsVisibleCheck) -> bool {
+        self.hair > cfg.max_hair_fraction && self.ear < cfg.min_ear_fraction
+    }
+}
+
+/// Hair and ear in each ear zone the landmarks predict ([`crate::zones::ears`]), `(right,
+/// left)` (image left, image right). Hair beside the zone does not count, and a small or
+/// foreshortened ear with hair tucked behind it still shows.
+pub fn ear_zones(s: &Subject<'_>) -> Option<(EarZone, EarZone)> {
     let st = s.face_stats()?;
     let head = s.head.as_ref()?;
-    let fw = head.face_width as f32;
-    let cu = head.face_center_u as f32;
-    let (mut r, mut l) = (0usize, 0usize);
-    for c in st.cells() {
-        if matches!(c.class, K::LeftEar | K::RightEar) && c.v > -0.5 * fw && c.v < 0.7 * fw {
-            if c.u < cu {
-                r += 1;
-            } else {
-                l += 1;
-            }
+    let lm = s.analysis?.landmarks.as_ref()?;
+    let [zr, zl] = crate::zones::ears(head, lm);
+    let one = |z: &[[f32; 2]]| {
+        let n = FaceStats::count(st.in_polygon(z));
+        let t = n.total().max(1) as f64;
+        EarZone {
+            hair: n.of(&COVER) as f64 / t,
+            ear: n.of(&[K::LeftEar, K::RightEar, K::Earring]) as f64 / t,
         }
-    }
-    let area = |n: usize| {
-        (n as f64 * (st.cell as f64).powi(2) / (head.face_width.powi(2) * EXPECTED_EAR_AREA))
-            .min(1.0)
     };
-    Some((area(r), area(l)))
+    Some((one(&zr), one(&zl)))
 }
 
 /// Hair off the ears, where the pose lets the ears show at all.
@@ -106,13 +113,13 @@ pub fn ears_visible(s: &Subject<'_>, cfg: &EarsVisibleCheck) -> CheckResult {
     if pose.yaw.abs() > cfg.max_yaw_deg {
         return CheckResult::not_applicable(CheckId::EarsVisible, ReasonCode::EarsOutOfView);
     }
-    let Some((r, l)) = ear_visibility(s) else {
+    let Some((r, l)) = ear_zones(s) else {
         return CheckResult::not_applicable(CheckId::EarsVisible, ReasonCode::NeedsOneFace);
     };
-    let min = cfg.min_visible_fraction;
+    let (rv, lv) = (!r.covered(cfg), !l.covered(cfg));
     let ok = match cfg.required {
-        EarsRequired::Both => r >= min && l >= min,
-        EarsRequired::Either => r >= min || l >= min,
+        EarsRequired::Both => rv && lv,
+        EarsRequired::Either => rv || lv,
         EarsRequired::None => true,
     };
     let required = match cfg.required {
@@ -123,9 +130,27 @@ pub fn ears_visible(s: &Subject<'_>, cfg: &EarsVisibleCheck) -> CheckResult {
     CheckResult::judge(
         CheckId::EarsVisible,
         ok,
-        Measure::map([("right_visible", r), ("left_visible", l)]),
         Measure::nested([
-            ("min_visible", Measure::num(min)),
+            (
+                "right",
+                Measure::nested([
+                    ("hair", Measure::num(r.hair)),
+                    ("ear", Measure::num(r.ear)),
+                    ("visible", Measure::Bool(rv)),
+                ]),
+            ),
+            (
+                "left",
+                Measure::nested([
+                    ("hair", Measure::num(l.hair)),
+                    ("ear", Measure::num(l.ear)),
+                    ("visible", Measure::Bool(lv)),
+                ]),
+            ),
+        ]),
+        Measure::nested([
+            ("max_hair", Measure::num(cfg.max_hair_fraction)),
+            ("min_ear", Measure::num(cfg.min_ear_fraction)),
             ("required", Measure::Text(required.into())),
         ]),
         ReasonCode::EarsCovered,

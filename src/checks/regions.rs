@@ -161,6 +161,49 @@ impl FaceStats {
     }
 }
 
+/// One node of the parsing model's logit grid with the probability of one class.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ProbNode {
+    /// Source x.
+    pub x: f32,
+    /// Source y.
+    pub y: f32,
+    /// Probability (softmax over the classes) of the class asked for.
+    pub p: f32,
+}
+
+/// The probability of class `k` at every logit-grid node that lies inside the image. Small
+/// objects (a stud earring, a thin chain) rarely win the argmax at 512 px yet raise their
+/// class's probability on the 64 × 64 grid the model decides on.
+pub fn class_nodes(p: &ParsingMap, k: FaceClass, width: u32, height: u32) -> Vec<ProbNode> {
+    let probs = p.probabilities(k);
+    let (w, h) = (width as f32, height as f32);
+    let mut out = Vec::with_capacity(probs.len());
+    for j in 0..p.grid {
+        for i in 0..p.grid {
+            let [x, y] = p.node_center(i, j);
+            if x >= 0.0 && y >= 0.0 && x < w && y < h {
+                let pr = probs.get(j * p.grid + i).copied().unwrap_or(0.0);
+                out.push(ProbNode { x, y, p: pr });
+            }
+        }
+    }
+    out
+}
+
+/// Largest probability among the nodes inside `zone` and outside every polygon of `exclude`
+/// (0 when none).
+pub fn max_in_zone(nodes: &[ProbNode], zone: &[[f32; 2]], exclude: &[&[[f32; 2]]]) -> f64 {
+    nodes
+        .iter()
+        .filter(|n| {
+            point_in_polygon([n.x, n.y], zone)
+                && !exclude.iter().any(|e| point_in_polygon([n.x, n.y], e))
+        })
+        .map(|n| n.p as f64)
+        .fold(0.0, f64::max)
+}
+
 /// Even-odd point-in-polygon test.
 #[allow(clippy::indexing_slicing, reason = "i and j range over 0..poly.len()")]
 pub fn point_in_polygon(p: [f32; 2], poly: &[[f32; 2]]) -> bool {

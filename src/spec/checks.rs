@@ -38,10 +38,26 @@ pub const DEFAULT_MAX_POSE_FIT_RESIDUAL_CM: f64 = 1.0;
 pub const DEFAULT_MIN_EYE_OPEN_FRACTION: f64 = 0.35;
 /// Lip gap / mouth width above which the mouth counts as open (ISO/IEC 29794-5 "mouth closed").
 pub const DEFAULT_MAX_MOUTH_OPENNESS: f64 = 0.12;
-/// Share of an eye or eyebrow region that may be covered before it counts as hidden.
+/// Share of an eye region (its lid contour grown 1.3×) that may be covered before it counts
+/// as hidden.
 pub const DEFAULT_MAX_COVERED_FRACTION: f64 = 0.3;
-/// Share of an ear region that must be visible skin for the ear to count as visible.
-pub const DEFAULT_MIN_EAR_VISIBLE_FRACTION: f64 = 0.5;
+/// Share of an eyebrow (the mesh's brow polygon itself) under hair before it counts as
+/// covered. Measured with `evaluate --spec cn/id-card --labels ../shared/eval/labels.json
+/// --photos ../shared/eval/photos --reports R.jsonl` (eyebrows_visible values): brows
+/// labelled visible read ≤ 0.17 (side hair touching the brow's tail), the smallest fringe
+/// labelled as covering part of a brow reads 0.22, full fringes 0.55–1.
+pub const DEFAULT_MAX_BROW_COVERED_FRACTION: f64 = 0.2;
+/// Share of an ear zone ([`crate::zones::ears`]) that is hair above which the ear may be
+/// covered. Measured as for [`DEFAULT_MAX_BROW_COVERED_FRACTION`] (ears_visible values):
+/// ears labelled covered have 0.51–1.0 of their zone under hair, ears labelled visible
+/// ≤ 0.20 — except hair tucked behind a visible ear (0.67–0.77), which
+/// [`DEFAULT_MIN_EAR_FRACTION`] keeps apart.
+pub const DEFAULT_MAX_EAR_HAIR_FRACTION: f64 = 0.35;
+/// Share of an ear zone labelled ear from which the ear shows whatever hair lies around it.
+/// A whole adult ear is about 0.04 face widths² of the 0.165 fw² zone (0.24 of it); 0.1 is
+/// about 40 % of an ear in view. Ears labelled covered read ≤ 0.078 on the covered side;
+/// visible ears with hair tucked behind them read 0.11–0.15.
+pub const DEFAULT_MIN_EAR_FRACTION: f64 = 0.1;
 /// Yaw beyond which an ear may be hidden by the head itself, so the ear check is not applicable.
 pub const DEFAULT_EAR_MAX_YAW_DEG: f64 = 20.0;
 /// Accessory areas are measured as a share of the face width squared. Each floor sits above the
@@ -50,10 +66,18 @@ pub const DEFAULT_EAR_MAX_YAW_DEG: f64 = 20.0;
 pub const DEFAULT_MIN_HEADWEAR_FRACTION: f64 = 0.08;
 /// See [`DEFAULT_MIN_HEADWEAR_FRACTION`]; a hair clip is a few percent of the face.
 pub const DEFAULT_MIN_HAIR_ACCESSORY_FRACTION: f64 = 0.015;
-/// See [`DEFAULT_MIN_HEADWEAR_FRACTION`]; a stud earring is about 0.1 % of the face.
-pub const DEFAULT_MIN_EARRING_FRACTION: f64 = 0.001;
-/// See [`DEFAULT_MIN_HEADWEAR_FRACTION`].
-pub const DEFAULT_MIN_NECKLACE_FRACTION: f64 = 0.01;
+/// Probability of the parsing model's earring class, at the most certain node of its 64 × 64
+/// grid inside either earring zone ([`crate::zones::earrings`]), from which an earring counts
+/// as present. Measured with `evaluate --spec cn/id-card --labels ../shared/eval/labels.json
+/// --photos ../shared/eval/photos --reports R.jsonl` (earrings' `right`/`left` values): photos
+/// labelled without earrings read ≤ 0.154 but one (0.316, a possible stud the label missed),
+/// photos with earrings read 0.13–1.0, most above 0.5. 0.2 sits above the bare ears' noise.
+pub const DEFAULT_MIN_EARRING_PROBABILITY: f64 = 0.2;
+/// Probability of the necklace class, at the most certain node inside the neck zone
+/// ([`crate::zones::necklace`]), from which a necklace counts as present. Measured as for
+/// [`DEFAULT_MIN_EARRING_PROBABILITY`]: photos labelled without a necklace read ≤ 0.27, with
+/// one ≥ 0.75; 0.5 is the model's own decision point.
+pub const DEFAULT_MIN_NECKLACE_PROBABILITY: f64 = 0.5;
 /// See [`DEFAULT_MIN_HEADWEAR_FRACTION`]; frames and lenses cover 5–15 % of the face.
 pub const DEFAULT_MIN_GLASSES_FRACTION: f64 = 0.02;
 /// Standard deviation of CIELAB L* over the background above which it is not plain.
@@ -174,7 +198,7 @@ check_config!(
     /// `eyebrows_visible`: hair must not cover the eyebrows.
     EyebrowsVisibleCheck {
         /// Largest covered share of each eyebrow region.
-        max_covered_fraction: f64 = DEFAULT_MAX_COVERED_FRACTION,
+        max_covered_fraction: f64 = DEFAULT_MAX_BROW_COVERED_FRACTION,
     }
 );
 
@@ -196,8 +220,10 @@ check_config!(
     EarsVisibleCheck {
         /// How many ears must show.
         required: EarsRequired = EarsRequired::Both,
-        /// Share of each ear region that must be visible.
-        min_visible_fraction: f64 = DEFAULT_MIN_EAR_VISIBLE_FRACTION,
+        /// Share of an ear zone under hair above which the ear counts as covered…
+        max_hair_fraction: f64 = DEFAULT_MAX_EAR_HAIR_FRACTION,
+        /// …unless at least this share of the zone is ear.
+        min_ear_fraction: f64 = DEFAULT_MIN_EAR_FRACTION,
         /// Beyond this |yaw| the check is not applicable.
         max_yaw_deg: f64 = DEFAULT_EAR_MAX_YAW_DEG,
     }
@@ -226,8 +252,8 @@ check_config!(
     EarringsCheck {
         /// Whether earrings are allowed.
         allowed: bool = false,
-        /// Area (share of face width²) of the earring class that counts as an earring.
-        min_fraction: f64 = DEFAULT_MIN_EARRING_FRACTION,
+        /// Earring-class probability in an earring zone that counts as an earring.
+        min_probability: f64 = DEFAULT_MIN_EARRING_PROBABILITY,
     }
 );
 check_config!(
@@ -235,8 +261,8 @@ check_config!(
     NecklaceCheck {
         /// Whether necklaces are allowed.
         allowed: bool = false,
-        /// Area (share of face width²) of the necklace class that counts as a necklace.
-        min_fraction: f64 = DEFAULT_MIN_NECKLACE_FRACTION,
+        /// Necklace-class probability in the neck zone that counts as a necklace.
+        min_probability: f64 = DEFAULT_MIN_NECKLACE_PROBABILITY,
     }
 );
 

@@ -203,8 +203,12 @@ pub(crate) fn validate(spec: &PhotoSpec) -> Vec<(String, String)> {
         c.eyebrows_visible.max_covered_fraction,
     );
     v.fraction(
-        "checks.ears_visible.min_visible_fraction",
-        c.ears_visible.min_visible_fraction,
+        "checks.ears_visible.max_hair_fraction",
+        c.ears_visible.max_hair_fraction,
+    );
+    v.fraction(
+        "checks.ears_visible.min_ear_fraction",
+        c.ears_visible.min_ear_fraction,
     );
     v.degrees(
         "checks.ears_visible.max_yaw_deg",
@@ -213,10 +217,14 @@ pub(crate) fn validate(spec: &PhotoSpec) -> Vec<(String, String)> {
     for (name, f) in [
         ("headwear", c.headwear.min_fraction),
         ("hair_accessory", c.hair_accessory.min_fraction),
-        ("earrings", c.earrings.min_fraction),
-        ("necklace", c.necklace.min_fraction),
     ] {
         v.fraction(&format!("checks.{name}.min_fraction"), f);
+    }
+    for (name, f) in [
+        ("earrings", c.earrings.min_probability),
+        ("necklace", c.necklace.min_probability),
+    ] {
+        v.fraction(&format!("checks.{name}.min_probability"), f);
     }
     v.fraction("checks.glasses.min_fraction", c.glasses.min_fraction);
     v.between(
