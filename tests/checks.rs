@@ -624,8 +624,10 @@ fn background_checks_at_their_limits() {
 
 #[test]
 fn face_shadow_at_the_limit() {
-    // limit 14 L*: darken the image-left half of the skin
-    for (k, expect_fail) in [(0.85f32, false), (0.7, true)] {
+    // limit: lighting ratio 4:1 between the halves. Darkening the image-left half's sRGB
+    // values by k gives a ratio of about k^-2.2: 0.7 → 2.2:1 (a studio key light, 19 L*
+    // darker, which an L* limit of 14 rejected), 0.6 → 3.1:1, 0.45 → 5.8:1
+    for (k, expect_fail) in [(0.7f32, false), (0.6, false), (0.45, true)] {
         let mut s = base("cn/id-card");
         s.paint(|x, y, p| {
             (Synth::is_skin(x, y) && (x as f32) < CX).then(|| p.map(|v| (v as f32 * k) as u8))
@@ -653,6 +655,39 @@ fn glare_at_the_limit() {
         s.paint(|x, y, _| {
             ((x as f32 - CX).abs() < side / 2.0 && (y as f32 - (EYE_Y - 35.0)).abs() < side / 2.0)
                 .then_some([255, 255, 255])
+        });
+        let r = s.run(CheckId::Glare);
+        if expect_fail {
+            fail(r, ReasonCode::Glare);
+        } else {
+            pass(r);
+        }
+    }
+}
+
+#[test]
+fn lens_glare_relative_to_the_face() {
+    // clear lenses over both eyes (2 × 48 × 32 px = 3072 px²), a white reflection on the
+    // image-left lens; limit 2.5 % of the lens area
+    let lens = |x: f32, y: f32| {
+        ((x - (CX - 36.0)).abs() < 24.0 || (x - (CX + 36.0)).abs() < 24.0)
+            && (y - EYE_Y).abs() < 16.0
+    };
+    for (share, color, expect_fail) in [
+        (0.018f32, [240u8, 240, 240], false),
+        (0.035, [240, 240, 240], true),
+        // as large, but only a little lighter than the skin (L* ≈ 70 against ≈ 66): what the
+        // lens shows through it, not a reflection
+        (0.035, [170, 170, 170], false),
+    ] {
+        let mut s = base("cn/id-card");
+        s.spec.checks.glasses.allowed = true;
+        s.relabel(K::Eyeglasses, None, lens);
+        let side = (share * 3072.0).sqrt();
+        s.paint(|x, y, _| {
+            ((x as f32 - (CX - 50.0)).abs() < side / 2.0
+                && (y as f32 - (EYE_Y - 8.0)).abs() < side / 2.0)
+                .then_some(color)
         });
         let r = s.run(CheckId::Glare);
         if expect_fail {

@@ -9,8 +9,10 @@ use crate::spec::{FaceShadowCheck, GlareCheck};
 pub const GLARE_MIN_L: f32 = 90.0;
 /// …with chroma below this (white light reflected, not lit skin).
 pub const GLARE_MAX_CHROMA: f32 = 12.0;
-/// Lens glare is judged on eyeglasses cells brighter than this.
-const LENS_GLARE_MIN_L: f32 = 92.0;
+/// A lens cell is a reflection when it is this much brighter (L*) than the median facial skin…
+const LENS_GLARE_ABOVE_SKIN_L: f32 = 15.0;
+/// …and near-white.
+const LENS_GLARE_MAX_CHROMA: f32 = 12.0;
 
 #[allow(
     clippy::indexing_slicing,
@@ -54,24 +56,48 @@ pub fn skin_halves(s: &Subject<'_>) -> Option<(f64, f64)> {
     Some((r, l))
 }
 
-/// Even light across the face: the two halves of the facial skin differ little in L*.
+/// Relative luminance Y (0..1) of a CIELAB lightness.
+fn luminance(l: f64) -> f64 {
+    if l > 8.0 {
+        ((l + 16.0) / 116.0).powi(3)
+    } else {
+        l / 903.3
+    }
+}
+
+/// Even light across the face: the lighting ratio between the brighter and the darker half of
+/// the facial skin stays below the spec's limit. A soft key light (2:1–3:1) passes; a hard
+/// shadow over one side does not.
 pub fn face_shadow(s: &Subject<'_>, cfg: &FaceShadowCheck) -> CheckResult {
     let Some((r, l)) = skin_halves(s) else {
         return CheckResult::not_applicable(CheckId::FaceShadow, ReasonCode::ParsingUnavailable);
     };
-    let d = (r - l).abs();
+    let (yr, yl) = (luminance(r), luminance(l));
+    let ratio = yr.max(yl) / yr.min(yl).max(1e-4);
     CheckResult::judge(
         CheckId::FaceShadow,
-        d <= cfg.max_difference_l,
-        Measure::map([("right_l", r), ("left_l", l), ("difference_l", d)]),
-        Measure::map([("difference_l", cfg.max_difference_l)]),
+        ratio <= cfg.max_lighting_ratio,
+        Measure::map([
+            ("right_l", r),
+            ("left_l", l),
+            ("difference_l", (r - l).abs()),
+            ("lighting_ratio", ratio),
+        ]),
+        Measure::map([("lighting_ratio", cfg.max_lighting_ratio)]),
         ReasonCode::FaceShadow,
     )
 }
 
-/// Share of skin that is specular highlight, and share of lens area that is.
+/// Share of skin that is specular highlight, and share of lens area that is a reflection
+/// (brighter than the face's own skin, near-white).
 pub fn glare_fractions(s: &Subject<'_>) -> Option<(f64, f64)> {
     let st = s.face_stats()?;
+    let skin_l = median(
+        st.cells()
+            .filter(|c| matches!(c.class, K::Skin | K::Nose))
+            .map(|c| c.lab.l as f64)
+            .collect(),
+    )? as f32;
     let (mut skin, mut hot) = (0usize, 0usize);
     let (mut lens, mut lens_hot) = (0usize, 0usize);
     for c in st.cells() {
@@ -84,7 +110,9 @@ pub fn glare_fractions(s: &Subject<'_>) -> Option<(f64, f64)> {
             }
             K::Eyeglasses => {
                 lens += 1;
-                if c.lab.l > LENS_GLARE_MIN_L && c.lab.chroma() < GLARE_MAX_CHROMA {
+                if c.lab.l > skin_l + LENS_GLARE_ABOVE_SKIN_L
+                    && c.lab.chroma() < LENS_GLARE_MAX_CHROMA
+                {
                     lens_hot += 1;
                 }
             }
@@ -102,11 +130,11 @@ pub fn glare(s: &Subject<'_>, cfg: &GlareCheck) -> CheckResult {
     };
     CheckResult::judge(
         CheckId::Glare,
-        skin <= cfg.max_fraction && lens <= cfg.max_fraction * 5.0,
+        skin <= cfg.max_fraction && lens <= cfg.max_lens_fraction,
         Measure::map([("skin", skin), ("lenses", lens)]),
         Measure::map([
             ("skin", cfg.max_fraction),
-            ("lenses", cfg.max_fraction * 5.0),
+            ("lenses", cfg.max_lens_fraction),
         ]),
         ReasonCode::Glare,
     )

@@ -246,12 +246,13 @@ pub(crate) fn validate(spec: &PhotoSpec) -> Vec<(String, String)> {
         100.0,
     );
     v.between(
-        "checks.face_shadow.max_difference_l",
-        c.face_shadow.max_difference_l,
-        0.0,
-        100.0,
+        "checks.face_shadow.max_lighting_ratio",
+        c.face_shadow.max_lighting_ratio,
+        1.0,
+        1000.0,
     );
     v.fraction("checks.glare.max_fraction", c.glare.max_fraction);
+    v.fraction("checks.glare.max_lens_fraction", c.glare.max_lens_fraction);
     v.positive("checks.sharpness.min_sharpness", c.sharpness.min_sharpness);
     v.range("checks.exposure.face_l", &c.exposure.face_l, 0.0, 100.0);
     v.fraction(
