@@ -549,18 +549,28 @@ fn necklace_by_probability_on_the_neck() {
 }
 
 #[test]
-fn hair_accessory_is_a_colourful_blob_in_the_hair() {
-    let mut s = base("cn/id-card"); // min 0.015 fw² = 384 px²
-    let blob = |side: f32| {
-        move |x: f32, y: f32| (x - (CX + 30.0)).abs() < side / 2.0 && (y - 100.0).abs() < side / 2.0
+fn hair_accessory_is_a_compact_colour_outlier_in_the_hair() {
+    // min 0.008 fw² = 205 px²
+    let blob = |side: f32, cx: f32| {
+        move |x: f32, y: f32| (x - cx).abs() < side / 2.0 && (y - 100.0).abs() < side / 2.0
     };
-    s.relabel(K::Hair, Some([230, 40, 150]), blob(17.0)); // 289 px²
+    let mut s = base("cn/id-card");
+    s.relabel(K::Hair, Some([230, 40, 150]), blob(13.0, CX + 30.0)); // 169 px²
     pass(s.run(CheckId::HairAccessory));
-    s.relabel(K::Hair, Some([230, 40, 150]), blob(23.0)); // 529 px²
+    s.relabel(K::Hair, Some([230, 40, 150]), blob(16.0, CX + 30.0)); // 256 px²
     fail(
         s.run(CheckId::HairAccessory),
         ReasonCode::HairAccessoryPresent,
     );
+    // a highlight or grey strand (the hair's hue, lighter) is no ornament, however large
+    let mut s = base("cn/id-card");
+    s.relabel(K::Hair, Some([150, 140, 135]), blob(30.0, CX + 30.0));
+    pass(s.run(CheckId::HairAccessory));
+    // the same pink scattered as two small clips apart is two small things, not one
+    let mut s = base("cn/id-card");
+    s.relabel(K::Hair, Some([230, 40, 150]), blob(12.0, CX - 30.0));
+    s.relabel(K::Hair, Some([230, 40, 150]), blob(12.0, CX + 30.0));
+    pass(s.run(CheckId::HairAccessory));
 }
 
 #[test]
@@ -596,7 +606,25 @@ fn background_checks_at_their_limits() {
         s.run(CheckId::BackgroundColor),
         ReasonCode::BackgroundWrongColor,
     );
-    // uniformity: a left/right step in L*, limit 8
+    // a studio backdrop lit from the middle: 255 at the centre falling smoothly to ≈ 185 in
+    // the corners (L* 100 → 75, a spread an L* standard-deviation limit called "not plain") is plain
+    let mut s = base("cn/id-card");
+    s.paint(|x, y, _| {
+        let (dx, dy) = (x as f32 / W as f32 - 0.5, y as f32 / H as f32 - 0.5);
+        bg(x, y).then_some([(255.0 - 140.0 * (dx * dx + dy * dy)) as u8; 3])
+    });
+    pass(s.run(CheckId::BackgroundUniform));
+    // texture without any gradient: 24-px tiles alternating by 17 L* (a patterned wall)
+    let mut s = base("cn/id-card");
+    s.paint(|x, y, _| {
+        let light = ((x / 24) + (y / 24)) % 2 == 0;
+        bg(x, y).then_some(if light { [250; 3] } else { [200; 3] })
+    });
+    fail(
+        s.run(CheckId::BackgroundUniform),
+        ReasonCode::BackgroundNotUniformReplaced,
+    );
+    // uniformity: a left/right step in L*
     let mut s = base("cn/id-card");
     s.paint(|x, y, _| (bg(x, y) && x < W / 2).then_some([236, 236, 236]));
     pass(s.run(CheckId::BackgroundUniform));

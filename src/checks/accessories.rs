@@ -8,10 +8,18 @@ use crate::report::{CheckId, CheckResult, Measure, ReasonCode};
 use crate::spec::{EarringsCheck, GlassesCheck, HairAccessoryCheck, HeadwearCheck, NecklaceCheck};
 use crate::zones;
 
-/// A hair cell this colourful (C*ab)…
-const ACCESSORY_MIN_CHROMA: f32 = 30.0;
-/// …and this far (ΔE2000) from the hair's median colour is an ornament, not hair.
-const ACCESSORY_MIN_DELTA_E: f64 = 25.0;
+/// A cell of the head region this colourful (C*ab)…
+const ACCESSORY_MIN_CHROMA: f32 = 25.0;
+/// …this far in colour (a*b* distance, lightness left out) from the hair's median colour…
+const ACCESSORY_MIN_HUE_DISTANCE: f32 = 25.0;
+/// …and this far (ΔE2000) from the backdrop's median colour is an ornament. Leaving lightness
+/// out keeps highlights, grey strands and shadowed hair (same hue, other lightness) out; the
+/// backdrop distance keeps the backdrop seen through thin or windblown hair out; dyed hair is
+/// the hair's own median colour.
+const ACCESSORY_MIN_BACKDROP_DELTA_E: f64 = 15.0;
+/// The head region searched reaches this far below the eye line (share of the face width):
+/// clips sit at the temples and beside the ears, bands and crowns on top.
+const ACCESSORY_MAX_V: f32 = 0.3;
 /// Lens area (eyes excluded) darker than the facial skin by this much L* is a tinted lens.
 const TINTED_MIN_DROP_L: f64 = 25.0;
 
@@ -120,22 +128,76 @@ pub fn necklace(s: &Subject<'_>, cfg: &NecklaceCheck) -> CheckResult {
     )
 }
 
-/// Area (share of face width²) of strongly coloured blobs in the hair above the eyes.
+/// The largest compact ornament in the hair, as a share of face width²: the largest
+/// 8-connected group of head-region cells (hair, or backdrop-labelled cells the person mask
+/// holds, or clothing above the eyes: a band or bun ornament the parsing model does not call
+/// hair) whose colour is an outlier against both the hair and the backdrop
+/// ([`ACCESSORY_MIN_CHROMA`], [`ACCESSORY_MIN_HUE_DISTANCE`],
+/// [`ACCESSORY_MIN_BACKDROP_DELTA_E`]). Scattered outlier cells (strands, noise) form small
+/// groups; an ornament forms one.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "indices range over the grid's size² cells"
+)]
 pub fn hair_ornament_area(s: &Subject<'_>) -> Option<f64> {
     let st = s.face_stats()?;
-    let fw = s.head.as_ref()?.face_width;
+    let a = s.analysis?;
+    let fw = s.head.as_ref()?.face_width as f32;
     if st.of_class(K::Hair).next().is_none() {
         return Some(0.0);
     }
-    let med = Lab::median(st.of_class(K::Hair).map(|c| c.lab));
-    let n = st
-        .cells()
-        .filter(|c| c.class == K::Hair && c.v < 0.0)
-        .filter(|c| {
-            c.lab.chroma() > ACCESSORY_MIN_CHROMA && delta_e2000(c.lab, med) > ACCESSORY_MIN_DELTA_E
-        })
-        .count() as f64;
-    Some(n * (st.cell as f64).powi(2) / (fw * fw).max(1.0))
+    let hair = Lab::median(st.of_class(K::Hair).map(|c| c.lab));
+    let backdrop = s
+        .background_stats()
+        .filter(|b| !b.pixels.is_empty())
+        .map(|b| Lab::median(b.pixels.iter().map(|p| p.lab)));
+    let n = st.size;
+    let mut outlier = vec![false; n * n];
+    for (i, c) in st.grid.iter().enumerate() {
+        let Some(c) = c else { continue };
+        let in_head = c.v <= ACCESSORY_MAX_V * fw
+            && match c.class {
+                K::Hair => true,
+                K::Background => a
+                    .person
+                    .as_ref()
+                    .is_some_and(|m| m.prob_at(c.x, c.y) >= crate::normalize::PERSON_THRESHOLD),
+                K::Cloth => c.v < 0.0,
+                _ => false,
+            };
+        if !in_head {
+            continue;
+        }
+        let hue_distance = ((c.lab.a - hair.a).powi(2) + (c.lab.b - hair.b).powi(2)).sqrt();
+        outlier[i] = c.lab.chroma() > ACCESSORY_MIN_CHROMA
+            && hue_distance > ACCESSORY_MIN_HUE_DISTANCE
+            && backdrop.is_none_or(|b| delta_e2000(c.lab, b) > ACCESSORY_MIN_BACKDROP_DELTA_E);
+    }
+    let mut seen = vec![false; n * n];
+    let (mut best, mut stack) = (0usize, Vec::new());
+    for start in 0..n * n {
+        if !outlier[start] || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        let mut size = 0;
+        while let Some(i) = stack.pop() {
+            size += 1;
+            let (u, v) = (i % n, i / n);
+            for vv in v.saturating_sub(1)..(v + 2).min(n) {
+                for uu in u.saturating_sub(1)..(u + 2).min(n) {
+                    let j = vv * n + uu;
+                    if outlier[j] && !seen[j] {
+                        seen[j] = true;
+                        stack.push(j);
+                    }
+                }
+            }
+        }
+        best = best.max(size);
+    }
+    Some(best as f64 * (st.cell as f64 / fw as f64).powi(2))
 }
 
 /// No clips, headbands or ornaments in the hair.

@@ -42,12 +42,25 @@ fn backdrop<'s>(s: &'s Subject<'_>) -> Result<&'s super::regions::BackgroundStat
     }
 }
 
-/// A plain backdrop: little spread of L*, no gradient across it.
+/// How plain the backdrop is.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Plainness {
+    /// Standard deviation of L* over the backdrop.
+    pub std_l: f64,
+    /// Largest L* difference between its halves (left/right) or its top third and the rest.
+    pub gradient_l: f64,
+    /// Standard deviation of L* left after removing the best smooth (quadratic) light falloff
+    /// across the image: what is texture, clutter or objects rather than studio light.
+    pub texture_l: f64,
+}
+
+/// A plain backdrop: no texture or objects (L* varies little around a smooth light falloff)
+/// and no strong gradient across it.
 pub fn uniform(s: &Subject<'_>, cfg: &BackgroundUniformCheck) -> CheckResult {
     if let Err(code) = backdrop(s) {
         return CheckResult::not_applicable(CheckId::BackgroundUniform, code);
     }
-    let Some((std, gradient)) = plainness(s) else {
+    let Some(p) = plainness(s) else {
         return CheckResult::not_applicable(
             CheckId::BackgroundUniform,
             ReasonCode::BackgroundNotVisible,
@@ -55,9 +68,16 @@ pub fn uniform(s: &Subject<'_>, cfg: &BackgroundUniformCheck) -> CheckResult {
     };
     CheckResult::judge(
         CheckId::BackgroundUniform,
-        std <= cfg.max_std_l && gradient <= cfg.max_gradient_l,
-        Measure::map([("std_l", std), ("gradient_l", gradient)]),
-        Measure::map([("std_l", cfg.max_std_l), ("gradient_l", cfg.max_gradient_l)]),
+        p.texture_l <= cfg.max_texture_l && p.gradient_l <= cfg.max_gradient_l,
+        Measure::map([
+            ("texture_l", p.texture_l),
+            ("gradient_l", p.gradient_l),
+            ("std_l", p.std_l),
+        ]),
+        Measure::map([
+            ("texture_l", cfg.max_texture_l),
+            ("gradient_l", cfg.max_gradient_l),
+        ]),
         replaced_or(
             s,
             ReasonCode::BackgroundNotUniformReplaced,
@@ -66,9 +86,8 @@ pub fn uniform(s: &Subject<'_>, cfg: &BackgroundUniformCheck) -> CheckResult {
     )
 }
 
-/// Standard deviation of L* over the backdrop and the largest L* difference between its halves
-/// (left/right) or its top third and the rest.
-pub fn plainness(s: &Subject<'_>) -> Option<(f64, f64)> {
+/// The backdrop's L* spread, gradient and texture (see [`Plainness`]).
+pub fn plainness(s: &Subject<'_>) -> Option<Plainness> {
     let bg = s.background_stats()?;
     if bg.coverage() < MIN_BACKGROUND_COVERAGE {
         return None;
@@ -93,7 +112,70 @@ pub fn plainness(s: &Subject<'_>) -> Option<(f64, f64)> {
     if let (Some(t), Some(b)) = (half(&|p| p.y < h / 3.0), half(&|p| p.y >= h / 3.0)) {
         gradient = gradient.max((t.0 - b.0).abs());
     }
-    Some((std, gradient))
+    let samples: Vec<([f64; 2], f64)> = bg
+        .pixels
+        .iter()
+        .map(|p| {
+            (
+                [(p.x / w) as f64 - 0.5, (p.y / h) as f64 - 0.5],
+                p.lab.l as f64,
+            )
+        })
+        .collect();
+    let texture = quadratic_residual(&samples).unwrap_or(std);
+    Some(Plainness {
+        std_l: std,
+        gradient_l: gradient,
+        texture_l: texture,
+    })
+}
+
+/// RMS residual of the least-squares fit `v ≈ c0 + c1·x + c2·y + c3·x² + c4·xy + c5·y²`
+/// (`None` when the fit is degenerate: too few or collinear samples).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "fixed 6 × 6 normal equations, indices 0..6"
+)]
+fn quadratic_residual(samples: &[([f64; 2], f64)]) -> Option<f64> {
+    let feats = |[x, y]: [f64; 2]| [1.0, x, y, x * x, x * y, y * y];
+    let (mut m, mut b) = ([[0f64; 6]; 6], [0f64; 6]);
+    for &(p, v) in samples {
+        let f = feats(p);
+        for i in 0..6 {
+            for j in 0..6 {
+                m[i][j] += f[i] * f[j];
+            }
+            b[i] += f[i] * v;
+        }
+    }
+    // Gauss-Jordan elimination with partial pivoting
+    for c in 0..6 {
+        let piv = (c..6).max_by(|&r, &q| m[r][c].abs().total_cmp(&m[q][c].abs()))?;
+        m.swap(c, piv);
+        b.swap(c, piv);
+        if m[c][c].abs() < 1e-9 * samples.len().max(1) as f64 {
+            return None;
+        }
+        for r in 0..6 {
+            if r != c {
+                let f = m[r][c] / m[c][c];
+                let pivot_row = m[c];
+                for (x, p) in m[r].iter_mut().zip(pivot_row) {
+                    *x -= f * p;
+                }
+                b[r] -= f * b[c];
+            }
+        }
+    }
+    let coef: Vec<f64> = (0..6).map(|i| b[i] / m[i][i]).collect();
+    let sq: f64 = samples
+        .iter()
+        .map(|&(p, v)| {
+            let fit: f64 = feats(p).iter().zip(&coef).map(|(f, c)| f * c).sum();
+            (v - fit).powi(2)
+        })
+        .sum();
+    Some((sq / samples.len().max(1) as f64).sqrt())
 }
 
 /// Median backdrop colour.
@@ -183,4 +265,28 @@ pub fn shadow(s: &Subject<'_>, cfg: &BackgroundShadowCheck) -> CheckResult {
             ReasonCode::BackgroundShadow,
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quadratic_residual;
+
+    #[test]
+    fn a_smooth_falloff_leaves_no_residual_and_noise_does() {
+        let grid: Vec<[f64; 2]> = (0..20)
+            .flat_map(|i| (0..20).map(move |j| [i as f64 / 20.0 - 0.5, j as f64 / 20.0 - 0.5]))
+            .collect();
+        let smooth: Vec<_> = grid
+            .iter()
+            .map(|&[x, y]| ([x, y], 70.0 + 20.0 * x - 15.0 * y * y + 5.0 * x * y))
+            .collect();
+        assert!(quadratic_residual(&smooth).unwrap() < 1e-6);
+        let checker: Vec<_> = grid
+            .iter()
+            .enumerate()
+            .map(|(k, &p)| (p, if (k + k / 20) % 2 == 0 { 60.0 } else { 80.0 }))
+            .collect();
+        assert!((quadratic_residual(&checker).unwrap() - 10.0).abs() < 0.5);
+        assert!(quadratic_residual(&smooth[..3]).is_none());
+    }
 }

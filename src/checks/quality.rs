@@ -134,7 +134,7 @@ pub fn color(s: &Subject<'_>, cfg: &ColorCheck) -> CheckResult {
         .all(|&c| srgb_to_lab(c).chroma() < NEUTRAL_CHROMA);
     // A tint is a cast only on a backdrop that should be neutral and is plain enough to judge.
     let plain = super::background::plainness(s)
-        .is_some_and(|(std, _)| std <= s.spec.checks.background_uniform.max_std_l);
+        .is_some_and(|p| p.texture_l <= s.spec.checks.background_uniform.max_texture_l);
     let cast = match (neutral && plain, super::background::background_lab(s)) {
         (true, Some(bg)) => bg.chroma() as f64,
         _ => 0.0,

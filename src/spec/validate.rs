@@ -228,8 +228,8 @@ pub(crate) fn validate(spec: &PhotoSpec) -> Vec<(String, String)> {
     }
     v.fraction("checks.glasses.min_fraction", c.glasses.min_fraction);
     v.between(
-        "checks.background_uniform.max_std_l",
-        c.background_uniform.max_std_l,
+        "checks.background_uniform.max_texture_l",
+        c.background_uniform.max_texture_l,
         0.0,
         100.0,
     );
