@@ -17,7 +17,6 @@ use std::process::ExitCode;
 
 use idphoto::evaluate::{self, Label, Labels};
 use idphoto::Checker;
-use rayon::prelude::*;
 
 const USAGE: &str = "usage: evaluate --spec ID --labels LABELS.json --photos DIR [--pose POSE.json] [--json OUT.json] [--reports REPORTS.jsonl]";
 
@@ -85,18 +84,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     };
     let checker = Checker::builder().build()?;
     checker.specs().get(&args.spec)?;
-    let mut names: Vec<&String> = labels.photos.keys().chain(poses.keys()).collect();
-    names.sort();
-    names.dedup();
-    let reports: BTreeMap<String, Result<idphoto::Report, String>> = names
-        .par_iter()
-        .map(|n| {
-            let r = checker
-                .check_path(args.photos.join(n), &args.spec)
-                .map_err(|e| e.to_string());
-            ((*n).clone(), r)
-        })
-        .collect();
+    let reports = evaluate::check_photos(&checker, &args.spec, &args.photos, &labels, &poses);
     if let Some(path) = &args.reports {
         let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
         for (n, r) in &reports {

@@ -215,6 +215,30 @@ fn broken(s: Option<Status>) -> bool {
     matches!(s, Some(Status::Fail | Status::Fixed))
 }
 
+/// Reports (or the error that stopped each) for every photo named in `labels` or `poses`,
+/// read from the folder `photos` and checked against `spec`, in parallel.
+pub fn check_photos(
+    checker: &crate::Checker,
+    spec: &str,
+    photos: &Path,
+    labels: &Labels,
+    poses: &BTreeMap<String, Pose>,
+) -> BTreeMap<String, std::result::Result<Report, String>> {
+    use rayon::prelude::*;
+    let mut names: Vec<&String> = labels.photos.keys().chain(poses.keys()).collect();
+    names.sort();
+    names.dedup();
+    names
+        .par_iter()
+        .map(|n| {
+            let r = checker
+                .check_path(photos.join(n), spec)
+                .map_err(|e| e.to_string());
+            ((*n).clone(), r)
+        })
+        .collect()
+}
+
 /// Compares `reports` (photo name → report, or the error that stopped it) with the labels and
 /// the optional ground-truth poses.
 pub fn evaluate(

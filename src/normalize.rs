@@ -639,43 +639,143 @@ fn feather(alpha: &mut [f32], w: usize, h: usize, r: usize) {
     }
 }
 
+/// Radius (share of the output's long side) over which the old backdrop's colour is
+/// estimated around each edge pixel: near enough to follow a backdrop lit unevenly or two-toned
+/// (a grey wall behind the hair, a lighter one by the shoulder), far enough to reach clear
+/// backdrop past the soft matte edge.
+pub const DECONTAMINATE_RADIUS: f64 = 0.03;
+
 /// Composites `img` over `bg` with `alpha`, decontaminating edge colours: where the matte is
-/// partial, the old background's colour (estimated as the mean of pixels with alpha ≈ 0) is
-/// removed before blending so no halo of it remains.
+/// partial, the old backdrop's colour *there* (the mean of nearby pixels with alpha ≈ 0; the
+/// whole image's clear backdrop where none is near) is removed before blending, so no halo or
+/// fringe of it remains around hair and shoulders.
 #[allow(
     clippy::indexing_slicing,
-    reason = "channel indices 0..3 of an RGB pixel"
+    reason = "channel indices 0..3 of an RGB pixel; box sums of (w+1)·(h+1) entries indexed within"
 )]
 pub fn replace_background(img: &mut RgbImage, alpha: &[f32], bg: [u8; 3]) {
-    let mut old = [0f64; 3];
-    let mut n = 0f64;
-    for (p, &a) in img.pixels().zip(alpha) {
-        if a < 0.02 {
-            for c in 0..3 {
-                old[c] += p[c] as f64;
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    if alpha.len() < w * h || w == 0 || h == 0 {
+        return;
+    }
+    let clear: Vec<bool> = alpha.iter().take(w * h).map(|&a| a < 0.02).collect();
+    let solid: Vec<bool> = alpha.iter().take(w * h).map(|&a| a >= 0.999).collect();
+    let old_sums = BoxSums::new(img, &clear);
+    let fg_sums = BoxSums::new(img, &solid);
+    let global = old_sums
+        .mean(0, 0, w, h)
+        .unwrap_or([bg[0] as f64, bg[1] as f64, bg[2] as f64]);
+    let r = ((w.max(h) as f64 * DECONTAMINATE_RADIUS).round() as usize).max(2);
+    let band = ((w.max(h) as f64 * MATTE_BAND).round() as usize).max(1);
+    let window = |x: usize, y: usize, r: usize| {
+        (
+            x.saturating_sub(r),
+            y.saturating_sub(r),
+            (x + r + 1).min(w),
+            (y + r + 1).min(h),
+        )
+    };
+    for y in 0..h {
+        for x in 0..w {
+            let mut a = alpha[y * w + x].clamp(0.0, 1.0) as f64;
+            if a <= 0.05 {
+                let p = img.get_pixel_mut(x as u32, y as u32);
+                *p = image::Rgb(bg);
+                continue;
             }
-            n += 1.0;
+            let (x0, y0, x1, y1) = window(x, y, r);
+            let old = old_sums.mean(x0, y0, x1, y1);
+            // near the backdrop, solid pixels may still be backdrop seen between hairs: pull
+            // the matte down by how close each colour lies to the local backdrop along the
+            // backdrop → person colour line
+            let (bx0, by0, bx1, by1) = window(x, y, band);
+            let near_edge = old_sums.count(bx0, by0, bx1, by1) > 0.0;
+            let p = img.get_pixel_mut(x as u32, y as u32);
+            if let (true, Some(o), Some(f)) = (near_edge, old, fg_sums.mean(x0, y0, x1, y1)) {
+                let d: [f64; 3] = std::array::from_fn(|c| f[c] - o[c]);
+                let dd: f64 = d.iter().map(|v| v * v).sum();
+                if dd > MATTE_MIN_CONTRAST * MATTE_MIN_CONTRAST {
+                    let t: f64 = (0..3).map(|c| (p[c] as f64 - o[c]) * d[c]).sum::<f64>() / dd;
+                    a = a.min(t.clamp(0.0, 1.0));
+                }
+            }
+            if a >= 0.999 {
+                continue; // inside the person: untouched
+            }
+            let old = old.unwrap_or(global);
+            for c in 0..3 {
+                let observed = p[c] as f64;
+                // observed = a·fg + (1 − a)·old  ⇒  fg = (observed − (1 − a)·old) / a
+                let fg = if a > 0.05 {
+                    ((observed - (1.0 - a) * old[c]) / a).clamp(0.0, 255.0)
+                } else {
+                    observed
+                };
+                p[c] = (a * fg + (1.0 - a) * bg[c] as f64)
+                    .round()
+                    .clamp(0.0, 255.0) as u8;
+            }
         }
     }
-    let old = if n > 0.0 {
-        [old[0] / n, old[1] / n, old[2] / n]
-    } else {
-        [bg[0] as f64, bg[1] as f64, bg[2] as f64]
-    };
-    for (p, &a) in img.pixels_mut().zip(alpha) {
-        let a = a.clamp(0.0, 1.0) as f64;
-        for c in 0..3 {
-            let observed = p[c] as f64;
-            // observed = a·fg + (1 − a)·old  ⇒  fg = (observed − (1 − a)·old) / a
-            let fg = if a > 0.05 {
-                ((observed - (1.0 - a) * old[c]) / a).clamp(0.0, 255.0)
-            } else {
-                observed
-            };
-            p[c] = (a * fg + (1.0 - a) * bg[c] as f64)
-                .round()
-                .clamp(0.0, 255.0) as u8;
+}
+
+/// Width (share of the output's long side) of the band inside the matte edge where the matte
+/// is refined by colour: wisps of hair and the backdrop between them.
+pub const MATTE_BAND: f64 = 0.012;
+/// Smallest RGB distance between the local backdrop and person colours for the colour refinement
+/// to apply (below it the two cannot be told apart by colour).
+pub const MATTE_MIN_CONTRAST: f64 = 40.0;
+
+/// Box sums of the colours and count of the pixels a mask selects (integral images).
+struct BoxSums {
+    stride: usize,
+    sum: Vec<[f64; 3]>,
+    cnt: Vec<f64>,
+}
+
+#[allow(
+    clippy::indexing_slicing,
+    reason = "integral images of (w + 1)·(h + 1) entries, indexed within"
+)]
+impl BoxSums {
+    fn new(img: &RgbImage, mask: &[bool]) -> BoxSums {
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        let stride = w + 1;
+        let mut sum = vec![[0f64; 3]; stride * (h + 1)];
+        let mut cnt = vec![0f64; stride * (h + 1)];
+        for y in 0..h {
+            for x in 0..w {
+                let i = (y + 1) * stride + x + 1;
+                let on = mask.get(y * w + x).copied().unwrap_or(false);
+                let p = img.get_pixel(x as u32, y as u32).0;
+                for c in 0..3 {
+                    let v = if on { p[c] as f64 } else { 0.0 };
+                    sum[i][c] = v + sum[i - 1][c] + sum[i - stride][c] - sum[i - stride - 1][c];
+                }
+                cnt[i] = on as u8 as f64 + cnt[i - 1] + cnt[i - stride] - cnt[i - stride - 1];
+            }
         }
+        BoxSums { stride, sum, cnt }
+    }
+
+    /// Selected pixels in `[x0, x1) × [y0, y1)`.
+    fn count(&self, x0: usize, y0: usize, x1: usize, y1: usize) -> f64 {
+        let s = self.stride;
+        self.cnt[y1 * s + x1] - self.cnt[y0 * s + x1] - self.cnt[y1 * s + x0]
+            + self.cnt[y0 * s + x0]
+    }
+
+    /// Mean colour of the selected pixels in the box (`None` with fewer than 4).
+    fn mean(&self, x0: usize, y0: usize, x1: usize, y1: usize) -> Option<[f64; 3]> {
+        let n = self.count(x0, y0, x1, y1);
+        let s = self.stride;
+        (n >= 4.0).then(|| {
+            std::array::from_fn(|c| {
+                (self.sum[y1 * s + x1][c] - self.sum[y0 * s + x1][c] - self.sum[y1 * s + x0][c]
+                    + self.sum[y0 * s + x0][c])
+                    / n
+            })
+        })
     }
 }
 

@@ -71,6 +71,75 @@ fn the_output_rechecks_clean_on_geometry_and_background() {
     }
 }
 
+/// Every fixture photo (and the shared demo photos, when `../shared/photos` is there) whose
+/// framing is reachable for a spec: its written output, checked again as an upload, passes
+/// `framing`, `head_size` and `head_position` — the plan aims inside the ranges, not at
+/// their edges, so the re-measured head stays in them.
+#[test]
+#[ignore = "known gap (issue 17 item 5): the re-measured head differs from the planned one by \
+            3-9 px on astronaut, grace_hopper, hivision-test1/2/4; run with --ignored"]
+fn every_reachable_output_rechecks_compliant_geometry() {
+    let mut photos: Vec<std::path::PathBuf> = std::fs::read_dir(common::fixture("photos"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/photos");
+    if let Ok(rd) = std::fs::read_dir(&shared) {
+        photos.extend(
+            rd.map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "jpg" || e == "png")),
+        );
+    }
+    photos.sort();
+    let specs = [
+        "cn/id-card",
+        "icao/passport",
+        "cn/driving-licence",
+        "us/passport",
+    ];
+    let jobs: Vec<_> = photos
+        .iter()
+        .flat_map(|p| specs.iter().map(move |s| (p, *s)))
+        .collect();
+    use rayon::prelude::*;
+    // build the checker before the parallel loop: its first use from inside rayon's workers
+    // would wait on the lazy initialisation, which itself waits on rayon
+    let checker = always();
+    let (checked, bad): (Vec<bool>, Vec<Vec<String>>) = jobs
+        .par_iter()
+        .map(|(p, spec)| {
+            let first = checker.process_path(p, spec).unwrap();
+            let geometry = [CheckId::Framing, CheckId::HeadSize, CheckId::HeadPosition];
+            let reachable = geometry.iter().all(|&id| {
+                first
+                    .report
+                    .check(id)
+                    .is_some_and(|c| c.status != Status::Fail)
+            });
+            let Some(out) = first.output.filter(|_| reachable) else {
+                return (false, vec![]);
+            };
+            let again = checker.check_bytes(&out.bytes, spec).unwrap();
+            let bad = geometry
+                .iter()
+                .filter_map(|&id| {
+                    let c = again.check(id).unwrap();
+                    (c.status != Status::Pass).then(|| {
+                        format!("{} {spec}: {id} {:?} {:?}", p.display(), c.status, c.value)
+                    })
+                })
+                .collect();
+            (true, bad)
+        })
+        .unzip();
+    let bad: Vec<String> = bad.into_iter().flatten().collect();
+    assert!(
+        checked.iter().filter(|&&c| c).count() >= 8,
+        "too few reachable photos"
+    );
+    assert!(bad.is_empty(), "{bad:#?}");
+}
+
 #[test]
 fn passing_policy_writes_nothing_for_a_failing_photo() {
     let out = common::checker()
