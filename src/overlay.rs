@@ -161,6 +161,18 @@ fn regions_of(id: crate::report::CheckId, a: &Analysis) -> Vec<Region> {
     };
     let fb = Region::Box(face.bbox.x, face.bbox.y, face.bbox.w, face.bbox.h);
     let head = crate::normalize::HeadGeometry::measure(a);
+    // the zones a check looked at (`crate::zones`), or the face box without head geometry
+    let zoned =
+        |zones: &dyn Fn(&crate::normalize::HeadGeometry) -> Vec<crate::zones::Polygon>| match &head
+        {
+            Some(g) => zones(g).into_iter().map(Region::Poly).collect(),
+            None => vec![Region::Box(
+                face.bbox.x,
+                face.bbox.y,
+                face.bbox.w,
+                face.bbox.h,
+            )],
+        };
     let poly = |idx: &[usize]| Region::Poly(idx.iter().map(|&i| lm.xy(i)).collect());
     let class_box = |k: FaceClass| {
         a.parsing
@@ -188,25 +200,10 @@ fn regions_of(id: crate::report::CheckId, a: &Analysis) -> Vec<Region> {
             ];
             vec![bbox_of(&m)]
         }
-        C::EarsVisible => match &head {
-            Some(g) => crate::zones::ears(g, lm)
-                .into_iter()
-                .map(Region::Poly)
-                .collect(),
-            None => vec![fb],
-        },
+        C::EarsVisible => zoned(&|g| crate::zones::ears(g, lm).to_vec()),
         C::Headwear => class_box(FaceClass::Hat).into_iter().collect(),
-        C::Earrings => match &head {
-            Some(g) => crate::zones::earrings(g, lm)
-                .into_iter()
-                .map(Region::Poly)
-                .collect(),
-            None => vec![fb],
-        },
-        C::Necklace => match &head {
-            Some(g) => vec![Region::Poly(crate::zones::necklace(g))],
-            None => vec![fb],
-        },
+        C::Earrings => zoned(&|g| crate::zones::earrings(g, lm).to_vec()),
+        C::Necklace => zoned(&|g| vec![crate::zones::necklace(g)]),
         C::Glasses => class_box(FaceClass::Eyeglasses).into_iter().collect(),
         C::HairAccessory => class_box(FaceClass::Hair).into_iter().collect(),
         C::BackgroundUniform | C::BackgroundColor | C::BackgroundShadow => {

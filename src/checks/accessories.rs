@@ -35,24 +35,26 @@ fn area_share(s: &Subject<'_>, ks: &[K], above_eyes: bool) -> Option<f64> {
     Some(n * (st.cell as f64).powi(2) / (fw * fw).max(1.0))
 }
 
-fn presence(
-    s: &Subject<'_>,
+/// Judges an accessory: present when `strength` reaches `min` (named `min_name` in the
+/// limit); a failure unless the spec allows it. `measured` are the values reported beside
+/// `present`.
+fn judge_presence(
     id: CheckId,
-    ks: &[K],
-    min: f64,
+    measured: &[(&str, f64)],
+    strength: f64,
+    (min_name, min): (&str, f64),
     allowed: bool,
     code: ReasonCode,
 ) -> CheckResult {
-    let Some(share) = area_share(s, ks, ks == [K::Hat]) else {
-        return CheckResult::not_applicable(id, ReasonCode::ParsingUnavailable);
-    };
-    let present = share >= min;
-    let value = Measure::nested([
-        ("area", Measure::num(share)),
-        ("present", Measure::Bool(present)),
-    ]);
+    let present = strength >= min;
+    let value = Measure::nested(
+        measured
+            .iter()
+            .map(|&(k, v)| (k, Measure::num(v)))
+            .chain([("present", Measure::Bool(present))]),
+    );
     let limit = Measure::nested([
-        ("min_area", Measure::num(min)),
+        (min_name, Measure::num(min)),
         ("allowed", Measure::Bool(allowed)),
     ]);
     CheckResult::judge(id, allowed || !present, value, limit, code)
@@ -60,11 +62,14 @@ fn presence(
 
 /// No hat, cap, scarf or hood.
 pub fn headwear(s: &Subject<'_>, cfg: &HeadwearCheck) -> CheckResult {
-    presence(
-        s,
+    let Some(area) = area_share(s, &[K::Hat], true) else {
+        return CheckResult::not_applicable(CheckId::Headwear, ReasonCode::ParsingUnavailable);
+    };
+    judge_presence(
         CheckId::Headwear,
-        &[K::Hat],
-        cfg.min_fraction,
+        &[("area", area)],
+        area,
+        ("min_area", cfg.min_fraction),
         cfg.allowed,
         ReasonCode::HeadwearPresent,
     )
@@ -85,19 +90,12 @@ pub fn earrings(s: &Subject<'_>, cfg: &EarringsCheck) -> CheckResult {
         max_in_zone(&nodes, &zr, &[&inner]),
         max_in_zone(&nodes, &zl, &[&inner]),
     );
-    let present = r.max(l) >= cfg.min_probability;
-    CheckResult::judge(
+    judge_presence(
         CheckId::Earrings,
-        cfg.allowed || !present,
-        Measure::nested([
-            ("right", Measure::num(r)),
-            ("left", Measure::num(l)),
-            ("present", Measure::Bool(present)),
-        ]),
-        Measure::nested([
-            ("min_probability", Measure::num(cfg.min_probability)),
-            ("allowed", Measure::Bool(cfg.allowed)),
-        ]),
+        &[("right", r), ("left", l)],
+        r.max(l),
+        ("min_probability", cfg.min_probability),
+        cfg.allowed,
         ReasonCode::EarringsPresent,
     )
 }
@@ -112,18 +110,12 @@ pub fn necklace(s: &Subject<'_>, cfg: &NecklaceCheck) -> CheckResult {
     };
     let nodes = class_nodes(p, K::Necklace, a.width, a.height);
     let prob = max_in_zone(&nodes, &zones::necklace(g), &[]);
-    let present = prob >= cfg.min_probability;
-    CheckResult::judge(
+    judge_presence(
         CheckId::Necklace,
-        cfg.allowed || !present,
-        Measure::nested([
-            ("probability", Measure::num(prob)),
-            ("present", Measure::Bool(present)),
-        ]),
-        Measure::nested([
-            ("min_probability", Measure::num(cfg.min_probability)),
-            ("allowed", Measure::Bool(cfg.allowed)),
-        ]),
+        &[("probability", prob)],
+        prob,
+        ("min_probability", cfg.min_probability),
+        cfg.allowed,
         ReasonCode::NecklacePresent,
     )
 }
@@ -205,18 +197,12 @@ pub fn hair_accessory(s: &Subject<'_>, cfg: &HairAccessoryCheck) -> CheckResult 
     let Some(area) = hair_ornament_area(s) else {
         return CheckResult::not_applicable(CheckId::HairAccessory, ReasonCode::ParsingUnavailable);
     };
-    let present = area >= cfg.min_fraction;
-    CheckResult::judge(
+    judge_presence(
         CheckId::HairAccessory,
-        cfg.allowed || !present,
-        Measure::nested([
-            ("area", Measure::num(area)),
-            ("present", Measure::Bool(present)),
-        ]),
-        Measure::nested([
-            ("min_area", Measure::num(cfg.min_fraction)),
-            ("allowed", Measure::Bool(cfg.allowed)),
-        ]),
+        &[("area", area)],
+        area,
+        ("min_area", cfg.min_fraction),
+        cfg.allowed,
         ReasonCode::HairAccessoryPresent,
     )
 }
