@@ -2,22 +2,30 @@
 //!
 //! ```text
 //! cargo run --release --example batch -- --spec ID [--specs DIR] [--models DIR] --out-dir DIR
-//!     [--resume] [--threads N] [--overlays] INPUT...
+//!     [--resume | --overwrite] [--threads N] [--overlays] INPUT...
 //! ```
-//! Writes `DIR/report.jsonl` (one line per photo, flushed as it goes), `DIR/report.csv` (one row
-//! per photo: verdict, each check's status, the main measured values), `DIR/out/NAME.jpg` (the
-//! compliant output of every photo that passes) and `DIR/summary.json` (counts per verdict and per
-//! failing reason). Every input gives exactly one row, also when it cannot be read (the row
-//! carries the error). `--resume` skips photos already in `report.jsonl`. `--overlays` also
-//! writes `DIR/overlay/NAME.jpg` (failed checks outlined) and `DIR/thumb/NAME.jpg` for every
-//! photo, which the `review` example turns into an HTML page without re-running the models.
+//! Writes `DIR/report.jsonl` (one line per distinct input, appended once its images are on
+//! disk), `DIR/report.csv`, `DIR/summary.json` (spec, spec hash, counts per verdict and per
+//! failing reason) and `DIR/out/NAME` (the compliant output of every photo that passes; NAME
+//! keeps the input's path under the folder given and its extension). Every input gives exactly
+//! one row, also when it cannot be read or its output cannot be written (`verdict: error`, also
+//! printed to stderr). `--resume` continues an interrupted run; a fresh run into a folder that
+//! holds a previous run's files is refused unless `--overwrite` (which deletes just those).
+//! `--overlays` also writes `DIR/overlay/` and `DIR/thumb/` images, which the `review` example
+//! turns into an HTML page without re-running the models.
+//!
+//! Exit codes: 0 every input has a pass or fail row; 1 some rows are errors (unreadable photo,
+//! failed write); 2 the run could not start or stopped (bad arguments, unknown spec, out-dir in
+//! use by another run or holding another spec's results, `report.jsonl` not writable).
 
 #[path = "shared/batch_core.rs"]
 mod batch_core;
 
 use batch_core::Options;
 
-const USAGE: &str = "usage: batch --spec ID [--specs DIR] [--models DIR] --out-dir DIR [--resume] [--threads N] [--overlays] INPUT...";
+const USAGE: &str = "usage: batch --spec ID [--specs DIR] [--models DIR] --out-dir DIR [--resume | --overwrite] [--threads N] [--overlays] INPUT...
+
+exit codes: 0 all rows pass/fail, 1 some rows are errors, 2 the run could not start or stopped";
 
 fn parse() -> Result<Options, lexopt::Error> {
     let mut overlays = false;
@@ -25,11 +33,11 @@ fn parse() -> Result<Options, lexopt::Error> {
         overlays |= name == "overlays";
         name == "overlays"
     })?;
-    if opts.inputs.is_empty() {
+    if opts.batch.inputs.is_empty() {
         return Err("no INPUT given".into());
     }
-    opts.spec = spec.ok_or("missing --spec ID")?;
-    opts.overlays = overlays;
+    opts.batch.spec = spec.ok_or("missing --spec ID")?;
+    opts.batch.overlays = overlays;
     Ok(opts)
 }
 
@@ -42,16 +50,20 @@ fn main() -> std::process::ExitCode {
         }
     };
     match batch_core::run(&opts) {
-        Ok((n, secs, summary)) => {
+        Ok(run) => {
+            let s = &run.summary;
             println!(
-                "{n} photos checked in {secs:.1} s ({:.2} photos/s); {} rows in {}",
-                n as f64 / secs.max(1e-9),
-                summary.rows,
-                opts.out_dir.join("report.jsonl").display()
+                "{} photos checked in {:.1} s ({:.2} photos/s), {} already done; {} rows in {}",
+                run.checked,
+                run.secs,
+                run.checked as f64 / run.secs.max(1e-9),
+                run.skipped,
+                s.rows,
+                opts.batch.out_dir.join("report.jsonl").display()
             );
-            println!("verdicts: {:?}", summary.verdicts);
-            println!("failing reasons: {:?}", summary.reasons);
-            std::process::ExitCode::SUCCESS
+            println!("verdicts: {:?}", s.verdicts);
+            println!("failing reasons: {:?}", s.reasons);
+            batch_core::exit_code(&run)
         }
         Err(e) => {
             eprintln!("error: {e}");

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use idphoto::checker::OutputPolicy;
+use idphoto::files::write_atomic;
 use idphoto::{Checker, Status, Verdict};
 
 struct Args {
@@ -90,6 +91,14 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<Verdict, Box<dyn std::error::Error>> {
+    // a bad output path is found before the models load and the photo is analysed
+    for p in [&args.out, &args.sheet, &args.overlay, &args.json]
+        .into_iter()
+        .flatten()
+        .filter(|p| p.as_os_str() != "-")
+    {
+        idphoto::files::check_writable(p)?;
+    }
     let mut b = Checker::builder();
     if let Some(d) = &args.specs {
         b = b.specs_dir(d);
@@ -147,14 +156,18 @@ fn run(args: &Args) -> Result<Verdict, Box<dyn std::error::Error>> {
             .unwrap_or_default();
         println!("  {mark}  {:<18} {value}{limit}{reason}", c.id.as_str());
     }
-    if let Some(j) = &args.json {
-        std::fs::write(j, r.to_json())?;
-        println!("report written to {}", j.display());
+    match &args.json {
+        Some(j) if j.as_os_str() == "-" => println!("{}", r.to_json()),
+        Some(j) => {
+            write_atomic(j, r.to_json().as_bytes())?;
+            println!("report written to {}", j.display());
+        }
+        None => {}
     }
     if let Some(o) = &args.out {
         match (&outcome.output, &r.output) {
             (Some(enc), Some(info)) => {
-                std::fs::write(o, &enc.bytes)?;
+                write_atomic(o, &enc.bytes)?;
                 let fixes: Vec<String> = info.fixes.iter().map(|f| format!("{f:?}")).collect();
                 println!(
                     "output written to {}: {}x{} {} {} bytes{} {} dpi{}; fixes: {}",
@@ -191,7 +204,7 @@ fn run(args: &Args) -> Result<Verdict, Box<dyn std::error::Error>> {
         );
         let bytes =
             idphoto::image_io::encode_jpeg(&sheet, 95, idphoto::normalize::SHEET_DPI, false)?;
-        std::fs::write(path, bytes)?;
+        write_atomic(path, &bytes)?;
         println!(
             "print sheet written to {}: {n} copies on 4×6 in",
             path.display()
@@ -204,7 +217,9 @@ fn run(args: &Args) -> Result<Verdict, Box<dyn std::error::Error>> {
         let img = idphoto::image_io::decode_path(&args.photo, checker.limits())?.image;
         match &outcome.analysis {
             Some(a) => {
-                idphoto::overlay::draw_report(&img, r, a, outcome.plan.as_ref()).save(path)?;
+                idphoto::overlay::draw_report(&img, r, a, outcome.plan.as_ref())
+                    .save(path)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 println!("overlay written to {}", path.display());
             }
             None => println!("no overlay: no analysis"),

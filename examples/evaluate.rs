@@ -82,11 +82,14 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         Some(p) => evaluate::read_poses(p)?,
         None => BTreeMap::new(),
     };
+    for p in [&args.json, &args.reports].into_iter().flatten() {
+        idphoto::files::check_writable(p)?;
+    }
     let checker = Checker::builder().build()?;
     checker.specs().get(&args.spec)?;
     let reports = evaluate::check_photos(&checker, &args.spec, &args.photos, &labels, &poses);
     if let Some(path) = &args.reports {
-        let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+        let mut f = Vec::new();
         for (n, r) in &reports {
             let line = match r {
                 Ok(r) => serde_json::json!({"photo": n, "report": r}),
@@ -94,6 +97,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             };
             writeln!(f, "{line}")?;
         }
+        idphoto::files::write_atomic(path, &f)?;
     }
     let ev = evaluate::evaluate(&labels, &poses, &reports);
     println!(
@@ -161,7 +165,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         ev.summary.clean.total
     );
     if let Some(path) = &args.json {
-        std::fs::write(path, serde_json::to_string_pretty(&ev.summary)?)?;
+        idphoto::files::write_atomic(path, serde_json::to_string_pretty(&ev.summary)?.as_bytes())?;
         println!("summary written to {}", path.display());
     }
     Ok(())

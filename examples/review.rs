@@ -19,16 +19,17 @@ mod batch_core;
 
 use std::collections::BTreeMap;
 use std::io::BufRead;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use batch_core::{Options, Row};
+use batch_core::Options;
+use idphoto::batch::{BatchOptions, Input, Row};
 use idphoto::checker::OutputPolicy;
 use idphoto::{CheckId, Checker, Status};
 use rayon::prelude::*;
 use serde::Serialize;
 
-const USAGE: &str = "usage: review --out-dir DIR [--spec ID] [--specs DIR] [--models DIR] [--threads N] [--resume] [--single-file] [INPUT...]";
+const USAGE: &str = "usage: review --out-dir DIR [--spec ID] [--specs DIR] [--models DIR] [--threads N] [--resume | --overwrite] [--single-file] [INPUT...]";
 
 struct Args {
     batch: Options,
@@ -41,12 +42,12 @@ fn parse() -> Result<Args, lexopt::Error> {
         single_file |= name == "single-file";
         name == "single-file"
     })?;
-    if !batch.inputs.is_empty() && spec.is_none() {
+    if !batch.batch.inputs.is_empty() && spec.is_none() {
         return Err("checking INPUT needs --spec ID".into());
     }
-    batch.spec = spec.unwrap_or_default();
-    batch.overlays = true;
-    batch.previews = true;
+    batch.batch.spec = spec.unwrap_or_default();
+    batch.batch.overlays = true;
+    batch.batch.previews = true;
     Ok(Args { batch, single_file })
 }
 
@@ -68,12 +69,12 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
-    let dir = &args.batch.out_dir;
-    if !args.batch.inputs.is_empty() {
-        let (n, secs, summary) = batch_core::run(&args.batch)?;
+    let dir = &args.batch.batch.out_dir;
+    if !args.batch.batch.inputs.is_empty() {
+        let run = batch_core::run(&args.batch)?;
         println!(
-            "{n} photos checked in {secs:.1} s; verdicts: {:?}",
-            summary.verdicts
+            "{} photos checked in {:.1} s; verdicts: {:?}",
+            run.checked, run.secs, run.summary.verdicts
         );
     } else if !dir.join("report.jsonl").exists() {
         return Err(format!(
@@ -97,7 +98,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
 /// The rows of `report.jsonl` (the last one per input wins), sorted by input path, with thumbnails and overlays made
 /// for rows that lack them (a batch run without `--overlays`): those photos are analysed again.
 fn complete_rows(args: &Args) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
-    let dir = &args.batch.out_dir;
+    let dir = &args.batch.batch.out_dir;
     let reader = std::io::BufReader::new(std::fs::File::open(dir.join("report.jsonl"))?);
     let mut by_input: BTreeMap<String, usize> = BTreeMap::new();
     let mut rows: Vec<Row> = Vec::new();
@@ -105,10 +106,10 @@ fn complete_rows(args: &Args) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
         let Ok(row) = serde_json::from_str::<Row>(&line?) else {
             continue;
         };
-        match by_input.get(&row.input) {
+        match by_input.get(&row.identity()) {
             Some(&i) => rows[i] = row,
             None => {
-                by_input.insert(row.input.clone(), rows.len());
+                by_input.insert(row.identity(), rows.len());
                 rows.push(row);
             }
         }
@@ -120,39 +121,45 @@ fn complete_rows(args: &Args) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
         .count();
     if missing > 0 {
         println!("{missing} photos have no overlay: analysing them again");
-        for s in ["thumb", "overlay", "preview", "out"] {
-            std::fs::create_dir_all(dir.join(s))?;
-        }
         let checker = batch_core::checker(
             args.batch.specs.as_deref(),
             args.batch.models.as_deref(),
             OutputPolicy::Always,
         )?;
-        let bar = indicatif::ProgressBar::hidden();
         rows.par_iter_mut()
             .filter(|r| r.report.is_some() && (r.thumb.is_none() || r.overlay.is_none()))
-            .for_each(|r| redo(&checker, r, args, &bar));
+            .for_each(|r| redo(&checker, r, args));
     }
     Ok(rows)
 }
 
 /// Re-analyses one photo for its overlay, keeping the batch's report.
-fn redo(checker: &Checker, row: &mut Row, args: &Args, bar: &indicatif::ProgressBar) {
+fn redo(checker: &Checker, row: &mut Row, args: &Args) {
     let Some(spec) = row.report.as_ref().map(|r| r.spec.clone()) else {
         return;
     };
-    let opts = Options {
-        spec: spec.clone(),
-        specs: None,
-        models: None,
-        out_dir: args.batch.out_dir.clone(),
-        resume: false,
-        threads: None,
+    let opts = BatchOptions {
+        spec,
+        out_dir: args.batch.batch.out_dir.clone(),
         overlays: true,
         previews: row.output.is_none(),
-        inputs: Vec::new(),
+        ..BatchOptions::default()
     };
-    let fresh = batch_core::check_one(checker, &spec, Path::new(&row.input), &opts, bar);
+    let path = PathBuf::from(&row.input);
+    let input = Input {
+        relative: path.file_name().map(PathBuf::from).unwrap_or_default(),
+        key: PathBuf::from(row.identity()),
+        path,
+        problem: None,
+    };
+    let name = row.name.clone().unwrap_or_else(|| {
+        let ext = checker
+            .specs()
+            .get(&opts.spec)
+            .map_or("jpg", |s| idphoto::batch::output_extension(s.output.format));
+        idphoto::batch::output_name(&input, ext, true)
+    });
+    let fresh = idphoto::batch::check_one(checker, &opts, &input, &name);
     row.thumb = row.thumb.take().or(fresh.thumb);
     row.overlay = row.overlay.take().or(fresh.overlay);
     if row.output.is_none() {
@@ -232,7 +239,7 @@ fn card(row: &Row, dir: &Path, embed: bool) -> Card {
     let mut c = Card {
         name,
         input: row.input.clone(),
-        verdict: batch_core::verdict_of(row),
+        verdict: row.verdict().as_str(),
         retake: false,
         error: row.error.clone(),
         spec: String::new(),

@@ -15,7 +15,8 @@ use crate::image_io::{self, DecodeLimits, Encoded};
 use crate::models::Models;
 use crate::normalize::{self, FramePlan};
 use crate::report::{
-    AppliedFix, CheckId, CheckResult, FaceSummary, ImageInfo, OutputInfo, Report, Verdict,
+    AppliedFix, CheckId, CheckResult, FaceSummary, ImageInfo, Measure, OutputInfo, ReasonCode,
+    Report, Verdict,
 };
 use crate::spec::{OutputFormat, SpecRegistry};
 
@@ -380,8 +381,25 @@ impl Checker {
                 size_in_range: encoded.size_in_range,
                 fixes,
             });
-            outcome.output = Some(encoded);
-            outcome.output_image = Some(pixels);
+            if let Some(range) = spec.output.file_size_kb {
+                let kb = round3(encoded.bytes.len() as f64 / 1000.0);
+                let value = Measure::map([("kb", kb)]);
+                outcome.report.set_check(if encoded.size_in_range {
+                    CheckResult::pass(CheckId::FileSize, value, Measure::from(range))
+                } else {
+                    CheckResult::fail(
+                        CheckId::FileSize,
+                        value,
+                        Measure::from(range),
+                        ReasonCode::FileSizeUnreachable,
+                    )
+                });
+            }
+            // a file outside the size range is never delivered as the compliant output
+            if policy == OutputPolicy::Always || outcome.report.verdict == Verdict::Pass {
+                outcome.output = Some(encoded);
+                outcome.output_image = Some(pixels);
+            }
         }
         outcome.timings.output = t0.elapsed();
         outcome.analysis = analysis;

@@ -94,6 +94,24 @@ pub enum Error {
         message: String,
     },
 
+    /// Another process holds the batch out-dir's lock.
+    #[error("out-dir {dir} is in use by {}", .pid.map(|p| format!("process {p}")).unwrap_or_else(|| "another process".into()))]
+    OutDirInUse {
+        /// The out-dir.
+        dir: PathBuf,
+        /// The process holding it, when it wrote its id.
+        pid: Option<u32>,
+    },
+
+    /// A batch run refuses to start in this out-dir (a previous run's files, another spec).
+    #[error("out-dir {dir}: {message}", dir = .dir.display())]
+    BatchRefused {
+        /// The out-dir.
+        dir: PathBuf,
+        /// Why, and what to do.
+        message: String,
+    },
+
     /// A model file could not be loaded or run.
     #[error("model {model}: {message}")]
     Model {

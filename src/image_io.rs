@@ -84,6 +84,9 @@ pub struct Decoded {
     pub format: ImageFormat,
     /// Whether an EXIF orientation other than "normal" was applied.
     pub rotated: bool,
+    /// Whether the pixels were converted to sRGB from an embedded ICC profile (Adobe RGB,
+    /// Display P3, ...).
+    pub converted_from_icc: bool,
 }
 
 /// Decodes image bytes under `limits`.
@@ -95,15 +98,22 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded> {
     if bytes.is_empty() {
         return Err(Error::EmptyImage);
     }
+    if let Some(kind) = heif_brand(bytes) {
+        return Err(Error::UnsupportedFormat {
+            detail: Some(format!(
+                "{kind} is not supported; export or convert the photo as JPEG (on an iPhone: Settings > Camera > Formats > Most Compatible)"
+            )),
+        });
+    }
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| Error::CorruptImage(e.to_string()))?;
     let format = reader
         .format()
         .ok_or(Error::UnsupportedFormat { detail: None })?;
-    if format == ImageFormat::Jpeg && !jpeg_complete(bytes) {
+    if format == ImageFormat::Jpeg && jpeg_end(bytes).is_none() {
         return Err(Error::CorruptImage(
-            "truncated: the JPEG has no end-of-image marker".into(),
+            "truncated: the JPEG's data ends before its end-of-image marker".into(),
         ));
     }
     // The header alone gives the declared size: refuse a bomb before any decoder allocates.
@@ -142,15 +152,76 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded> {
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
+    // A broken ICC block is treated as "no profile" (the pixels are taken as sRGB).
+    let icc = decoder.icc_profile().ok().flatten();
     let mut img =
         DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(e, w, h, limits))?;
     let rotated = orientation != image::metadata::Orientation::NoTransforms;
     img.apply_orientation(orientation);
+    let mut image = to_rgb8(img);
+    let converted_from_icc = icc.is_some_and(|p| to_srgb(&mut image, &p));
     Ok(Decoded {
-        image: to_rgb8(img),
+        image,
         format,
         rotated,
+        converted_from_icc,
     })
+}
+
+/// Converts `img` in place from the RGB colour space its embedded ICC `profile` describes to
+/// sRGB (moxcms, perceptual intent). Returns whether it converted: profiles that do not parse,
+/// are not RGB, or are sRGB already leave the pixels as they are.
+fn to_srgb(img: &mut RgbImage, profile: &[u8]) -> bool {
+    use moxcms::{ColorProfile, DataColorSpace, Layout, TransformOptions};
+    let Ok(src) = ColorProfile::new_from_slice(profile) else {
+        return false;
+    };
+    if src.color_space != DataColorSpace::Rgb {
+        return false;
+    }
+    let srgb = ColorProfile::new_srgb();
+    // a matrix/shaper profile with sRGB's primaries is sRGB (as stored: s15.16 numbers)
+    let near = |a: &moxcms::Xyzd, b: &moxcms::Xyzd| {
+        (a.x - b.x).abs() < 2e-3 && (a.y - b.y).abs() < 2e-3 && (a.z - b.z).abs() < 2e-3
+    };
+    if src.lut_a_to_b_perceptual.is_none()
+        && near(&src.red_colorant, &srgb.red_colorant)
+        && near(&src.green_colorant, &srgb.green_colorant)
+        && near(&src.blue_colorant, &srgb.blue_colorant)
+    {
+        return false;
+    }
+    let Ok(t) =
+        src.create_transform_8bit(Layout::Rgb, &srgb, Layout::Rgb, TransformOptions::default())
+    else {
+        return false;
+    };
+    let mut out = vec![0u8; img.as_raw().len()];
+    if t.transform(img.as_raw(), &mut out).is_err() {
+        return false;
+    }
+    let (w, h) = img.dimensions();
+    match RgbImage::from_raw(w, h, out) {
+        Some(o) => {
+            *img = o;
+            true
+        }
+        None => false,
+    }
+}
+
+/// `Some("HEIC/HEIF")` (or AVIF) when `bytes` is an ISO-BMFF image container, by its `ftyp`
+/// brand: formats idphoto cannot decode, named so the user knows what to convert.
+fn heif_brand(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.get(4..8) != Some(b"ftyp") {
+        return None;
+    }
+    match bytes.get(8..12)? {
+        b"avif" | b"avis" => Some("AVIF"),
+        b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"hevm" | b"hevs" | b"mif1"
+        | b"msf1" | b"mif2" => Some("HEIC/HEIF"),
+        _ => None,
+    }
 }
 
 /// Reads and decodes a file, refusing files larger than `limits.max_file_bytes`.
@@ -183,13 +254,49 @@ pub fn read_file_capped(path: &Path, max: u64) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Whether a JPEG ends its main image: an EOI marker (FF D9) after the last start-of-scan
-/// (FF DA). Inside entropy-coded data FF is always followed by 00 or a restart marker, so FF D9
-/// there is the real end; an EXIF thumbnail's own EOI comes before the main scan.
-fn jpeg_complete(bytes: &[u8]) -> bool {
-    let sos = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]);
-    let eoi = bytes.windows(2).rposition(|w| w == [0xFF, 0xD9]);
-    matches!((sos, eoi), (Some(s), Some(e)) if e > s)
+/// The offset just past a JPEG's end-of-image marker, walking its marker segments and
+/// entropy-coded scans as a decoder does; `None` when the data ends first (a truncated file).
+/// Bytes after the end marker (a phone's "motion photo" video, padding) are not looked at.
+pub fn jpeg_end(b: &[u8]) -> Option<usize> {
+    if b.len() < 4 || b.get(..2) != Some(&[0xFF, 0xD8]) {
+        return None;
+    }
+    let len_at = |i: usize| -> Option<usize> {
+        Some(usize::from(*b.get(i)?) << 8 | usize::from(*b.get(i + 1)?))
+    };
+    let mut i = 2;
+    loop {
+        // the next marker: decoders skip stray bytes and fill 0xFF bytes before it
+        i += b.get(i..)?.iter().position(|&x| x == 0xFF)?;
+        while b.get(i) == Some(&0xFF) {
+            i += 1;
+        }
+        let m = *b.get(i)?;
+        i += 1;
+        match m {
+            0xD9 => return Some(i),
+            0x00 | 0x01 | 0xD0..=0xD8 => {}
+            0xDA => {
+                i += len_at(i)?;
+                // entropy-coded data runs to the first 0xFF that starts a marker
+                loop {
+                    i += b.get(i..)?.iter().position(|&x| x == 0xFF)?;
+                    match *b.get(i + 1)? {
+                        0x00 | 0xD0..=0xD7 => i += 2,
+                        0xFF => i += 1,
+                        _ => break,
+                    }
+                }
+            }
+            _ => {
+                let len = len_at(i)?;
+                if len < 2 {
+                    return None;
+                }
+                i += len;
+            }
+        }
+    }
 }
 
 fn check_dimensions(w: u32, h: u32, limits: &DecodeLimits) -> Result<()> {

@@ -28,12 +28,14 @@
 #![warn(clippy::indexing_slicing)]
 
 pub mod analysis;
+pub mod batch;
 pub mod checker;
 pub mod checks;
 pub mod color;
 mod error;
 pub mod evaluate;
 pub mod face_geometry;
+pub mod files;
 pub mod image_io;
 pub mod models;
 pub mod normalize;

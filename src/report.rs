@@ -64,11 +64,14 @@ pub enum CheckId {
     Exposure,
     /// Colour photo with natural skin tone and no cast.
     Color,
+    /// The encoded output lies in the spec's file-size range (judged when the output is
+    /// encoded; a range the encoder cannot reach fails).
+    FileSize,
 }
 
 impl CheckId {
     /// Every check id, in report order.
-    pub const ALL: [CheckId; 25] = [
+    pub const ALL: [CheckId; 26] = [
         CheckId::Orientation,
         CheckId::FaceCount,
         CheckId::Resolution,
@@ -94,6 +97,7 @@ impl CheckId {
         CheckId::Sharpness,
         CheckId::Exposure,
         CheckId::Color,
+        CheckId::FileSize,
     ];
 
     /// The snake_case id used in JSON and spec files.
@@ -125,6 +129,7 @@ impl CheckId {
             C::Sharpness => "sharpness",
             C::Exposure => "exposure",
             C::Color => "color",
+            C::FileSize => "file_size",
         }
     }
 
@@ -157,6 +162,7 @@ impl CheckId {
             C::Sharpness => ("清晰度", "Sharpness"),
             C::Exposure => ("曝光", "Exposure"),
             C::Color => ("色彩", "Colour"),
+            C::FileSize => ("文件大小", "File size"),
         }
     }
 
@@ -432,6 +438,10 @@ reason_codes! {
     ClippedExposure => "clipped_exposure", RETAKE, "面部高光或暗部细节丢失", "highlights or shadows on the face are clipped";
     /// A grayscale or sepia photo.
     NotColor => "not_color", RETAKE, "请使用彩色照片", "the photo must be in colour";
+    /// No JPEG quality brings the output into the spec's file-size range.
+    FileSizeUnreachable => "file_size_unreachable", RETAKE, "无法将输出照片压缩到规定的文件大小范围内，请检查规格的文件大小要求或更换照片", "no JPEG quality brings the output into the spec's file-size range; check the spec's size range or use another photo";
+    /// The file size is measured on the encoded output, which was not produced.
+    FileSizeNotMeasured => "file_size_not_measured", NA, "未生成输出照片，无法检测文件大小", "no output was encoded, so its file size is not measured";
     /// A strong colour cast.
     ColorCast => "color_cast", RETAKE, "照片偏色", "the photo has a colour cast";
 }
@@ -691,6 +701,14 @@ pub struct Report {
 }
 
 impl Report {
+    /// Adds (or replaces) one check's result and recomputes the verdict.
+    pub fn set_check(&mut self, result: CheckResult) {
+        self.checks.retain(|c| c.id != result.id);
+        self.checks.push(result);
+        self.checks.sort_by_key(|c| c.id);
+        self.verdict = verdict_of(&self.checks);
+    }
+
     /// Builds a report, deriving the verdict from the checks.
     pub fn new(spec: impl Into<String>, image: ImageInfo, mut checks: Vec<CheckResult>) -> Report {
         checks.sort_by_key(|c| c.id);

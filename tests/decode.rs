@@ -295,3 +295,132 @@ fn every_fixture_photo_decodes() {
         assert!(d.image.width() >= 256 && d.image.height() >= 256, "{name}");
     }
 }
+
+/// Mean absolute difference per channel between two images of one size.
+fn mean_abs_diff(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let sum: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(&x, &y)| u64::from(x.abs_diff(y)))
+        .sum();
+    sum as f64 / a.as_raw().len() as f64
+}
+
+/// `srgb` re-expressed in `profile`'s colour space and saved as a JPEG carrying that profile
+/// (`embed`) or none: what a camera set to Adobe RGB, or a phone shooting Display P3, uploads.
+fn jpeg_in_profile(srgb: &image::RgbImage, profile: &moxcms::ColorProfile, embed: bool) -> Vec<u8> {
+    use image::ImageEncoder as _;
+    use moxcms::{ColorProfile, Layout, TransformOptions};
+    let t = ColorProfile::new_srgb()
+        .create_transform_8bit(
+            Layout::Rgb,
+            profile,
+            Layout::Rgb,
+            TransformOptions::default(),
+        )
+        .unwrap();
+    let mut px = vec![0u8; srgb.as_raw().len()];
+    t.transform(srgb.as_raw(), &mut px).unwrap();
+    let mut out = Vec::new();
+    let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 95);
+    if embed {
+        enc.set_icc_profile(profile.encode().unwrap()).unwrap();
+    }
+    enc.write_image(
+        &px,
+        srgb.width(),
+        srgb.height(),
+        image::ExtendedColorType::Rgb8,
+    )
+    .unwrap();
+    out
+}
+
+#[test]
+fn icc_profiles_are_converted_to_srgb() {
+    let path = common::fixture("photos/obama.jpg");
+    let srgb = decode(&std::fs::read(path).unwrap(), &DecodeLimits::default())
+        .unwrap()
+        .image;
+    for (name, profile) in [
+        ("Adobe RGB", moxcms::ColorProfile::new_adobe_rgb()),
+        ("Display P3", moxcms::ColorProfile::new_display_p3()),
+    ] {
+        let tagged = decode(
+            &jpeg_in_profile(&srgb, &profile, true),
+            &DecodeLimits::default(),
+        )
+        .unwrap();
+        let untagged = decode(
+            &jpeg_in_profile(&srgb, &profile, false),
+            &DecodeLimits::default(),
+        )
+        .unwrap();
+        assert!(tagged.converted_from_icc && !untagged.converted_from_icc);
+        let (good, raw) = (
+            mean_abs_diff(&tagged.image, &srgb),
+            mean_abs_diff(&untagged.image, &srgb),
+        );
+        // JPEG at quality 95 and 8-bit round trips cost ~1-2 levels; read as sRGB, the wider
+        // gamut's numbers are off by several levels (desaturated)
+        assert!(
+            good < 2.5,
+            "{name}: {good:.2} levels from the sRGB original"
+        );
+        assert!(
+            raw > 2.0 * good,
+            "{name}: ignoring the profile gives {raw:.2} vs {good:.2}"
+        );
+    }
+}
+
+#[test]
+fn an_srgb_profile_or_a_broken_one_leaves_pixels_alone() {
+    let img = sample_rgb(64, 48).into_rgb8();
+    let srgb = jpeg_in_profile(&img, &moxcms::ColorProfile::new_srgb(), true);
+    let d = decode(&srgb, &DecodeLimits::default()).unwrap();
+    assert!(!d.converted_from_icc);
+    // a profile of garbage bytes: decoded as sRGB, no error
+    use image::ImageEncoder as _;
+    let mut out = Vec::new();
+    let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 95);
+    enc.set_icc_profile(b"not an icc profile at all".to_vec())
+        .unwrap();
+    enc.write_image(img.as_raw(), 64, 48, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    let d = decode(&out, &DecodeLimits::default()).unwrap();
+    assert!(!d.converted_from_icc);
+}
+
+#[test]
+fn data_after_the_jpeg_end_marker_is_accepted() {
+    let mut bytes = std::fs::read(common::fixture("photos/obama.jpg")).unwrap();
+    let plain = decode(&bytes, &DecodeLimits::default()).unwrap().image;
+    // a "motion photo": an MP4 appended after the JPEG, whose bytes hold FF DA and FF D8
+    bytes.extend_from_slice(b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00");
+    bytes.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x0C, 0x01, 0xFF, 0xD8, 0x12, 0x34]);
+    bytes.extend((0..5000u32).map(|i| (i * 7919 % 251) as u8));
+    let d = decode(&bytes, &DecodeLimits::default()).unwrap();
+    assert_eq!(d.image, plain);
+    // cut inside the scan, the same file is still refused
+    let cut = &bytes[..idphoto::image_io::jpeg_end(&bytes).unwrap() / 2];
+    assert!(matches!(
+        decode(cut, &DecodeLimits::default()),
+        Err(Error::CorruptImage(_))
+    ));
+}
+
+#[test]
+fn heic_is_named_with_a_hint() {
+    let mut heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic".to_vec();
+    heic.extend([0u8; 64]);
+    match decode(&heic, &DecodeLimits::default()) {
+        Err(e @ Error::UnsupportedFormat { .. }) => {
+            let msg = e.to_string();
+            assert!(msg.contains("HEIC") && msg.contains("JPEG"), "{msg}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

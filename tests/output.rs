@@ -294,3 +294,48 @@ fn overlay_outlines_the_failed_regions() {
         idphoto::overlay::AUTO_COLOR.0
     );
 }
+
+#[test]
+fn an_unreachable_file_size_fails_with_its_own_reason_and_delivers_nothing() {
+    let mut reg = idphoto::SpecRegistry::builtin().unwrap();
+    let mut spec = reg.get("cn/id-card").unwrap().clone();
+    spec.id = "test/huge-file".into();
+    spec.checks.mouth_closed.enabled = false; // Obama's smile would fail first
+    let reachable = spec.clone();
+    spec.output.file_size_kb = Some(idphoto::spec::Range::new(400.0, 401.0));
+    reg.insert(spec).unwrap();
+    let mut ok = reachable;
+    ok.id = "test/smile-ok".into();
+    reg.insert(ok).unwrap();
+    let checker = Checker::builder().specs(reg).build().unwrap();
+    let img = common::photo("obama.jpg");
+    let good = checker.process(&img, "test/smile-ok").unwrap();
+    assert_eq!(good.report.verdict, idphoto::Verdict::Pass);
+    let fs = good.report.check(CheckId::FileSize).expect("judged");
+    assert_eq!(fs.status, Status::Pass);
+    assert!(good.output.is_some());
+
+    let bad = checker.process(&img, "test/huge-file").unwrap();
+    assert_eq!(bad.report.verdict, idphoto::Verdict::Fail);
+    let fs = bad.report.check(CheckId::FileSize).expect("judged");
+    assert_eq!(fs.status, Status::Fail);
+    assert_eq!(
+        fs.reason.as_ref().map(|r| r.code),
+        Some(idphoto::ReasonCode::FileSizeUnreachable)
+    );
+    assert!(bad.output.is_none(), "no compliant output is delivered");
+    // asked for always, the file comes back, still failing
+    let forced = always_with(&checker, &img);
+    assert!(forced);
+}
+
+/// Whether `Always` still hands the out-of-range file over (as a failing preview).
+fn always_with(checker: &Checker, img: &image::RgbImage) -> bool {
+    let c = Checker::builder()
+        .specs(checker.specs().clone())
+        .output(OutputPolicy::Always)
+        .build()
+        .unwrap();
+    let o = c.process(img, "test/huge-file").unwrap();
+    o.output.is_some() && o.report.verdict == idphoto::Verdict::Fail
+}

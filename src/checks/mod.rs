@@ -111,7 +111,7 @@ enum Needs {
 fn needs(id: CheckId) -> Needs {
     use CheckId as C;
     match id {
-        C::Orientation | C::FaceCount => Needs::Analysis,
+        C::Orientation | C::FaceCount | C::FileSize => Needs::Analysis,
         C::Resolution
         | C::Framing
         | C::HeadPose
@@ -185,5 +185,7 @@ pub fn run_one(s: &Subject<'_>, id: CheckId) -> CheckResult {
         C::Sharpness => quality::sharpness(s, &c.sharpness),
         C::Exposure => quality::exposure(s, &c.exposure),
         C::Color => quality::color(s, &c.color),
+        // judged on the encoded output by the checker, never from the analysis
+        C::FileSize => CheckResult::not_applicable(id, ReasonCode::FileSizeNotMeasured),
     }
 }

@@ -49,16 +49,18 @@ impl OnnxModel {
         input_shape: &[usize],
         symbolic_batch: bool,
     ) -> Result<Self> {
-        Self::load_edited(name, bytes, input_shape, symbolic_batch, |_| {})
+        Self::load_edited(name, bytes, input_shape, symbolic_batch, &[], |_| {})
     }
 
     /// As [`load_with`](Self::load_with), letting `edit` change the ONNX graph before tract
-    /// reads it (see [`cut_final_resize`]).
+    /// reads it (see [`cut_final_resize`]), and with tract `knobs` (name, value) in force while
+    /// this model alone is optimised and planned (see [`DISABLE_DIRECT_SPATIAL`]).
     pub(crate) fn load_edited(
         name: &'static str,
         bytes: &[u8],
         input_shape: &[usize],
         symbolic_batch: bool,
+        knobs: &[(&str, &str)],
         edit: impl FnOnce(&mut tract_onnx::pb::ModelProto),
     ) -> Result<Self> {
         let err = |stage: &str, e: TractError| Error::Model {
@@ -87,16 +89,21 @@ impl OnnxModel {
         let model = model
             .with_input_fact(0, fact)
             .map_err(|e| err("input shape", e))?;
-        let optimized = model.into_optimized().map_err(|e| err("optimize", e))?;
-        #[cfg(feature = "multithread-mm")]
-        let plan = optimized
-            .into_runnable_with_options(&tract_onnx::tract_core::runtime::RunOptions {
-                executor: Some(tract_linalg::multithread::Executor::RayonGlobal),
-                ..Default::default()
-            })
-            .map_err(|e| err("plan", e))?;
-        #[cfg(not(feature = "multithread-mm"))]
-        let plan = optimized.into_runnable().map_err(|e| err("plan", e))?;
+        let scope = tract_onnx::tract_core::knobs::KnobScope::new(knobs.iter().copied())
+            .map_err(|e| err("knobs", e))?;
+        let plan = scope.enter(|| {
+            let optimized = model.into_optimized().map_err(|e| err("optimize", e))?;
+            #[cfg(feature = "multithread-mm")]
+            let plan = optimized
+                .into_runnable_with_options(&tract_onnx::tract_core::runtime::RunOptions {
+                    executor: Some(tract_linalg::multithread::Executor::RayonGlobal),
+                    ..Default::default()
+                })
+                .map_err(|e| err("plan", e))?;
+            #[cfg(not(feature = "multithread-mm"))]
+            let plan = optimized.into_runnable().map_err(|e| err("plan", e))?;
+            Ok::<_, Error>(plan)
+        })?;
         Ok(OnnxModel {
             name,
             plan,
@@ -152,6 +159,13 @@ impl OnnxModel {
 /// output instead and drops the Resize: the caller upsamples what it needs itself (for the
 /// parsing model: the 19 class logits at 64×64 instead of 512×512, 64 times less to compute,
 /// copy and keep). Returns whether the graph was cut; a graph of another shape is left alone.
+/// The tract knob that keeps a model's convolutions on im2col + matrix products. tract picks
+/// its direct spatial convolution for BiSeNet's 64-channel 3×3 layers at 512 × 512, where it
+/// runs at ~46 GFLOP/s against im2col's ~110 on this CPU: with it off the parsing model takes
+/// 231 instead of 306 ms, with identical output (issue 15's measurement; re-measure with
+/// `cargo run --release --example profile_model -- parsing 20`, see `benches/RESULTS.md`).
+pub(crate) const DISABLE_DIRECT_SPATIAL: (&str, &str) = ("TRACT_DISABLE_DIRECT_SPATIAL", "true");
+
 pub(crate) fn cut_final_resize(proto: &mut tract_onnx::pb::ModelProto) -> bool {
     let Some(graph) = proto.graph.as_mut() else {
         return false;

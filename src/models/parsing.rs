@@ -6,7 +6,7 @@
 //! by [`upsample_argmax`], the same interpolation fused with the argmax, without ever holding
 //! 19 × 512 × 512 values. A replacement model without such a final Resize is run whole.
 
-use super::onnx::{cut_final_resize, OnnxModel};
+use super::onnx::{cut_final_resize, OnnxModel, DISABLE_DIRECT_SPATIAL};
 use super::sample::{to_chw_normalized, Affine, Pyramid};
 use crate::analysis::{BBox, ParsingMap};
 use crate::error::{Error, Result};
@@ -34,10 +34,16 @@ impl FaceParser {
     }
 
     pub(crate) fn new(bytes: &[u8]) -> Result<Self> {
-        let model =
-            OnnxModel::load_edited("face_parsing", bytes, &[1, 3, INPUT, INPUT], false, |p| {
+        let model = OnnxModel::load_edited(
+            "face_parsing",
+            bytes,
+            &[1, 3, INPUT, INPUT],
+            false,
+            &[DISABLE_DIRECT_SPATIAL],
+            |p| {
                 cut_final_resize(p);
-            })?;
+            },
+        )?;
         Ok(FaceParser { model })
     }
 
