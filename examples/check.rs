@@ -91,6 +91,17 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<Verdict, Box<dyn std::error::Error>> {
+    // with `--json -` stdout carries the JSON report alone; the readable lines go to stderr
+    let json_to_stdout = args.json.as_ref().is_some_and(|j| j.as_os_str() == "-");
+    macro_rules! say {
+        ($($t:tt)*) => {
+            if json_to_stdout {
+                eprintln!($($t)*)
+            } else {
+                println!($($t)*)
+            }
+        };
+    }
     // a bad output path is found before the models load and the photo is analysed
     for p in [&args.out, &args.sheet, &args.overlay, &args.json]
         .into_iter()
@@ -121,7 +132,7 @@ fn run(args: &Args) -> Result<Verdict, Box<dyn std::error::Error>> {
         Verdict::Pass => "PASS",
         Verdict::Fail => "FAIL",
     };
-    println!(
+    say!(
         "{}  {}  {}x{}  {verdict}",
         args.photo.display(),
         r.spec,
@@ -154,13 +165,13 @@ fn run(args: &Args) -> Result<Verdict, Box<dyn std::error::Error>> {
                 format!("\n        {}: {} / {}{fix}", r.code, r.zh, r.en)
             })
             .unwrap_or_default();
-        println!("  {mark}  {:<18} {value}{limit}{reason}", c.id.as_str());
+        say!("  {mark}  {:<18} {value}{limit}{reason}", c.id.as_str());
     }
     match &args.json {
         Some(j) if j.as_os_str() == "-" => println!("{}", r.to_json()),
         Some(j) => {
             write_atomic(j, r.to_json().as_bytes())?;
-            println!("report written to {}", j.display());
+            say!("report written to {}", j.display());
         }
         None => {}
     }
@@ -169,7 +180,7 @@ fn run(args: &Args) -> Result<Verdict, Box<dyn std::error::Error>> {
             (Some(enc), Some(info)) => {
                 write_atomic(o, &enc.bytes)?;
                 let fixes: Vec<String> = info.fixes.iter().map(|f| format!("{f:?}")).collect();
-                println!(
+                say!(
                     "output written to {}: {}x{} {} {} bytes{} {} dpi{}; fixes: {}",
                     o.display(),
                     info.width,
@@ -188,7 +199,7 @@ fn run(args: &Args) -> Result<Verdict, Box<dyn std::error::Error>> {
                     fixes.join(", ")
                 );
             }
-            _ => println!(
+            _ => say!(
                 "no output written: the photo fails (use --always-output to write the crop anyway)"
             ),
         }
@@ -205,13 +216,13 @@ fn run(args: &Args) -> Result<Verdict, Box<dyn std::error::Error>> {
         let bytes =
             idphoto::image_io::encode_jpeg(&sheet, 95, idphoto::normalize::SHEET_DPI, false)?;
         write_atomic(path, &bytes)?;
-        println!(
+        say!(
             "print sheet written to {}: {n} copies on 4×6 in",
             path.display()
         );
     }
     if args.timings {
-        println!("time: {}", outcome.timings);
+        say!("time: {}", outcome.timings);
     }
     if let Some(path) = &args.overlay {
         let img = idphoto::image_io::decode_path(&args.photo, checker.limits())?.image;
@@ -220,9 +231,9 @@ fn run(args: &Args) -> Result<Verdict, Box<dyn std::error::Error>> {
                 idphoto::overlay::draw_report(&img, r, a, outcome.plan.as_ref())
                     .save(path)
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                println!("overlay written to {}", path.display());
+                say!("overlay written to {}", path.display());
             }
-            None => println!("no overlay: no analysis"),
+            None => say!("no overlay: no analysis"),
         }
     }
     Ok(r.verdict)

@@ -445,7 +445,10 @@ fn render_output(
     }
     if replace && (a.person.is_some() || a.parsing.is_some()) {
         let alpha = normalize::person_alpha(a, plan);
-        normalize::replace_background(&mut out, &alpha, bg);
+        // hair wisps are refined down to the chin line; clothes keep the mask's edge
+        let chin_y = f64::from(plan.height) - plan.geometry.chin_from_bottom;
+        let chin_row = chin_y.clamp(0.0, f64::from(plan.height)) as usize;
+        normalize::replace_background_refined_above(&mut out, &alpha, bg, chin_row);
         fixes.push(AppliedFix::BackgroundReplaced { color: bg });
     }
     (out, fixes)

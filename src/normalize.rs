@@ -448,22 +448,53 @@ pub fn reframe(g: &HeadGeometry, spec: &PhotoSpec, src_w: u32, src_h: u32) -> Fr
             .all(|k| !vertical_with(k, false).0.ok())
     };
     let vertical = |k: f64| vertical_with(k, crown_margin_relaxed);
-    // The scale closest to the middle of its allowed interval that also lets the head be placed
-    // where the spec wants it (a tall head of hair may need a face at the low end of its range).
+    // Slack of a scale, in output pixels: how far the nearest bound is from the planned value,
+    // over every size range and the eye line's vertical interval (half its width, as the eye
+    // line goes to its middle). The output is measured again by whoever receives it, and the
+    // crown, hair and face edges move by a few pixels between the source and the re-framed,
+    // re-backgrounded output: the plan keeps the head as far from every edge of the spec as the
+    // ranges allow, not only in the middle of the scale interval.
+    let sizes = [
+        (&geo.face_width_px, g.face_width),
+        (&geo.head_height_px, hh),
+        (&geo.head_width_px, g.head_width),
+    ];
+    let slack = |k: f64| -> f64 {
+        let (eiv, _) = vertical(k);
+        if !eiv.ok() {
+            return f64::NEG_INFINITY;
+        }
+        let mut s = (eiv.1 - eiv.0) / 2.0;
+        for (r, m) in sizes {
+            if let (Some(r), true) = (r, m > 0.0) {
+                let v = k * m;
+                if let Some(a) = r.min {
+                    s = s.min(v - a);
+                }
+                if let Some(b) = r.max {
+                    s = s.min(b - v);
+                }
+            }
+        }
+        s
+    };
+    // The scale with the most slack (ties: the one nearest the middle of the scale interval);
+    // a tall head of hair may need a face at the low end of its range.
     let k = if reachable {
         let (lo, hi) = scale_bounds();
         let mid = kiv.mid();
-        let feasible: Vec<f64> = (0..=SCALE_STEPS)
+        let best = (0..=SCALE_STEPS)
             .map(|i| lo + (hi - lo) * i as f64 / SCALE_STEPS as f64)
+            .chain(std::iter::once(mid))
             .filter(|&k| vertical(k).0.ok())
-            .collect();
-        if vertical(mid).0.ok() {
-            mid
-        } else if let Some(&k) = feasible.get(feasible.len() / 2) {
-            k
-        } else {
-            reachable = false;
-            mid
+            .map(|k| (slack(k), -(k - mid).abs(), k))
+            .max_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        match best {
+            Some((_, _, k)) => k,
+            None => {
+                reachable = false;
+                mid
+            }
         }
     } else {
         first_target.unwrap_or(h * 0.6 / hh.max(1.0))
@@ -654,6 +685,25 @@ pub const DECONTAMINATE_RADIUS: f64 = 0.03;
     reason = "channel indices 0..3 of an RGB pixel; box sums of (w+1)·(h+1) entries indexed within"
 )]
 pub fn replace_background(img: &mut RgbImage, alpha: &[f32], bg: [u8; 3]) {
+    let h = img.height() as usize;
+    replace_background_refined_above(img, alpha, bg, h);
+}
+
+/// As [`replace_background`], with the colour refinement of the matte edge (wisps of hair and
+/// the backdrop between them) only in the rows above `refine_above`: the caller passes the
+/// chin line, so shoulders and clothes keep the segmentation's own edge. Below the head a suit
+/// may be the backdrop's colour (a dark suit by a dark flag), and refining there by colour cuts
+/// notches out of it.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "channel indices 0..3 of an RGB pixel; box sums of (w+1)·(h+1) entries indexed within"
+)]
+pub fn replace_background_refined_above(
+    img: &mut RgbImage,
+    alpha: &[f32],
+    bg: [u8; 3],
+    refine_above: usize,
+) {
     let (w, h) = (img.width() as usize, img.height() as usize);
     if alpha.len() < w * h || w == 0 || h == 0 {
         return;
@@ -691,7 +741,12 @@ pub fn replace_background(img: &mut RgbImage, alpha: &[f32], bg: [u8; 3]) {
             let (bx0, by0, bx1, by1) = window(x, y, band);
             let near_edge = old_sums.count(bx0, by0, bx1, by1) > 0.0;
             let p = img.get_pixel_mut(x as u32, y as u32);
-            if let (true, Some(o), Some(f)) = (near_edge, old, fg_sums.mean(x0, y0, x1, y1)) {
+            if let (true, true, Some(o), Some(f)) = (
+                near_edge,
+                y < refine_above,
+                old,
+                fg_sums.mean(x0, y0, x1, y1),
+            ) {
                 let d: [f64; 3] = std::array::from_fn(|c| f[c] - o[c]);
                 let dd: f64 = d.iter().map(|v| v * v).sum();
                 if dd > MATTE_MIN_CONTRAST * MATTE_MIN_CONTRAST {

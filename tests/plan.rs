@@ -131,3 +131,40 @@ fn eye_line_wins_over_crown_margin_for_tall_hair() {
     let p = plan(&g, &strict, 1000, 1200);
     assert!(!p.reachable && !p.crown_margin_relaxed, "{p:?}");
 }
+
+/// Hair tall enough that a face in the middle of its width range leaves the crown margin at its
+/// 7-px minimum: the plan trades some face width for crown margin, so the re-measured head of
+/// the output (a few pixels off the source's) stays inside both ranges.
+#[test]
+fn the_plan_keeps_the_head_away_from_every_bound() {
+    use idphoto::normalize::CrownSource;
+    let g = HeadGeometry {
+        eye_mid: [500.0, 400.0],
+        angle: 0.0,
+        eye_distance: 45.0,
+        face_width: 100.0,
+        head_width: 120.0,
+        face_center_u: 0.0,
+        // at the middle face width (207 px) the crown is 215 px above the eyes, and the eyes
+        // at most 234 px from the top: 12 px of room for the eye line within the crown margin
+        crown_up: 104.0,
+        chin_down: 60.0,
+        crown_source: CrownSource::Parsing,
+        crown_cut: false,
+    };
+    let spec = specs().get("cn/id-card").unwrap();
+    let p = plan(&g, spec, 1000, 1200);
+    assert!(p.reachable && !p.crown_margin_relaxed, "{p:?}");
+    let o = &p.geometry;
+    let slack = [
+        o.crown_margin - 7.0,
+        21.0 - o.crown_margin,
+        o.eye_line_from_bottom - 207.0,
+        o.face_width - 193.0,
+        221.0 - o.face_width,
+    ];
+    // the best this geometry allows is 7 px from every bound (a face width of 200–205 px); the
+    // middle face width (207 px) leaves the crown margin and the eye line 5.85 px each
+    let least = slack.iter().copied().fold(f64::INFINITY, f64::min);
+    assert!(least >= 6.5, "{slack:?} {o:?}");
+}
