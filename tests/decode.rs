@@ -296,18 +296,6 @@ fn every_fixture_photo_decodes() {
     }
 }
 
-/// Mean absolute difference per channel between two images of one size.
-fn mean_abs_diff(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
-    assert_eq!(a.dimensions(), b.dimensions());
-    let sum: u64 = a
-        .as_raw()
-        .iter()
-        .zip(b.as_raw())
-        .map(|(&x, &y)| u64::from(x.abs_diff(y)))
-        .sum();
-    sum as f64 / a.as_raw().len() as f64
-}
-
 /// `srgb` re-expressed in `profile`'s colour space and saved as a JPEG carrying that profile
 /// (`embed`) or none: what a camera set to Adobe RGB, or a phone shooting Display P3, uploads.
 fn jpeg_in_profile(srgb: &image::RgbImage, profile: &moxcms::ColorProfile, embed: bool) -> Vec<u8> {
@@ -360,8 +348,8 @@ fn icc_profiles_are_converted_to_srgb() {
         .unwrap();
         assert!(tagged.converted_from_icc && !untagged.converted_from_icc);
         let (good, raw) = (
-            mean_abs_diff(&tagged.image, &srgb),
-            mean_abs_diff(&untagged.image, &srgb),
+            common::mad(&tagged.image, &srgb),
+            common::mad(&untagged.image, &srgb),
         );
         // JPEG at quality 95 and 8-bit round trips cost ~1-2 levels; read as sRGB, the wider
         // gamut's numbers are off by several levels (desaturated)

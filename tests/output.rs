@@ -184,18 +184,6 @@ fn international_output_sizes() {
     }
 }
 
-/// Mean absolute difference per channel between two images of the same size.
-fn mad(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
-    assert_eq!(a.dimensions(), b.dimensions());
-    let s: u64 = a
-        .as_raw()
-        .iter()
-        .zip(b.as_raw())
-        .map(|(x, y)| (*x as i32 - *y as i32).unsigned_abs() as u64)
-        .sum();
-    s as f64 / a.as_raw().len() as f64
-}
-
 /// Golden outputs (imageproc's habit): `REGENERATE=1 cargo test --release --test output` rewrites them.
 #[test]
 fn golden_outputs() {
@@ -217,7 +205,7 @@ fn golden_outputs() {
         let want = image::open(&path)
             .unwrap_or_else(|e| panic!("{}: {e} (REGENERATE=1 writes it)", path.display()))
             .to_rgb8();
-        let d = mad(&img, &want);
+        let d = common::mad(&img, &want);
         assert!(d < 2.0, "{golden}: mean abs difference {d}");
     }
 }

@@ -65,3 +65,15 @@ pub fn photo(name: &str) -> image::RgbImage {
         Err(e) => panic!("{name}: {e}"),
     }
 }
+
+/// Mean absolute difference per channel between two images of the same size.
+pub fn mad(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let sum: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(&x, &y)| u64::from(x.abs_diff(y)))
+        .sum();
+    sum as f64 / a.as_raw().len() as f64
+}
