@@ -412,6 +412,8 @@ reason_codes! {
     GlassesPresent => "glasses_present", RETAKE, "请摘下眼镜", "remove glasses";
     /// Tinted lenses or frames over the eyes.
     GlassesObscureEyes => "glasses_obscure_eyes", RETAKE, "镜片有色或镜框遮挡眼睛", "tinted lenses or frames cover the eyes";
+    /// Light reflected on the lenses of glasses a spec allows only when clear.
+    GlassesGlare => "glasses_glare", RETAKE, "眼镜镜片反光，请调整角度或灯光后重拍", "the lenses reflect light; tilt the glasses or move the light and retake";
     /// Background not plain; the background is replaced.
     BackgroundNotUniformReplaced => "background_not_uniform_replaced", AUTO, "背景不是纯色，输出时已替换背景", "the background is not plain; it is replaced in the output";
     /// Background not plain.

@@ -7,6 +7,7 @@ use idphoto::analysis::{
     Pose,
 };
 use idphoto::checks::{run_one, Subject};
+use idphoto::spec::GlassesRule;
 use idphoto::{CheckId, PhotoSpec, ReasonCode, SpecRegistry, Status};
 use image::{Rgb, RgbImage};
 
@@ -21,6 +22,7 @@ const SKIN: [u8; 3] = [200, 150, 120];
 const HAIR: [u8; 3] = [40, 30, 25];
 const BG: [u8; 3] = [255, 255, 255];
 
+#[derive(Clone)]
 struct Synth {
     img: RgbImage,
     a: Analysis,
@@ -574,7 +576,7 @@ fn hair_accessory_is_a_compact_colour_outlier_in_the_hair() {
 }
 
 #[test]
-fn glasses_forbidden_allowed_and_tinted() {
+fn glasses_forbidden_clear_only_and_allowed() {
     let lens = |x: f32, y: f32| {
         ((x - (CX - 36.0)).abs() < 24.0 || (x - (CX + 36.0)).abs() < 24.0)
             && (y - EYE_Y).abs() < 16.0
@@ -582,11 +584,30 @@ fn glasses_forbidden_allowed_and_tinted() {
     let mut s = base("cn/id-card");
     s.relabel(K::Eyeglasses, None, lens);
     fail(s.run(CheckId::Glasses), ReasonCode::GlassesPresent);
-    s.spec.checks.glasses.allowed = true;
+    // the older `allowed = true` reads as clear_only (where no `rule` is given)
+    s.spec.checks.glasses.rule = None;
+    s.spec.checks.glasses.allowed = Some(true);
+    pass(s.run(CheckId::Glasses));
+    s.spec.checks.glasses.allowed = None;
+    s.spec.checks.glasses.rule = Some(GlassesRule::ClearOnly);
+    pass(s.run(CheckId::Glasses));
+    // a reflection on a lens: a patch far lighter than the skin
+    let clean = s.clone();
+    s.paint(|x, y, _| {
+        ((x as f32 - (CX - 50.0)).abs() < 6.0 && (y as f32 - (EYE_Y - 8.0)).abs() < 6.0)
+            .then_some([250, 250, 250])
+    });
+    fail(s.run(CheckId::Glasses), ReasonCode::GlassesGlare);
+    s.spec.checks.glasses.rule = Some(GlassesRule::Allowed);
     pass(s.run(CheckId::Glasses));
     // dark lenses: L* far below the skin
+    let mut s = clean;
     s.relabel(K::Eyeglasses, Some([25, 25, 30]), lens);
     fail(s.run(CheckId::Glasses), ReasonCode::GlassesObscureEyes);
+    s.spec.checks.glasses.rule = Some(GlassesRule::Allowed);
+    pass(s.run(CheckId::Glasses));
+    s.spec.checks.glasses.rule = Some(GlassesRule::Forbidden);
+    fail(s.run(CheckId::Glasses), ReasonCode::GlassesPresent);
 }
 
 #[test]
@@ -709,7 +730,7 @@ fn lens_glare_relative_to_the_face() {
         (0.035, [170, 170, 170], false),
     ] {
         let mut s = base("cn/id-card");
-        s.spec.checks.glasses.allowed = true;
+        s.spec.checks.glasses.rule = Some(GlassesRule::Allowed);
         s.relabel(K::Eyeglasses, None, lens);
         let side = (share * 3072.0).sqrt();
         s.paint(|x, y, _| {

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use idphoto::spec::GlassesRule;
 use idphoto::{Error, SpecRegistry};
 
 const BASE: &str = r#"
@@ -123,14 +124,15 @@ name = { zh = "子", en = "Child" }
 [geometry]
 face_width_px = { min = 180.0, max = 230.0 }
 [checks.glasses]
-allowed = true
+rule = "clear_only"
 "#;
     let reg = load(&[("base", BASE), ("child", child)]).expect("valid");
     let c = reg.get("child").expect("child");
     let b = reg.get("base").expect("base");
     assert_eq!(c.geometry.face_width_px.and_then(|r| r.min), Some(180.0));
     assert_eq!(c.output, b.output, "output is inherited untouched");
-    assert!(c.checks.glasses.allowed && !b.checks.glasses.allowed);
+    assert_eq!(c.checks.glasses.effective_rule(), GlassesRule::ClearOnly);
+    assert_eq!(b.checks.glasses.effective_rule(), GlassesRule::Forbidden);
     assert_eq!(c.checks.ears_visible, b.checks.ears_visible);
 }
 
@@ -272,4 +274,27 @@ fn validate_dir_reports_every_bad_file() {
     );
     assert!(SpecRegistry::load_dir(&dir).is_err());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Each builtin spec's glasses rule, as its sources state it (comments in the spec files): the US
+/// and UK forbid glasses, ICAO and the visas that follow it, the driving licence (corrected
+/// vision) and social security allow clear ones; the ID card follows the receipt services.
+#[test]
+fn glasses_rules_follow_the_sources() {
+    let reg = SpecRegistry::builtin().unwrap();
+    for (id, rule) in [
+        ("cn/id-card", GlassesRule::Forbidden),
+        ("cn/exit-entry", GlassesRule::Forbidden),
+        ("us/passport", GlassesRule::Forbidden),
+        ("uk/passport", GlassesRule::Forbidden),
+        ("cn/driving-licence", GlassesRule::ClearOnly),
+        ("cn/social-security", GlassesRule::ClearOnly),
+        ("icao/passport", GlassesRule::ClearOnly),
+        ("eu/schengen-visa", GlassesRule::ClearOnly),
+        ("jp/visa", GlassesRule::ClearOnly),
+        ("kr/visa", GlassesRule::ClearOnly),
+    ] {
+        let spec = reg.get(id).unwrap();
+        assert_eq!(spec.checks.glasses.effective_rule(), rule, "{id}");
+    }
 }

@@ -1,11 +1,14 @@
 //! `headwear`, `hair_accessory`, `earrings`, `necklace`, `glasses`.
 
+use super::lighting::glare_fractions;
 use super::regions::{class_nodes, grow, max_in_zone, point_in_polygon};
 use super::Subject;
 use crate::analysis::{mesh, FaceClass as K};
 use crate::color::{delta_e2000, Lab};
 use crate::report::{CheckId, CheckResult, Measure, ReasonCode};
-use crate::spec::{EarringsCheck, GlassesCheck, HairAccessoryCheck, HeadwearCheck, NecklaceCheck};
+use crate::spec::{
+    EarringsCheck, GlassesCheck, GlassesRule, HairAccessoryCheck, HeadwearCheck, NecklaceCheck,
+};
 use crate::zones;
 
 /// A cell of the head region this colourful (C*ab)…
@@ -216,15 +219,15 @@ pub fn glasses(s: &Subject<'_>, cfg: &GlassesCheck) -> CheckResult {
     ) else {
         return CheckResult::not_applicable(CheckId::Glasses, ReasonCode::ParsingUnavailable);
     };
+    let rule = cfg.effective_rule();
     let present = share >= cfg.min_fraction;
     // Lens area around the eyes (the eyes themselves excluded): about as light as the skin
     // behind clear lenses, much darker behind tinted ones.
     let skin: Vec<f64> = st.of_class(K::Skin).map(|c| c.lab.l as f64).collect();
     let skin_l = skin.iter().sum::<f64>() / skin.len().max(1) as f64;
-    let eyes: Vec<Vec<[f32; 2]>> = [&mesh::RIGHT_EYE_CONTOUR[..], &mesh::LEFT_EYE_CONTOUR[..]]
-        .iter()
-        .map(|idx| grow(&idx.iter().map(|&i| lm.xy(i)).collect::<Vec<_>>(), 1.5))
-        .collect();
+    let eye_outlines = [&mesh::RIGHT_EYE_CONTOUR[..], &mesh::LEFT_EYE_CONTOUR[..]]
+        .map(|idx| idx.iter().map(|&i| lm.xy(i)).collect::<Vec<_>>());
+    let eyes: Vec<Vec<[f32; 2]>> = eye_outlines.iter().map(|p| grow(p, 1.5)).collect();
     let lens: Vec<f64> = st
         .of_class(K::Eyeglasses)
         .filter(|c| !eyes.iter().any(|p| point_in_polygon([c.x, c.y], p)))
@@ -236,29 +239,32 @@ pub fn glasses(s: &Subject<'_>, cfg: &GlassesCheck) -> CheckResult {
         lens.iter().sum::<f64>() / lens.len() as f64
     };
     let drop = skin_l - eye_l;
+    let lens_glare = glare_fractions(s).map_or(0.0, |(_, lens)| lens);
+    let max_glare = s.spec.checks.glare.max_lens_fraction;
     let value = Measure::nested([
         ("area", Measure::num(share)),
         ("present", Measure::Bool(present)),
         ("lens_darkening_l", Measure::num(drop)),
+        ("lens_glare", Measure::num(lens_glare)),
     ]);
+    let rule_name = match rule {
+        GlassesRule::Forbidden => "forbidden",
+        GlassesRule::ClearOnly => "clear_only",
+        GlassesRule::Allowed => "allowed",
+    };
     let limit = Measure::nested([
         ("min_area", Measure::num(cfg.min_fraction)),
-        ("allowed", Measure::Bool(cfg.allowed)),
+        ("rule", Measure::Text(rule_name.into())),
         ("max_lens_darkening_l", Measure::num(TINTED_MIN_DROP_L)),
+        ("max_lens_glare", Measure::num(max_glare)),
     ]);
-    if present && drop > TINTED_MIN_DROP_L {
-        return CheckResult::fail(
-            CheckId::Glasses,
-            value,
-            limit,
-            ReasonCode::GlassesObscureEyes,
-        );
+    let fail = |code| CheckResult::fail(CheckId::Glasses, value.clone(), limit.clone(), code);
+    match rule {
+        _ if !present => CheckResult::pass(CheckId::Glasses, value, limit),
+        GlassesRule::Allowed => CheckResult::pass(CheckId::Glasses, value, limit),
+        GlassesRule::Forbidden => fail(ReasonCode::GlassesPresent),
+        GlassesRule::ClearOnly if drop > TINTED_MIN_DROP_L => fail(ReasonCode::GlassesObscureEyes),
+        GlassesRule::ClearOnly if lens_glare > max_glare => fail(ReasonCode::GlassesGlare),
+        GlassesRule::ClearOnly => CheckResult::pass(CheckId::Glasses, value, limit),
     }
-    CheckResult::judge(
-        CheckId::Glasses,
-        cfg.allowed || !present,
-        value,
-        limit,
-        ReasonCode::GlassesPresent,
-    )
 }

@@ -291,15 +291,44 @@ check_config!(
     }
 );
 
+/// What a document says about glasses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GlassesRule {
+    /// No glasses (US since 2016, UK; Chinese receipt services in practice).
+    #[default]
+    Forbidden,
+    /// Clear glasses only: no tinted lenses and no glare on the lenses (ICAO 9303, GA/T 461's
+    /// "habitual wearers", the driving licence for corrected vision). The sources also ask for
+    /// frames clear of the eyes; the parsing model labels lenses and eyes behind them as one
+    /// eyeglasses region, so that part is left to the reviewer (it is not measured).
+    ClearOnly,
+    /// Any glasses (the check measures and reports, never fails).
+    Allowed,
+}
+
 check_config!(
-    /// `glasses`. Tinted lenses and frames over the eyes always fail.
+    /// `glasses`: what the spec's [`GlassesRule`] allows.
     GlassesCheck {
-        /// Whether clear glasses are allowed.
-        allowed: bool = false,
+        /// The rule (`forbidden`, `clear_only` or `allowed`).
+        rule: Option<GlassesRule> = None,
+        /// Older form of the rule: `true` = `clear_only`, `false` = `forbidden`. `rule` wins
+        /// when both are given (a child spec's `rule` over a parent's `allowed`).
+        allowed: Option<bool> = None,
         /// Area (share of face width²) of the eyeglasses class that counts as glasses.
         min_fraction: f64 = DEFAULT_MIN_GLASSES_FRACTION,
     }
 );
+
+impl GlassesCheck {
+    /// The rule in force: `rule`, else the older `allowed`, else forbidden.
+    pub fn effective_rule(&self) -> GlassesRule {
+        self.rule.unwrap_or(match self.allowed {
+            Some(true) => GlassesRule::ClearOnly,
+            _ => GlassesRule::Forbidden,
+        })
+    }
+}
 check_config!(
     /// `background_uniform`: a plain backdrop.
     BackgroundUniformCheck {
