@@ -298,3 +298,38 @@ fn glasses_rules_follow_the_sources() {
         assert_eq!(spec.checks.glasses.effective_rule(), rule, "{id}");
     }
 }
+
+/// The numbers corrected against their sources (cited in each file): the social-security
+/// card's national standard and the driving licence's archive-photo rules.
+#[test]
+fn corrected_chinese_numbers() {
+    let reg = SpecRegistry::builtin().unwrap();
+    let ss = reg.get("cn/social-security").unwrap();
+    assert_eq!(ss.output.jpeg_quality, 70);
+    let kb = ss.output.file_size_kb.unwrap();
+    assert_eq!((kb.min, kb.max), (Some(14.0), Some(40.0)));
+    let g = &ss.geometry;
+    let crown = g.crown_margin_px.unwrap();
+    assert_eq!((crown.min, crown.max), (Some(7.0), Some(21.0)));
+    assert_eq!(g.eye_line_from_bottom_px.and_then(|r| r.min), Some(207.0));
+    assert!(g.eye_line_over_crown_margin);
+    assert_eq!(
+        g.center_tolerance_px, 17.0,
+        "eye midpoint 162–196 px = 179 ± 17"
+    );
+    let f = g.face_width_px.unwrap();
+    assert_eq!((f.min, f.max), (Some(179.0), Some(255.0)));
+
+    let dl = reg.get("cn/driving-licence").unwrap();
+    assert_eq!(
+        (dl.output.width_px, dl.output.height_px, dl.output.dpi),
+        (260, 378, 300)
+    );
+    assert_eq!(dl.output.jpeg_quality, 70);
+    let kb = dl.output.file_size_kb.unwrap();
+    assert_eq!((kb.min, kb.max), (Some(14.0), Some(30.0)));
+    let crown = dl.geometry.crown_margin_px.unwrap();
+    assert_eq!((crown.min, crown.max), (Some(10.0), Some(20.0)));
+    let hw = dl.geometry.head_width_px.unwrap();
+    assert_eq!((hw.min, hw.max), (Some(165.0), Some(189.0)));
+}
