@@ -222,13 +222,27 @@ fn status_str(s: Status) -> &'static str {
 fn src(dir: &Path, rel: &Option<String>, embed: bool) -> Option<String> {
     let rel = rel.as_ref()?;
     if !embed {
-        return dir.join(rel).exists().then(|| rel.clone());
+        return dir.join(rel).exists().then(|| url_path(rel));
     }
     let bytes = std::fs::read(dir.join(rel)).ok()?;
     Some(format!(
         "data:image/jpeg;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(bytes)
     ))
+}
+
+/// A relative file path as a URL path: every byte outside `A–Z a–z 0–9 - . _ ~ /`
+/// percent-encoded, so `#`, `?`, `%` and spaces in file names do not end or bend the link.
+fn url_path(rel: &str) -> String {
+    let mut out = String::with_capacity(rel.len());
+    for b in rel.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn card(row: &Row, dir: &Path, embed: bool) -> Card {

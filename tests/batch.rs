@@ -31,6 +31,23 @@ fn page_cards(dir: &std::path::Path) -> Vec<serde_json::Value> {
     serde_json::from_str(data).unwrap()
 }
 
+/// `%XX` sequences back to bytes (the page's links are percent-encoded paths).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
 fn rows(dir: &std::path::Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(dir.join("report.jsonl"))
         .unwrap()
@@ -55,6 +72,12 @@ fn batch_over_fixtures_and_broken_files() {
         )
         .unwrap();
     }
+    // a name a URL would misread: the review page must percent-encode its image links
+    std::fs::copy(
+        common::fixture("photos/grace_hopper.jpg"),
+        inputs.join("we#ird 100%?.jpg"),
+    )
+    .unwrap();
     std::fs::write(inputs.join("broken.jpg"), b"not a photo").unwrap();
     let obama = std::fs::read(common::fixture("photos/obama.jpg")).unwrap();
     std::fs::write(inputs.join("truncated.jpg"), &obama[..obama.len() / 3]).unwrap();
@@ -94,8 +117,8 @@ fn batch_over_fixtures_and_broken_files() {
     let r = rows(&out);
     assert_eq!(
         r.len(),
-        6,
-        "3 photos + 2 broken + 1 missing, the .txt skipped"
+        7,
+        "4 photos + 2 broken + 1 missing, the .txt skipped"
     );
     let count = |v: &str| {
         r.iter()
@@ -112,15 +135,15 @@ fn batch_over_fixtures_and_broken_files() {
     let img = image::open(&produced).unwrap();
     assert_eq!((img.width(), img.height()), (358, 441));
     let csv = std::fs::read_to_string(out.join("report.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 7, "header + one row per input");
+    assert_eq!(csv.lines().count(), 8, "header + one row per input");
     assert!(csv.lines().next().unwrap().contains("ears_visible"));
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
-    assert_eq!(summary["rows"], 6);
+    assert_eq!(summary["rows"], 7);
     // resume: nothing is checked again, no row is duplicated
     let stdout = run(true);
     assert!(stdout.starts_with("0 photos checked"), "{stdout}");
-    assert_eq!(rows(&out).len(), 6);
+    assert_eq!(rows(&out).len(), 7);
 
     // the review page over this batch folder: the batch ran without --overlays, so the
     // readable photos are analysed again for their overlays and thumbnails
@@ -138,13 +161,15 @@ fn batch_over_fixtures_and_broken_files() {
     };
     review(&[]);
     let cards = page_cards(&out);
-    assert_eq!(cards.len(), 6, "one card per row");
+    assert_eq!(cards.len(), 7, "one card per row");
     for c in &cards {
         let readable = c["error"].is_null();
         for key in ["thumb", "overlay"] {
             assert_eq!(c[key].is_string(), readable, "{key} of {}", c["input"]);
-            if let Some(rel) = c[key].as_str() {
-                assert!(image::open(out.join(rel)).is_ok(), "{rel}");
+            if let Some(url) = c[key].as_str() {
+                assert!(!url.contains(['#', '?', ' ']), "{url}: not percent-encoded");
+                let rel = percent_decode(url);
+                assert!(image::open(out.join(&rel)).is_ok(), "{rel}");
             }
         }
         let pass = c["verdict"] == "pass";

@@ -300,7 +300,7 @@ fn glasses_rules_follow_the_sources() {
 }
 
 /// The numbers corrected against their sources (cited in each file): the social-security
-/// card's national standard and the driving licence's archive-photo rules.
+/// card's national standard, the driving licence's archive-photo rules, the Korean visa notice.
 #[test]
 fn corrected_chinese_numbers() {
     let reg = SpecRegistry::builtin().unwrap();
@@ -332,4 +332,9 @@ fn corrected_chinese_numbers() {
     assert_eq!((crown.min, crown.max), (Some(10.0), Some(20.0)));
     let hw = dl.geometry.head_width_px.unwrap();
     assert_eq!((hw.min, hw.max), (Some(165.0), Some(189.0)));
+
+    // the Korean embassy's visa notice: head 25–35 mm at 300 dpi
+    let kr = reg.get("kr/visa").unwrap();
+    let hh = kr.geometry.head_height_px.unwrap();
+    assert_eq!((hh.min, hh.max), (Some(295.0), Some(413.0)));
 }
