@@ -616,7 +616,7 @@ fn sweep_temp_files(dir: &Path) {
             let name = e.file_name().to_string_lossy().into_owned();
             if e.file_type().is_ok_and(|t| t.is_dir()) {
                 sweep(&p);
-            } else if name.starts_with(".idphoto-") && name.ends_with(".tmp") {
+            } else if crate::files::is_temp_file_name(&name) {
                 let _ = std::fs::remove_file(&p);
             }
         }

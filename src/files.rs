@@ -9,6 +9,20 @@ use crate::{Error, Result};
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// A fresh temporary file path in `dir`, unique within this process and across processes.
+fn temp_path(dir: &Path) -> std::path::PathBuf {
+    dir.join(format!(
+        ".idphoto-{}-{}.tmp",
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+/// Whether `name` is one of this module's temporary files (left behind by a killed process).
+pub fn is_temp_file_name(name: &str) -> bool {
+    name.starts_with(".idphoto-") && name.ends_with(".tmp")
+}
+
 /// Writes `bytes` to `dst` through a temporary file in the same folder, synced and renamed into
 /// place: `dst` is either absent or complete.
 ///
@@ -17,11 +31,7 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 pub fn write_atomic(dst: &Path, bytes: &[u8]) -> Result<()> {
     let dir = dst.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let tmp = dir.join(format!(
-        ".idphoto-{}-{}.tmp",
-        std::process::id(),
-        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
+    let tmp = temp_path(dir);
     let res = (|| {
         let mut f = File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -69,11 +79,7 @@ pub fn check_writable(path: &Path) -> Result<()> {
             std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a folder"),
         ));
     }
-    let probe = dir.join(format!(
-        ".idphoto-{}-{}.tmp",
-        std::process::id(),
-        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
+    let probe = temp_path(dir);
     File::create(&probe).map_err(|e| Error::io(path, e))?;
     let _ = std::fs::remove_file(&probe);
     Ok(())

@@ -680,10 +680,6 @@ pub const DECONTAMINATE_RADIUS: f64 = 0.03;
 /// partial, the old backdrop's colour *there* (the mean of nearby pixels with alpha ≈ 0; the
 /// whole image's clear backdrop where none is near) is removed before blending, so no halo or
 /// fringe of it remains around hair and shoulders.
-#[allow(
-    clippy::indexing_slicing,
-    reason = "channel indices 0..3 of an RGB pixel; box sums of (w+1)·(h+1) entries indexed within"
-)]
 pub fn replace_background(img: &mut RgbImage, alpha: &[f32], bg: [u8; 3]) {
     let h = img.height() as usize;
     replace_background_refined_above(img, alpha, bg, h);

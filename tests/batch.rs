@@ -61,9 +61,9 @@ fn batch_over_fixtures_and_broken_files() {
     let Some(bin) = example_bin("batch") else {
         panic!("the batch example is not built next to the tests (cargo test builds examples)");
     };
-    let tmp = std::env::temp_dir().join(format!("idphoto-batch-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let (inputs, specs, out) = (tmp.join("in"), tmp.join("specs"), tmp.join("out"));
+    // specs/ holds test/smile-ok: the ID card without the mouth rule, so Obama passes
+    let tmp = Scratch::new("batch");
+    let (inputs, specs, out) = (tmp.path("in"), tmp.path("specs"), tmp.path("out"));
     std::fs::create_dir_all(inputs.join("nested")).unwrap();
     for p in ["obama.jpg", "grace_hopper.jpg", "obama_partial_face.jpg"] {
         std::fs::copy(
@@ -82,17 +82,7 @@ fn batch_over_fixtures_and_broken_files() {
     let obama = std::fs::read(common::fixture("photos/obama.jpg")).unwrap();
     std::fs::write(inputs.join("truncated.jpg"), &obama[..obama.len() / 3]).unwrap();
     std::fs::write(inputs.join("notes.txt"), b"ignored: not an image extension").unwrap();
-    // a spec where Obama's smile is allowed, so one photo passes
-    std::fs::create_dir_all(specs.join("test")).unwrap();
-    std::fs::create_dir_all(specs.join("cn")).unwrap();
-    let id_card = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("specs/cn/id-card.toml");
-    std::fs::copy(id_card, specs.join("cn/id-card.toml")).unwrap();
-    std::fs::write(
-        specs.join("test/smile-ok.toml"),
-        "# test spec: the ID card without the mouth rule\nextends = \"cn/id-card\"\nname = { zh = \"测试\", en = \"test\" }\n[checks.mouth_closed]\nenabled = false\n",
-    )
-    .unwrap();
-    let missing = tmp.join("missing.jpg");
+    let missing = tmp.path("missing.jpg");
     let run = |resume: bool| {
         let mut c = Command::new(&bin);
         c.args(["--spec", "test/smile-ok", "--specs"])
@@ -201,7 +191,6 @@ fn batch_over_fixtures_and_broken_files() {
         images >= 3 * 3,
         "thumb, overlay and output/preview of 3 readable photos"
     );
-    let _ = std::fs::remove_dir_all(&tmp);
 }
 
 /// A scratch folder with a `specs/` copy where Obama's smile passes (`test/smile-ok`), and a

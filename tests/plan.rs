@@ -96,26 +96,31 @@ proptest! {
     }
 }
 
-/// Hair so tall that the ID card's crown margin (7–21 px) and eye line (≥ 207 px) conflict at
-/// every allowed face width: the eye line wins and the crown margin only has to stay ≥ 0, as
-/// GA/T 461 orders; a spec without that rule reports the framing unreachable.
-#[test]
-fn eye_line_wins_over_crown_margin_for_tall_hair() {
-    use idphoto::normalize::CrownSource;
-    let g = HeadGeometry {
+/// A level face 100 px wide with its eyes at (500, 400) in a 1000×1200 photo, the crown
+/// `crown_up` px above the eyes (measured by parsing).
+fn head_with_crown(crown_up: f64) -> HeadGeometry {
+    HeadGeometry {
         eye_mid: [500.0, 400.0],
         angle: 0.0,
         eye_distance: 45.0,
         face_width: 100.0,
         head_width: 120.0,
         face_center_u: 0.0,
-        // at face width 193–221 px the crown sits 232–265 px above the eyes: with the eyes at
-        // most 234 px from the top, a 7-px crown margin is impossible, 0 px is not
-        crown_up: 120.0,
+        crown_up,
         chin_down: 60.0,
-        crown_source: CrownSource::Parsing,
+        crown_source: idphoto::normalize::CrownSource::Parsing,
         crown_cut: false,
-    };
+    }
+}
+
+/// Hair so tall that the ID card's crown margin (7–21 px) and eye line (≥ 207 px) conflict at
+/// every allowed face width: the eye line wins and the crown margin only has to stay ≥ 0, as
+/// GA/T 461 orders; a spec without that rule reports the framing unreachable.
+#[test]
+fn eye_line_wins_over_crown_margin_for_tall_hair() {
+    // at face width 193–221 px the crown sits 232–265 px above the eyes: with the eyes at most
+    // 234 px from the top, a 7-px crown margin is impossible, 0 px is not
+    let g = head_with_crown(120.0);
     let spec = specs().get("cn/id-card").unwrap();
     assert!(spec.geometry.eye_line_over_crown_margin);
     let p = plan(&g, spec, 1000, 1200);
@@ -137,21 +142,9 @@ fn eye_line_wins_over_crown_margin_for_tall_hair() {
 /// the output (a few pixels off the source's) stays inside both ranges.
 #[test]
 fn the_plan_keeps_the_head_away_from_every_bound() {
-    use idphoto::normalize::CrownSource;
-    let g = HeadGeometry {
-        eye_mid: [500.0, 400.0],
-        angle: 0.0,
-        eye_distance: 45.0,
-        face_width: 100.0,
-        head_width: 120.0,
-        face_center_u: 0.0,
-        // at the middle face width (207 px) the crown is 215 px above the eyes, and the eyes
-        // at most 234 px from the top: 12 px of room for the eye line within the crown margin
-        crown_up: 104.0,
-        chin_down: 60.0,
-        crown_source: CrownSource::Parsing,
-        crown_cut: false,
-    };
+    // at the middle face width (207 px) the crown is 215 px above the eyes, and the eyes at
+    // most 234 px from the top: 12 px of room for the eye line within the crown margin
+    let g = head_with_crown(104.0);
     let spec = specs().get("cn/id-card").unwrap();
     let p = plan(&g, spec, 1000, 1200);
     assert!(p.reachable && !p.crown_margin_relaxed, "{p:?}");

@@ -296,6 +296,8 @@ fn glasses_rules_follow_the_sources() {
     ] {
         let spec = reg.get(id).unwrap();
         assert_eq!(spec.checks.glasses.effective_rule(), rule, "{id}");
+        // the name in reports is the name in spec files
+        assert_eq!(serde_json::to_value(rule).unwrap(), rule.as_str());
     }
 }
 

@@ -247,14 +247,9 @@ pub fn glasses(s: &Subject<'_>, cfg: &GlassesCheck) -> CheckResult {
         ("lens_darkening_l", Measure::num(drop)),
         ("lens_glare", Measure::num(lens_glare)),
     ]);
-    let rule_name = match rule {
-        GlassesRule::Forbidden => "forbidden",
-        GlassesRule::ClearOnly => "clear_only",
-        GlassesRule::Allowed => "allowed",
-    };
     let limit = Measure::nested([
         ("min_area", Measure::num(cfg.min_fraction)),
-        ("rule", Measure::Text(rule_name.into())),
+        ("rule", Measure::Text(rule.as_str().into())),
         ("max_lens_darkening_l", Measure::num(TINTED_MIN_DROP_L)),
         ("max_lens_glare", Measure::num(max_glare)),
     ]);

@@ -320,6 +320,17 @@ check_config!(
     }
 );
 
+impl GlassesRule {
+    /// The snake_case name used in spec files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GlassesRule::Forbidden => "forbidden",
+            GlassesRule::ClearOnly => "clear_only",
+            GlassesRule::Allowed => "allowed",
+        }
+    }
+}
+
 impl GlassesCheck {
     /// The rule in force: `rule`, else the older `allowed`, else forbidden.
     pub fn effective_rule(&self) -> GlassesRule {
