@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 counts=("$@")
 [ ${#counts[@]} -eq 0 ] && counts=(24 96 384)
-cargo build --release --example batch >/dev/null 2>&1
+cargo build --release --bin idphoto >/dev/null 2>&1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 photos=(tests/fixtures/photos/*)
@@ -17,7 +17,7 @@ for n in "${counts[@]}"; do
     src=${photos[$((i % ${#photos[@]}))]}
     ln -s "$PWD/$src" "$tmp/in/$(printf '%06d' "$i")_$(basename "$src")"
   done
-  /usr/bin/time -f "%M %e" -o "$tmp/time" target/release/examples/batch \
+  /usr/bin/time -f "%M %e" -o "$tmp/time" target/release/idphoto batch \
     --spec cn/id-card --out-dir "$tmp/out" "$tmp/in" >/dev/null
   read -r kb secs <"$tmp/time"
   rows=$(wc -l <"$tmp/out/report.jsonl")

@@ -333,10 +333,7 @@ pub fn spec_hash(spec: &crate::PhotoSpec) -> String {
 
 /// The file extension of a spec's output.
 pub fn output_extension(format: OutputFormat) -> &'static str {
-    match format {
-        OutputFormat::Jpeg => "jpg",
-        OutputFormat::Png => "png",
-    }
+    format.extension()
 }
 
 fn same_extension(a: &str, b: &str) -> bool {

@@ -54,7 +54,10 @@ pub struct CheckerBuilder {
 }
 
 impl CheckerBuilder {
-    /// Loads specs from a folder instead of the ones compiled into the crate.
+    /// Adds the specs of a folder to the ones compiled into the crate
+    /// ([`SpecRegistry::builtin_and_dir`]): they may `extends` a built-in spec, and one with a
+    /// built-in id replaces it. For a folder alone, pass
+    /// [`SpecRegistry::load_dir`] to [`specs`](Self::specs).
     pub fn specs_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.specs = SpecSource::Dir(dir.into());
         self
@@ -66,7 +69,7 @@ impl CheckerBuilder {
         self
     }
 
-    /// Loads models from a folder instead of [`crate::models::default_dir`].
+    /// Loads models from a folder instead of the places [`crate::models::search_dirs`] lists.
     pub fn models_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.models = ModelSource::Dir(dir.into());
         self
@@ -104,7 +107,7 @@ impl CheckerBuilder {
     pub fn build(self) -> Result<Checker> {
         let specs = match self.specs {
             SpecSource::Builtin => SpecRegistry::builtin()?,
-            SpecSource::Dir(d) => SpecRegistry::load_dir(d)?,
+            SpecSource::Dir(d) => SpecRegistry::builtin_and_dir(d)?,
             SpecSource::Registry(r) => r,
         };
         let models = match self.models {
@@ -200,7 +203,7 @@ impl std::fmt::Debug for Checker {
 }
 
 impl Checker {
-    /// Builtin specs, models from [`crate::models::default_dir`], default limits.
+    /// Builtin specs, models as [`crate::models::search_dirs`] says, default limits.
     pub fn builder() -> CheckerBuilder {
         CheckerBuilder {
             specs: SpecSource::Builtin,
@@ -297,6 +300,19 @@ impl Checker {
             .collect()
     }
 
+    /// Processes many files in parallel (rayon): one outcome per input, in input order, each
+    /// with its output image when the policy produced one.
+    pub fn process_paths<P: AsRef<Path> + Sync>(
+        &self,
+        paths: &[P],
+        spec_id: &str,
+    ) -> Vec<Result<Outcome>> {
+        paths
+            .par_iter()
+            .map(|p| self.process_path(p, spec_id))
+            .collect()
+    }
+
     /// Runs the models alone.
     ///
     /// # Errors
@@ -383,14 +399,15 @@ impl Checker {
             });
             if let Some(range) = spec.output.file_size_kb {
                 let kb = round3(encoded.bytes.len() as f64 / 1000.0);
-                let value = Measure::map([("kb", kb)]);
+                let value = Measure::map([("file_size_kb", kb)]);
+                let limit = Measure::nested([("file_size_kb", Measure::from(range))]);
                 outcome.report.set_check(if encoded.size_in_range {
-                    CheckResult::pass(CheckId::FileSize, value, Measure::from(range))
+                    CheckResult::pass(CheckId::FileSize, value, limit)
                 } else {
                     CheckResult::fail(
                         CheckId::FileSize,
                         value,
-                        Measure::from(range),
+                        limit,
                         ReasonCode::FileSizeUnreachable,
                     )
                 });

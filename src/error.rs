@@ -77,10 +77,12 @@ pub enum Error {
     },
 
     /// No spec with that id is registered.
-    #[error("unknown spec id `{id}` (known: {known})")]
+    #[error("unknown spec id `{id}`{}", match .suggestion { Some(s) => format!("; did you mean `{s}`?"), None => format!(" (known: {known})") })]
     UnknownSpec {
         /// The id asked for.
         id: String,
+        /// The nearest known id, when one is close.
+        suggestion: Option<String>,
         /// Comma-separated list of registered ids.
         known: String,
     },
@@ -112,6 +114,12 @@ pub enum Error {
         message: String,
     },
 
+    /// The model files were found in none of the places searched.
+    #[error("model files not found; looked in: {}. Put the crate's models/ folder next to the executable, set IDPHOTO_MODELS=DIR, pass a folder (Checker::builder().models_dir), or build with the cargo feature `embed-models`", .searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    ModelsNotFound {
+        /// Every folder (or file) looked in, in order.
+        searched: Vec<PathBuf>,
+    },
     /// A model file could not be loaded or run.
     #[error("model {model}: {message}")]
     Model {

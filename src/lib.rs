@@ -32,6 +32,7 @@ pub mod batch;
 pub mod checker;
 pub mod checks;
 pub mod color;
+pub mod display;
 mod error;
 pub mod evaluate;
 pub mod face_geometry;
@@ -44,8 +45,13 @@ pub mod report;
 pub mod spec;
 pub mod zones;
 
+/// The `image` crate this one is built on: [`image::RgbImage`] and [`image::RgbaImage`] appear
+/// in the API, so a caller needs no version-matched dependency of its own.
+pub use image;
+
 pub use analysis::Analysis;
 pub use checker::{Checker, CheckerBuilder, Outcome, OutputPolicy, Timings};
 pub use error::{Error, Result};
+pub use image_io::{DecodeLimits, Encoded};
 pub use report::{CheckId, CheckResult, Fix, Measure, Reason, ReasonCode, Report, Status, Verdict};
-pub use spec::{PhotoSpec, SpecRegistry};
+pub use spec::{OutputFormat, PhotoSpec, SpecRegistry};

@@ -400,6 +400,8 @@ reason_codes! {
     EarsCovered => "ears_covered", RETAKE, "头发遮挡耳朵，请露出双耳", "hair covers the ears; the ears must show";
     /// Ears are out of view because of the head pose; the ear check cannot be judged.
     EarsOutOfView => "ears_out_of_view", NA, "头部转动过大，无法判断耳朵是否露出", "the head is turned too far to judge whether the ears show";
+    /// An ear the rule requires lies (mostly) outside the photo: the frame, not hair, hides it.
+    EarOutsidePhoto => "ear_outside_photo", RETAKE, "耳朵超出照片范围，请离镜头远一些并居中重拍", "an ear lies outside the photo; step back, centre yourself and retake";
     /// A hat, cap, scarf or hood.
     HeadwearPresent => "headwear_present", RETAKE, "请摘下帽子或头巾", "remove hats, caps, scarves or hoods";
     /// A hair clip, headband or ornament.
@@ -465,6 +467,18 @@ pub struct Reason {
     pub en: String,
     /// Who fixes it; `null` for a not-applicable check.
     pub fix: Option<Fix>,
+    /// What exactly was wrong, with numbers (`crown_margin_px 3.0 < min 7.0`), when the code
+    /// alone does not say it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl Reason {
+    /// This reason with a detail.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Reason {
+        self.detail = Some(detail.into());
+        self
+    }
 }
 
 impl From<ReasonCode> for Reason {
@@ -474,6 +488,7 @@ impl From<ReasonCode> for Reason {
             zh: code.zh().to_string(),
             en: code.en().to_string(),
             fix: code.default_fix(),
+            detail: None,
         }
     }
 }
@@ -489,8 +504,13 @@ pub struct CheckResult {
     pub value: Option<Measure>,
     /// The spec's limit it was compared against.
     pub limit: Option<Measure>,
-    /// Why it did not pass (`null` on a pass).
+    /// Why it did not pass (`null` on a pass): the first of the violated limits, a retake
+    /// reason before an automatic fix.
     pub reason: Option<Reason>,
+    /// Every further limit the photo violates for this check (yaw *and* pitch, too dark *and*
+    /// clipped), in the same order; empty on a pass.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_reasons: Vec<Reason>,
 }
 
 impl CheckResult {
@@ -506,6 +526,7 @@ impl CheckResult {
             value: value.into(),
             limit: limit.into(),
             reason: None,
+            other_reasons: Vec::new(),
         }
     }
 
@@ -527,7 +548,47 @@ impl CheckResult {
             value: value.into(),
             limit: limit.into(),
             reason: Some(code.into()),
+            other_reasons: Vec::new(),
         }
+    }
+
+    /// A result with every violated limit: a pass when `reasons` is empty, else
+    /// [`Status::Fail`] when any reason needs a retake and [`Status::Fixed`] when the library
+    /// fixes all of them. Retake reasons come first; the first becomes
+    /// [`reason`](Self::reason).
+    pub fn with_reasons(
+        id: CheckId,
+        value: impl Into<Option<Measure>>,
+        limit: impl Into<Option<Measure>>,
+        reasons: impl IntoIterator<Item = Reason>,
+    ) -> Self {
+        let mut reasons: Vec<Reason> = reasons.into_iter().collect();
+        // stable: retakes first, each group in the order the check found them
+        reasons.sort_by_key(|r| r.fix != Some(Fix::Retake));
+        let mut rest = reasons.into_iter();
+        let Some(first) = rest.next() else {
+            return Self::pass(id, value, limit);
+        };
+        CheckResult {
+            id,
+            status: if first.fix == Some(Fix::Retake) {
+                Status::Fail
+            } else if first.fix == Some(Fix::Auto) {
+                Status::Fixed
+            } else {
+                Status::Fail
+            },
+            value: value.into(),
+            limit: limit.into(),
+            reason: Some(first),
+            other_reasons: rest.collect(),
+        }
+    }
+
+    /// Every reason: [`reason`](Self::reason) and then
+    /// [`other_reasons`](Self::other_reasons).
+    pub fn reasons(&self) -> impl Iterator<Item = &Reason> {
+        self.reason.iter().chain(self.other_reasons.iter())
     }
 
     /// Pass when `ok`, else fail with `code`.
@@ -558,6 +619,7 @@ impl CheckResult {
             value: value.into(),
             limit: limit.into(),
             reason: Some(code.into()),
+            other_reasons: Vec::new(),
         }
     }
 
@@ -569,6 +631,7 @@ impl CheckResult {
             value: None,
             limit: None,
             reason: Some(code.into()),
+            other_reasons: Vec::new(),
         }
     }
 

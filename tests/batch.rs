@@ -1,4 +1,4 @@
-//! The batch example end to end: one row per distinct input (unreadable ones included), every
+//! `idphoto batch` end to end: one row per distinct input (unreadable ones included), every
 //! verdict counted, outputs that belong to their rows, failed writes as error rows, torn lines,
 //! locks, resume bookkeeping, and the review page over a batch folder.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -8,16 +8,11 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// `target/<profile>/examples/NAME`, built by `cargo test` before the tests run.
-fn example_bin(name: &str) -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let dir = exe.parent()?.parent()?;
-    let p = dir.join("examples").join(if cfg!(windows) {
-        format!("{name}.exe")
-    } else {
-        name.to_string()
-    });
-    p.exists().then_some(p)
+/// The `idphoto` binary running subcommand `sub` (cargo builds the binary for the tests).
+fn idphoto(sub: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_idphoto"));
+    c.arg(sub);
+    c
 }
 
 /// The cards embedded in `dir/index.html` (the page's JSON data block).
@@ -58,9 +53,6 @@ fn rows(dir: &std::path::Path) -> Vec<serde_json::Value> {
 
 #[test]
 fn batch_over_fixtures_and_broken_files() {
-    let Some(bin) = example_bin("batch") else {
-        panic!("the batch example is not built next to the tests (cargo test builds examples)");
-    };
     // specs/ holds test/smile-ok: the ID card without the mouth rule, so Obama passes
     let tmp = Scratch::new("batch");
     let (inputs, specs, out) = (tmp.path("in"), tmp.path("specs"), tmp.path("out"));
@@ -84,7 +76,7 @@ fn batch_over_fixtures_and_broken_files() {
     std::fs::write(inputs.join("notes.txt"), b"ignored: not an image extension").unwrap();
     let missing = tmp.path("missing.jpg");
     let run = |resume: bool| {
-        let mut c = Command::new(&bin);
+        let mut c = idphoto("batch");
         c.args(["--spec", "test/smile-ok", "--specs"])
             .arg(&specs)
             .arg("--out-dir")
@@ -138,8 +130,7 @@ fn batch_over_fixtures_and_broken_files() {
     // the review page over this batch folder: the batch ran without --overlays, so the
     // readable photos are analysed again for their overlays and thumbnails
     let review = |extra: &[&str]| {
-        let bin = example_bin("review").expect("the review example is built");
-        let o = Command::new(bin)
+        let o = idphoto("review")
             .args(extra)
             .arg("--specs")
             .arg(&specs)
@@ -235,7 +226,7 @@ impl Scratch {
 
     /// Runs `batch --spec SPEC --specs ... ARGS`; returns (exit code, stdout, stderr).
     fn batch(&self, spec: &str, args: &[&std::ffi::OsStr]) -> (i32, String, String) {
-        let o = Command::new(example_bin("batch").expect("batch example built"))
+        let o = idphoto("batch")
             .current_dir(&self.root)
             .args(["--spec", spec, "--specs"])
             .arg(self.path("specs"))
@@ -347,10 +338,9 @@ fn a_full_disk_gives_error_rows_not_silent_passes() {
     // full disk fails it: each output JPEG (> 16 KiB) cannot be written; the rows can
     let s = Scratch::new("fulldisk");
     s.put("in/a.jpg", &obama());
-    let bin = example_bin("batch").unwrap();
     let script = format!(
-        "trap '' XFSZ; ulimit -f 16; exec '{}' --spec test/other --specs specs --out-dir res in",
-        bin.display()
+        "trap '' XFSZ; ulimit -f 16; exec '{}' batch --spec test/other --specs specs --out-dir res in",
+        env!("CARGO_BIN_EXE_idphoto")
     );
     let mut spec = std::fs::read_to_string(s.path("specs/test/other.toml")).unwrap();
     // test/other: the smile allowed and a file-size range a full-size JPEG lands in
@@ -509,10 +499,9 @@ fn a_bad_out_dir_is_named() {
 
 #[test]
 fn check_names_a_bad_output_path_before_any_work() {
-    let bin = example_bin("check").expect("check example built");
     for flag in ["--json", "--out", "--sheet", "--overlay"] {
         // the models folder does not exist either: the output path must be found first
-        let o = Command::new(&bin)
+        let o = idphoto("check")
             .args([
                 "--spec",
                 "cn/id-card",

@@ -6,16 +6,9 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn batch_bin() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    dir.join("examples")
-        .join(format!("batch{}", std::env::consts::EXE_SUFFIX))
-}
 
 /// `n` inputs: every tenth a real photo (full analysis and an output), the rest small images
 /// without a face (fast rows), so kills land mid-run.
@@ -36,8 +29,9 @@ fn inputs(dir: &Path, n: usize) {
 }
 
 fn spawn(root: &Path, out: &str, resume: bool) -> Child {
-    let mut c = Command::new(batch_bin());
-    c.current_dir(root)
+    let mut c = Command::new(env!("CARGO_BIN_EXE_idphoto"));
+    c.arg("batch")
+        .current_dir(root)
         .args(["--spec", "cn/id-card", "--threads", "2", "--out-dir", out])
         .stdout(Stdio::null())
         .stderr(Stdio::piped());

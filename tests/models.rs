@@ -323,5 +323,35 @@ fn parsing_model_is_replaceable_and_optional() {
         .build();
     assert!(matches!(broken, Err(idphoto::Error::Model { .. })));
     let missing = Models::load_dir("/nonexistent/models");
-    assert!(matches!(missing, Err(idphoto::Error::Io { .. })));
+    match missing {
+        Err(e @ idphoto::Error::ModelsNotFound { .. }) => {
+            let msg = e.to_string();
+            assert!(msg.contains("/nonexistent/models"), "{msg}");
+            assert!(
+                msg.contains("IDPHOTO_MODELS"),
+                "the error says what to do: {msg}"
+            );
+        }
+        other => panic!("expected ModelsNotFound, got {other:?}"),
+    }
+}
+
+#[test]
+fn every_model_can_be_given_as_bytes() {
+    use idphoto::models::{DETECTOR_FILE, LANDMARKS_FILE, PARSING_FILE, SEGMENTATION_FILE};
+    let dir = idphoto::models::default_dir();
+    let read = |f: &str| std::fs::read(dir.join(f)).expect("model file");
+    // every model from memory: no folder is read (the one named here does not exist)
+    let m = Models::builder()
+        .dir("/nonexistent/models")
+        .detector_bytes(read(DETECTOR_FILE))
+        .landmarks_bytes(read(LANDMARKS_FILE))
+        .parsing_bytes(read(PARSING_FILE))
+        .segmentation_bytes(read(SEGMENTATION_FILE))
+        .build()
+        .expect("models from bytes");
+    assert!(m.has_parsing() && m.has_segmentation());
+    let a = m.analyze(&common::photo("obama.jpg")).expect("analyze");
+    assert_eq!(a.faces.len(), 1);
+    assert!(a.landmarks.is_some() && a.parsing.is_some() && a.person.is_some());
 }

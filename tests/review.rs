@@ -4,36 +4,19 @@
 //! photo's check table, and saves screenshots to `target/review-screenshots/`.
 //!
 //! Ignored by plain `cargo test` (a fresh machine has no Chromium). `bash scripts/review-test.sh`
-//! (called by `.ci/run`) installs Chromium when missing, builds the examples and runs it with
+//! (called by `.ci/run`) installs Chromium when missing, builds the binary and runs it with
 //! `--ignored`; it is the one command that reproduces the screenshots. `IDPHOTO_CHROMIUM` /
 //! `IDPHOTO_CHROMEDRIVER` override `/usr/bin/chromium` / `/usr/bin/chromedriver`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::{json, Value};
-
-fn example_bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let p = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name);
-    assert!(
-        p.exists(),
-        "{} is not built (cargo test builds examples)",
-        p.display()
-    );
-    p
-}
 
 /// A chromedriver process, killed on drop.
 struct Driver {
@@ -235,7 +218,8 @@ fn review_page_in_headless_chromium() {
         "extends = \"cn/id-card\"\nname = { zh = \"测试\", en = \"test\" }\n[checks.mouth_closed]\nenabled = false\n",
     )
     .unwrap();
-    let status = Command::new(example_bin("review"))
+    let status = Command::new(env!("CARGO_BIN_EXE_idphoto"))
+        .arg("review")
         .args(["--spec", "test/smile-ok", "--specs"])
         .arg(&specs)
         .arg("--out-dir")

@@ -70,9 +70,9 @@ pub fn headwear(s: &Subject<'_>, cfg: &HeadwearCheck) -> CheckResult {
     };
     judge_presence(
         CheckId::Headwear,
-        &[("area", area)],
+        &[("fraction", area)],
         area,
-        ("min_area", cfg.min_fraction),
+        ("min_fraction", cfg.min_fraction),
         cfg.allowed,
         ReasonCode::HeadwearPresent,
     )
@@ -202,9 +202,9 @@ pub fn hair_accessory(s: &Subject<'_>, cfg: &HairAccessoryCheck) -> CheckResult 
     };
     judge_presence(
         CheckId::HairAccessory,
-        &[("area", area)],
+        &[("fraction", area)],
         area,
-        ("min_area", cfg.min_fraction),
+        ("min_fraction", cfg.min_fraction),
         cfg.allowed,
         ReasonCode::HairAccessoryPresent,
     )
@@ -242,24 +242,35 @@ pub fn glasses(s: &Subject<'_>, cfg: &GlassesCheck) -> CheckResult {
     let lens_glare = glare_fractions(s).map_or(0.0, |(_, lens)| lens);
     let max_glare = s.spec.checks.glare.max_lens_fraction;
     let value = Measure::nested([
-        ("area", Measure::num(share)),
+        ("fraction", Measure::num(share)),
         ("present", Measure::Bool(present)),
         ("lens_darkening_l", Measure::num(drop)),
-        ("lens_glare", Measure::num(lens_glare)),
+        ("lens_fraction", Measure::num(lens_glare)),
     ]);
     let limit = Measure::nested([
-        ("min_area", Measure::num(cfg.min_fraction)),
+        ("min_fraction", Measure::num(cfg.min_fraction)),
         ("rule", Measure::Text(rule.as_str().into())),
         ("max_lens_darkening_l", Measure::num(TINTED_MIN_DROP_L)),
-        ("max_lens_glare", Measure::num(max_glare)),
+        ("max_lens_fraction", Measure::num(max_glare)),
     ]);
-    let fail = |code| CheckResult::fail(CheckId::Glasses, value.clone(), limit.clone(), code);
+    let mut reasons: Vec<ReasonCode> = Vec::new();
     match rule {
-        _ if !present => CheckResult::pass(CheckId::Glasses, value, limit),
-        GlassesRule::Allowed => CheckResult::pass(CheckId::Glasses, value, limit),
-        GlassesRule::Forbidden => fail(ReasonCode::GlassesPresent),
-        GlassesRule::ClearOnly if drop > TINTED_MIN_DROP_L => fail(ReasonCode::GlassesObscureEyes),
-        GlassesRule::ClearOnly if lens_glare > max_glare => fail(ReasonCode::GlassesGlare),
-        GlassesRule::ClearOnly => CheckResult::pass(CheckId::Glasses, value, limit),
+        _ if !present => {}
+        GlassesRule::Allowed => {}
+        GlassesRule::Forbidden => reasons.push(ReasonCode::GlassesPresent),
+        GlassesRule::ClearOnly => {
+            if drop > TINTED_MIN_DROP_L {
+                reasons.push(ReasonCode::GlassesObscureEyes);
+            }
+            if lens_glare > max_glare {
+                reasons.push(ReasonCode::GlassesGlare);
+            }
+        }
     }
+    CheckResult::with_reasons(
+        CheckId::Glasses,
+        value,
+        limit,
+        reasons.into_iter().map(Into::into),
+    )
 }

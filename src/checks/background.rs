@@ -75,8 +75,8 @@ pub fn uniform(s: &Subject<'_>, cfg: &BackgroundUniformCheck) -> CheckResult {
             ("std_l", p.std_l),
         ]),
         Measure::map([
-            ("texture_l", cfg.max_texture_l),
-            ("gradient_l", cfg.max_gradient_l),
+            ("max_texture_l", cfg.max_texture_l),
+            ("max_gradient_l", cfg.max_gradient_l),
         ]),
         replaced_or(
             s,
@@ -214,7 +214,7 @@ pub fn color(s: &Subject<'_>) -> CheckResult {
             ("a", m.a as f64),
             ("b", m.b as f64),
         ]),
-        Measure::map([("delta_e", s.spec.background.max_delta_e)]),
+        Measure::map([("max_delta_e", s.spec.background.max_delta_e)]),
         replaced_or(
             s,
             ReasonCode::BackgroundColorReplaced,
@@ -258,7 +258,7 @@ pub fn shadow(s: &Subject<'_>, cfg: &BackgroundShadowCheck) -> CheckResult {
         CheckId::BackgroundShadow,
         drop <= cfg.max_drop_l,
         Measure::map([("drop_l", drop)]),
-        Measure::map([("drop_l", cfg.max_drop_l)]),
+        Measure::map([("max_drop_l", cfg.max_drop_l)]),
         replaced_or(
             s,
             ReasonCode::BackgroundShadowReplaced,

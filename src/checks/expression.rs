@@ -95,15 +95,18 @@ pub fn mouth_closed(s: &Subject<'_>, cfg: &MouthClosedCheck) -> CheckResult {
     };
     let (gap, teeth) = mouth_measures(s, lm);
     let value = Measure::map([("openness", gap), ("teeth_area", teeth)]);
-    let limit = Measure::map([
-        ("openness", cfg.max_openness),
-        ("teeth_area", TEETH_MIN_AREA),
+    let limit = Measure::nested([
+        ("max_openness", Measure::num(cfg.max_openness)),
+        ("teeth_fail", Measure::Bool(cfg.teeth_fail)),
+        // not a spec field: the share of the mouth width squared that counts as teeth showing
+        ("max_teeth_area", Measure::num(TEETH_MIN_AREA)),
     ]);
+    let mut reasons = Vec::new();
     if gap > cfg.max_openness {
-        CheckResult::fail(CheckId::MouthClosed, value, limit, ReasonCode::MouthOpen)
-    } else if cfg.teeth_fail && teeth > TEETH_MIN_AREA {
-        CheckResult::fail(CheckId::MouthClosed, value, limit, ReasonCode::TeethVisible)
-    } else {
-        CheckResult::pass(CheckId::MouthClosed, value, limit)
+        reasons.push(ReasonCode::MouthOpen.into());
     }
+    if cfg.teeth_fail && teeth > TEETH_MIN_AREA {
+        reasons.push(ReasonCode::TeethVisible.into());
+    }
+    CheckResult::with_reasons(CheckId::MouthClosed, value, limit, reasons)
 }

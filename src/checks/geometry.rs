@@ -3,7 +3,7 @@
 use super::Subject;
 use crate::analysis::Analysis;
 use crate::normalize::OutputGeometry;
-use crate::report::{CheckId, CheckResult, Measure, ReasonCode};
+use crate::report::{CheckId, CheckResult, Measure, Reason, ReasonCode};
 use crate::spec::{FaceCountCheck, Range, ResolutionCheck};
 
 /// Share of mesh points that may fall outside the image before the face counts as cut off
@@ -170,17 +170,46 @@ fn judge_geometry(
         ),
     ]);
     let limit = Measure::nested(given.iter().map(|(n, r, _)| (*n, Measure::from(*r))));
-    let output_ok = given.iter().all(|(_, r, f)| r.contains(f(&plan.geometry)));
-    if !(plan.reachable && output_ok) {
-        return CheckResult::fail(id, value, limit, ReasonCode::GeometryUnreachable);
+    let misses = |g: &OutputGeometry| -> Vec<(String, bool)> {
+        given
+            .iter()
+            .filter_map(|(n, r, f)| {
+                let v = f(g);
+                if let Some(m) = r.min.filter(|&m| v < m) {
+                    Some((format!("{n} {v:.1} < min {m} by {:.1}", m - v), true))
+                } else {
+                    r.max
+                        .filter(|&m| v > m)
+                        .map(|m| (format!("{n} {v:.1} > max {m} by {:.1}", v - m), false))
+                }
+            })
+            .collect()
+    };
+    let out_misses = misses(&plan.geometry);
+    if !(plan.reachable && out_misses.is_empty()) {
+        let detail = if out_misses.is_empty() {
+            "no crop and scale meets every size and position range at once".to_string()
+        } else {
+            format!(
+                "best crop: {}",
+                out_misses
+                    .iter()
+                    .map(|(t, _)| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        };
+        return CheckResult::with_reasons(
+            id,
+            value,
+            limit,
+            [Reason::from(ReasonCode::GeometryUnreachable).with_detail(detail)],
+        );
     }
-    match given.iter().find(|(_, r, f)| !r.contains(f(&up))) {
-        None => CheckResult::pass(id, value, limit),
-        Some((_, r, f)) => {
-            let below = r.min.is_some_and(|m| f(&up) < m);
-            CheckResult::fail(id, value, limit, if below { too_small } else { too_large })
-        }
-    }
+    let reasons = misses(&up)
+        .into_iter()
+        .map(|(t, below)| Reason::from(if below { too_small } else { too_large }).with_detail(t));
+    CheckResult::with_reasons(id, value, limit, reasons)
 }
 
 /// Face / head size against the spec.

@@ -83,7 +83,7 @@ pub fn face_shadow(s: &Subject<'_>, cfg: &FaceShadowCheck) -> CheckResult {
             ("difference_l", (r - l).abs()),
             ("lighting_ratio", ratio),
         ]),
-        Measure::map([("lighting_ratio", cfg.max_lighting_ratio)]),
+        Measure::map([("max_lighting_ratio", cfg.max_lighting_ratio)]),
         ReasonCode::FaceShadow,
     )
 }
@@ -131,10 +131,10 @@ pub fn glare(s: &Subject<'_>, cfg: &GlareCheck) -> CheckResult {
     CheckResult::judge(
         CheckId::Glare,
         skin <= cfg.max_fraction && lens <= cfg.max_lens_fraction,
-        Measure::map([("skin", skin), ("lenses", lens)]),
+        Measure::map([("fraction", skin), ("lens_fraction", lens)]),
         Measure::map([
-            ("skin", cfg.max_fraction),
-            ("lenses", cfg.max_lens_fraction),
+            ("max_fraction", cfg.max_fraction),
+            ("max_lens_fraction", cfg.max_lens_fraction),
         ]),
         ReasonCode::Glare,
     )

@@ -39,7 +39,7 @@ fn judge_pair(
         id,
         r.max(l) <= max,
         Measure::map([("right_covered", r), ("left_covered", l)]),
-        Measure::map([("max_covered", max)]),
+        Measure::map([("max_covered_fraction", max)]),
         code,
     )
 }
@@ -116,7 +116,20 @@ pub fn ears_visible(s: &Subject<'_>, cfg: &EarsVisibleCheck) -> CheckResult {
     let Some((r, l)) = ear_zones(s) else {
         return CheckResult::not_applicable(CheckId::EarsVisible, ReasonCode::NeedsOneFace);
     };
-    let (rv, lv) = (!r.covered(cfg), !l.covered(cfg));
+    // an ear zone the photo's edge cuts off is hidden by the frame, not by hair
+    let [zr, zl] = match (
+        s.head.as_ref(),
+        s.analysis.and_then(|a| a.landmarks.as_ref()),
+    ) {
+        (Some(h), Some(lm)) => crate::zones::ears(h, lm),
+        _ => return CheckResult::not_applicable(CheckId::EarsVisible, ReasonCode::NeedsOneFace),
+    };
+    let (w, h) = (s.image.width() as f32, s.image.height() as f32);
+    let (ro, lo) = (
+        inside_share(&zr, w, h) < MIN_EAR_ZONE_INSIDE,
+        inside_share(&zl, w, h) < MIN_EAR_ZONE_INSIDE,
+    );
+    let (rv, lv) = (!r.covered(cfg) && !ro, !l.covered(cfg) && !lo);
     let ok = match cfg.required {
         EarsRequired::Both => rv && lv,
         EarsRequired::Either => rv || lv,
@@ -134,25 +147,51 @@ pub fn ears_visible(s: &Subject<'_>, cfg: &EarsVisibleCheck) -> CheckResult {
             (
                 "right",
                 Measure::nested([
-                    ("hair", Measure::num(r.hair)),
-                    ("ear", Measure::num(r.ear)),
+                    ("hair_fraction", Measure::num(r.hair)),
+                    ("ear_fraction", Measure::num(r.ear)),
                     ("visible", Measure::Bool(rv)),
                 ]),
             ),
             (
                 "left",
                 Measure::nested([
-                    ("hair", Measure::num(l.hair)),
-                    ("ear", Measure::num(l.ear)),
+                    ("hair_fraction", Measure::num(l.hair)),
+                    ("ear_fraction", Measure::num(l.ear)),
                     ("visible", Measure::Bool(lv)),
                 ]),
             ),
         ]),
         Measure::nested([
-            ("max_hair", Measure::num(cfg.max_hair_fraction)),
-            ("min_ear", Measure::num(cfg.min_ear_fraction)),
+            ("max_hair_fraction", Measure::num(cfg.max_hair_fraction)),
+            ("min_ear_fraction", Measure::num(cfg.min_ear_fraction)),
             ("required", Measure::Text(required.into())),
         ]),
-        ReasonCode::EarsCovered,
+        if ro || lo {
+            ReasonCode::EarOutsidePhoto
+        } else {
+            ReasonCode::EarsCovered
+        },
     )
+}
+
+/// An ear zone counts as outside the photo when less than this share of its bounding box lies
+/// in the image (half: the ear then cannot be judged, let alone shown in the output).
+const MIN_EAR_ZONE_INSIDE: f32 = 0.5;
+
+/// Share of the polygon's bounding box inside a `w` × `h` image.
+fn inside_share(poly: &[[f32; 2]], w: f32, h: f32) -> f32 {
+    let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+    for p in poly {
+        x0 = x0.min(p[0]);
+        y0 = y0.min(p[1]);
+        x1 = x1.max(p[0]);
+        y1 = y1.max(p[1]);
+    }
+    let area = (x1 - x0).max(0.0) * (y1 - y0).max(0.0);
+    if area <= 0.0 {
+        return 1.0;
+    }
+    let iw = (x1.min(w) - x0.max(0.0)).max(0.0);
+    let ih = (y1.min(h) - y0.max(0.0)).max(0.0);
+    iw * ih / area
 }

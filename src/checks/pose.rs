@@ -1,7 +1,7 @@
 //! `head_pose`.
 
 use crate::analysis::Analysis;
-use crate::report::{CheckId, CheckResult, Measure, ReasonCode};
+use crate::report::{CheckId, CheckResult, Measure, Reason, ReasonCode};
 use crate::spec::HeadPoseCheck;
 
 /// Yaw and pitch within the spec's limits; roll within its limit, or within what the output's
@@ -25,21 +25,46 @@ pub fn head_pose(a: &Analysis, cfg: &HeadPoseCheck) -> CheckResult {
         ("max_correctable_roll_deg", cfg.max_correctable_roll_deg),
         ("max_fit_residual_cm", cfg.max_fit_residual_cm),
     ]);
-    let code = if residual > cfg.max_fit_residual_cm {
-        Some(ReasonCode::PoseUnmeasurable)
-    } else if p.yaw.abs() > cfg.max_yaw_deg {
-        Some(ReasonCode::HeadTurned)
-    } else if p.pitch.abs() > cfg.max_pitch_deg {
-        Some(ReasonCode::HeadNodded)
-    } else if p.roll.abs() > cfg.max_correctable_roll_deg.max(cfg.max_roll_deg) {
-        Some(ReasonCode::HeadTilted)
-    } else if p.roll.abs() > cfg.max_roll_deg {
-        Some(ReasonCode::HeadTiltCorrected)
-    } else {
-        None
-    };
-    match code {
-        Some(c) => CheckResult::fail(CheckId::HeadPose, value, limit, c),
-        None => CheckResult::pass(CheckId::HeadPose, value, limit),
+    if residual > cfg.max_fit_residual_cm {
+        // the angles of a poor fit mean nothing: that is the one reason
+        return CheckResult::fail(
+            CheckId::HeadPose,
+            value,
+            limit,
+            ReasonCode::PoseUnmeasurable,
+        );
     }
+    let mut reasons: Vec<Reason> = Vec::new();
+    let over = |v: f64, max: f64, axis: &str| format!("{axis} {:.1}° > {max}°", v.abs());
+    if p.yaw.abs() > cfg.max_yaw_deg {
+        reasons.push(Reason::from(ReasonCode::HeadTurned).with_detail(over(
+            p.yaw,
+            cfg.max_yaw_deg,
+            "yaw",
+        )));
+    }
+    if p.pitch.abs() > cfg.max_pitch_deg {
+        reasons.push(Reason::from(ReasonCode::HeadNodded).with_detail(over(
+            p.pitch,
+            cfg.max_pitch_deg,
+            "pitch",
+        )));
+    }
+    let correctable = cfg.max_correctable_roll_deg.max(cfg.max_roll_deg);
+    if p.roll.abs() > correctable {
+        reasons.push(Reason::from(ReasonCode::HeadTilted).with_detail(over(
+            p.roll,
+            correctable,
+            "roll",
+        )));
+    } else if p.roll.abs() > cfg.max_roll_deg {
+        reasons.push(
+            Reason::from(ReasonCode::HeadTiltCorrected).with_detail(over(
+                p.roll,
+                cfg.max_roll_deg,
+                "roll",
+            )),
+        );
+    }
+    CheckResult::with_reasons(CheckId::HeadPose, value, limit, reasons)
 }

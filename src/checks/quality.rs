@@ -4,7 +4,7 @@ use super::Subject;
 use crate::analysis::FaceClass as K;
 use crate::color::srgb_to_lab;
 use crate::models::sample::Affine;
-use crate::report::{CheckId, CheckResult, Measure, ReasonCode};
+use crate::report::{CheckId, CheckResult, Measure, Reason, ReasonCode};
 use crate::spec::{ColorCheck, ExposureCheck, SharpnessCheck};
 
 /// Sharpness is measured on a square of this many face widths around the face (features and
@@ -62,7 +62,7 @@ pub fn sharpness(s: &Subject<'_>, cfg: &SharpnessCheck) -> CheckResult {
         CheckId::Sharpness,
         v >= cfg.min_sharpness,
         Measure::map([("laplacian_variance", v)]),
-        Measure::map([("min", cfg.min_sharpness)]),
+        Measure::map([("min_sharpness", cfg.min_sharpness)]),
         ReasonCode::Blurry,
     )
 }
@@ -98,21 +98,37 @@ pub fn exposure(s: &Subject<'_>, cfg: &ExposureCheck) -> CheckResult {
     ]);
     let limit = Measure::nested([
         ("face_l", Measure::from(cfg.face_l)),
-        ("max_clipped", Measure::num(cfg.max_clipped_fraction)),
+        (
+            "max_clipped_fraction",
+            Measure::num(cfg.max_clipped_fraction),
+        ),
     ]);
-    let code = if cfg.face_l.min.is_some_and(|m| l < m) {
-        Some(ReasonCode::Underexposed)
-    } else if cfg.face_l.max.is_some_and(|m| l > m) {
-        Some(ReasonCode::Overexposed)
-    } else if dark.max(bright) > cfg.max_clipped_fraction {
-        Some(ReasonCode::ClippedExposure)
-    } else {
-        None
-    };
-    match code {
-        Some(c) => CheckResult::fail(CheckId::Exposure, value, limit, c),
-        None => CheckResult::pass(CheckId::Exposure, value, limit),
+    let mut reasons: Vec<Reason> = Vec::new();
+    if let Some(m) = cfg.face_l.min.filter(|&m| l < m) {
+        reasons.push(
+            Reason::from(ReasonCode::Underexposed).with_detail(format!("face L* {l:.1} < {m}")),
+        );
     }
+    if let Some(m) = cfg.face_l.max.filter(|&m| l > m) {
+        reasons.push(
+            Reason::from(ReasonCode::Overexposed).with_detail(format!("face L* {l:.1} > {m}")),
+        );
+    }
+    if dark.max(bright) > cfg.max_clipped_fraction {
+        let (what, v) = if dark >= bright {
+            ("black", dark)
+        } else {
+            ("white", bright)
+        };
+        reasons.push(
+            Reason::from(ReasonCode::ClippedExposure).with_detail(format!(
+                "{:.1} % of the face clipped to {what} > {:.1} %",
+                v * 100.0,
+                cfg.max_clipped_fraction * 100.0
+            )),
+        );
+    }
+    CheckResult::with_reasons(CheckId::Exposure, value, limit, reasons)
 }
 
 /// Colour photo with natural skin chroma; no cast on a backdrop that should be neutral.
@@ -139,16 +155,17 @@ pub fn color(s: &Subject<'_>, cfg: &ColorCheck) -> CheckResult {
         (true, Some(bg)) => bg.chroma() as f64,
         _ => 0.0,
     };
-    let value = Measure::map([("skin_chroma", chroma), ("background_chroma", cast)]);
+    let value = Measure::map([("skin_chroma", chroma), ("cast_chroma", cast)]);
     let limit = Measure::map([
         ("min_skin_chroma", cfg.min_skin_chroma),
-        ("max_background_chroma", cfg.max_cast_chroma),
+        ("max_cast_chroma", cfg.max_cast_chroma),
     ]);
+    let mut reasons: Vec<Reason> = Vec::new();
     if chroma < cfg.min_skin_chroma {
-        CheckResult::fail(CheckId::Color, value, limit, ReasonCode::NotColor)
-    } else if cast > cfg.max_cast_chroma {
-        CheckResult::fail(CheckId::Color, value, limit, ReasonCode::ColorCast)
-    } else {
-        CheckResult::pass(CheckId::Color, value, limit)
+        reasons.push(ReasonCode::NotColor.into());
     }
+    if cast > cfg.max_cast_chroma {
+        reasons.push(ReasonCode::ColorCast.into());
+    }
+    CheckResult::with_reasons(CheckId::Color, value, limit, reasons)
 }

@@ -48,11 +48,79 @@ const MAX_FACE_CANDIDATES: usize = 8;
 /// A detection needs this score to be chosen as the main face over a larger, weaker one.
 const MAIN_FACE_MIN_SCORE: f32 = 0.5;
 
-/// The models folder: `$IDPHOTO_MODELS` if set, else the crate's own `models/`.
+/// The models folder at build time (`CARGO_MANIFEST_DIR/models`): right for `cargo run` and
+/// tests, wrong for a binary copied elsewhere; [`search_dirs`] lists it last.
+pub const BUILD_TIME_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models");
+
+/// Whether the models are compiled into the binary (cargo feature `embed-models`).
+pub const EMBEDDED: bool = cfg!(feature = "embed-models");
+
+/// Where the models are looked for, in order, when no folder is given:
+/// 1. `$IDPHOTO_MODELS`, when set (then only there);
+/// 2. the models compiled in, with the cargo feature `embed-models` (no folder at all);
+/// 3. `models/` next to the running executable, then the executable's own folder;
+/// 4. [`BUILD_TIME_DIR`].
+///
+/// This lists the folders of steps 1, 3 and 4 (step 1 alone when the variable is set).
+pub fn search_dirs() -> Vec<PathBuf> {
+    if let Some(d) = std::env::var_os(MODELS_DIR_ENV) {
+        return vec![PathBuf::from(d)];
+    }
+    let mut out = Vec::new();
+    if let Some(exe_dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+    {
+        out.push(exe_dir.join("models"));
+        out.push(exe_dir);
+    }
+    out.push(PathBuf::from(BUILD_TIME_DIR));
+    out
+}
+
+/// The first folder of [`search_dirs`] that holds the detector model, if any.
+pub fn find_dir() -> Option<PathBuf> {
+    search_dirs()
+        .into_iter()
+        .find(|d| d.join(DETECTOR_FILE).is_file())
+}
+
+/// The models folder the default builder reads: [`find_dir`], or else the first folder
+/// searched (where the error will point).
 pub fn default_dir() -> PathBuf {
-    std::env::var_os(MODELS_DIR_ENV)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/models")))
+    find_dir().unwrap_or_else(|| {
+        search_dirs()
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| PathBuf::from(BUILD_TIME_DIR))
+    })
+}
+
+#[cfg(feature = "embed-models")]
+mod embedded {
+    pub const DETECTOR: &[u8] = include_bytes!("../../models/face_detection_short_range.onnx");
+    pub const LANDMARKS: &[u8] = include_bytes!("../../models/face_landmarks_detector.onnx");
+    pub const PARSING: &[u8] = include_bytes!("../../models/face_parsing_bisenet_512_fp16w.onnx");
+    pub const SEGMENTATION: &[u8] = include_bytes!("../../models/selfie_segmentation.onnx");
+}
+
+/// The compiled-in bytes of a model file, with the `embed-models` feature.
+fn embedded_bytes(file: &str) -> Option<&'static [u8]> {
+    #[cfg(feature = "embed-models")]
+    {
+        return match file {
+            DETECTOR_FILE => Some(embedded::DETECTOR),
+            LANDMARKS_FILE => Some(embedded::LANDMARKS),
+            PARSING_FILE => Some(embedded::PARSING),
+            SEGMENTATION_FILE => Some(embedded::SEGMENTATION),
+            _ => None,
+        };
+    }
+    #[cfg(not(feature = "embed-models"))]
+    {
+        let _ = file;
+        None
+    }
 }
 
 enum Source {
@@ -62,17 +130,33 @@ enum Source {
     Disabled,
 }
 
-/// Chooses where each model comes from.
+/// Chooses where each model comes from: a folder, a file, or bytes the caller holds (from
+/// `include_bytes!`, an object store, a container layer). A model left at its default comes
+/// from the folder given with [`dir`](Self::dir), else from the places [`search_dirs`] lists.
 pub struct ModelsBuilder {
-    dir: PathBuf,
+    dir: Option<PathBuf>,
+    detector: Source,
+    landmarks: Source,
     parsing: Source,
     segmentation: Source,
 }
 
 impl ModelsBuilder {
-    /// Loads models from `dir` instead of [`default_dir`].
+    /// Loads the models not given otherwise from `dir` (no search).
     pub fn dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.dir = dir.into();
+        self.dir = Some(dir.into());
+        self
+    }
+
+    /// The face detector (MediaPipe BlazeFace short range, [`DETECTOR_FILE`]) as ONNX bytes.
+    pub fn detector_bytes(mut self, bytes: Vec<u8>) -> Self {
+        self.detector = Source::Bytes(bytes);
+        self
+    }
+
+    /// The face mesh (MediaPipe FaceMesh v2, [`LANDMARKS_FILE`]) as ONNX bytes.
+    pub fn landmarks_bytes(mut self, bytes: Vec<u8>) -> Self {
+        self.landmarks = Source::Bytes(bytes);
         self
     }
 
@@ -85,6 +169,12 @@ impl ModelsBuilder {
     /// Uses a face-parsing model given as ONNX bytes.
     pub fn parsing_bytes(mut self, bytes: Vec<u8>) -> Self {
         self.parsing = Source::Bytes(bytes);
+        self
+    }
+
+    /// The person segmentation model ([`SEGMENTATION_FILE`]) as ONNX bytes.
+    pub fn segmentation_bytes(mut self, bytes: Vec<u8>) -> Self {
+        self.segmentation = Source::Bytes(bytes);
         self
     }
 
@@ -103,27 +193,64 @@ impl ModelsBuilder {
     /// Loads and optimizes every model.
     ///
     /// # Errors
-    /// [`Error::Io`] when a file is missing, [`Error::Model`] when tract cannot load it.
+    /// [`Error::ModelsNotFound`] naming every folder searched when a model left at its default
+    /// is in none of them; [`Error::Io`] when a file given cannot be read; [`Error::Model`]
+    /// when tract cannot load a model.
     pub fn build(self) -> Result<Models> {
-        let read = |src: &Source, default: &str| -> Result<Option<Vec<u8>>> {
+        // the folder for models left at their default: given, searched, or none (embedded)
+        let needs_dir = [
+            &self.detector,
+            &self.landmarks,
+            &self.parsing,
+            &self.segmentation,
+        ]
+        .iter()
+        .any(|s| matches!(s, Source::Default));
+        let dir: Option<PathBuf> = match (&self.dir, needs_dir) {
+            (Some(d), _) => Some(d.clone()),
+            (None, false) => None,
+            (None, true) if EMBEDDED && std::env::var_os(MODELS_DIR_ENV).is_none() => None,
+            (None, true) => Some(find_dir().ok_or_else(|| Error::ModelsNotFound {
+                searched: search_dirs(),
+            })?),
+        };
+        let read = |src: Source, file: &str| -> Result<Option<Vec<u8>>> {
             let path = match src {
                 Source::Disabled => return Ok(None),
-                Source::Bytes(b) => return Ok(Some(b.clone())),
-                Source::Path(p) => p.clone(),
-                Source::Default => self.dir.join(default),
+                Source::Bytes(b) => return Ok(Some(b)),
+                Source::Path(p) => p,
+                Source::Default => match &dir {
+                    Some(d) => d.join(file),
+                    None => {
+                        return embedded_bytes(file)
+                            .map(|b| Some(b.to_vec()))
+                            .ok_or_else(|| Error::ModelsNotFound {
+                                searched: search_dirs(),
+                            })
+                    }
+                },
             };
-            std::fs::read(&path)
-                .map(Some)
-                .map_err(|e| Error::io(path, e))
+            match std::fs::read(&path) {
+                Ok(b) => Ok(Some(b)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.dir.is_some() => {
+                    Err(Error::ModelsNotFound {
+                        searched: vec![path],
+                    })
+                }
+                Err(e) => Err(Error::io(path, e)),
+            }
         };
-        let req = |name: &str| -> Result<Vec<u8>> {
-            let p = self.dir.join(name);
-            std::fs::read(&p).map_err(|e| Error::io(p, e))
+        let det = read(self.detector, DETECTOR_FILE)?;
+        let mesh = read(self.landmarks, LANDMARKS_FILE)?;
+        let (Some(det), Some(mesh)) = (det, mesh) else {
+            return Err(Error::Model {
+                model: "face_detection".into(),
+                message: "the detector and the face mesh cannot be disabled".into(),
+            });
         };
-        let (det, mesh) = (req(DETECTOR_FILE)?, req(LANDMARKS_FILE)?);
         let (parse, seg) = (
-            read(&self.parsing, PARSING_FILE)?,
-            read(&self.segmentation, SEGMENTATION_FILE)?,
+            read(self.parsing, PARSING_FILE)?,
+            read(self.segmentation, SEGMENTATION_FILE)?,
         );
         // parsing (the largest) on one side, the three small ones on the other: on 2 cores the
         // load takes about as long as the parsing model alone
@@ -166,10 +293,13 @@ impl std::fmt::Debug for Models {
 }
 
 impl Models {
-    /// A builder starting from [`default_dir`] with every model enabled.
+    /// A builder with every model enabled, each from the places [`search_dirs`] lists (or
+    /// compiled in, with the `embed-models` feature).
     pub fn builder() -> ModelsBuilder {
         ModelsBuilder {
-            dir: default_dir(),
+            dir: None,
+            detector: Source::Default,
+            landmarks: Source::Default,
             parsing: Source::Default,
             segmentation: Source::Default,
         }

@@ -143,6 +143,24 @@ pub enum OutputFormat {
     Png,
 }
 
+impl OutputFormat {
+    /// The usual file extension, without the dot: `jpg` or `png`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            OutputFormat::Jpeg => "jpg",
+            OutputFormat::Png => "png",
+        }
+    }
+
+    /// The media type: `image/jpeg` or `image/png`.
+    pub fn mime_type(self) -> &'static str {
+        match self {
+            OutputFormat::Jpeg => "image/jpeg",
+            OutputFormat::Png => "image/png",
+        }
+    }
+}
+
 /// The output image a document needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -23,6 +23,10 @@ const BUILTIN: &[(&str, &str, &str)] = include!(concat!(env!("OUT_DIR"), "/built
 pub struct SpecRegistry {
     specs: BTreeMap<String, PhotoSpec>,
     files: BTreeMap<String, PathBuf>,
+    /// Each file's own table, as written (for [`SpecRegistry::origins`]).
+    raw: BTreeMap<String, (PathBuf, toml::Table)>,
+    /// Each file's leading comment block (its sources), without the `#`s.
+    notes: BTreeMap<String, String>,
 }
 
 struct RawSpec {
@@ -36,13 +40,37 @@ impl SpecRegistry {
     /// # Errors
     /// Only if a shipped spec is invalid, which the crate's tests rule out.
     pub fn builtin() -> Result<Self> {
-        Self::from_sources(BUILTIN.iter().map(|(id, file, text)| {
-            (
-                id.to_string(),
-                PathBuf::from(file),
-                text.as_bytes().to_vec(),
-            )
-        }))
+        Self::from_sources(builtin_sources())
+    }
+
+    /// The built-in specs plus every `*.toml` below `dir`, resolved together: a file in `dir`
+    /// can `extends = "cn/id-card"`, and one with a built-in id (`dir/cn/id-card.toml`)
+    /// replaces that built-in. Stops at the first invalid file.
+    ///
+    /// # Errors
+    /// As [`load_dir`](Self::load_dir).
+    pub fn builtin_and_dir(dir: impl AsRef<Path>) -> Result<Self> {
+        let (reg, mut errors) = Self::builtin_and_dir_lenient(dir)?;
+        match errors.is_empty() {
+            true => Ok(reg),
+            false => Err(errors.swap_remove(0)),
+        }
+    }
+
+    /// Like [`builtin_and_dir`](Self::builtin_and_dir) but keeps every valid spec and returns
+    /// the errors of the invalid ones.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the folder itself cannot be listed.
+    pub fn builtin_and_dir_lenient(dir: impl AsRef<Path>) -> Result<(Self, Vec<Error>)> {
+        let (mine, mut errors) = dir_sources(dir.as_ref())?;
+        let mut sources: Vec<_> = builtin_sources()
+            .filter(|(id, _, _)| !mine.iter().any(|(m, _, _)| m == id))
+            .collect();
+        sources.extend(mine);
+        let (reg, mut more) = Self::resolve_all(sources);
+        errors.append(&mut more);
+        Ok((reg, errors))
     }
 
     /// Loads every `*.toml` below `dir`; the id of `dir/cn/guangdong/id-card.toml` is
@@ -65,29 +93,7 @@ impl SpecRegistry {
     /// # Errors
     /// [`Error::Io`] when the folder itself cannot be listed.
     pub fn load_dir_lenient(dir: impl AsRef<Path>) -> Result<(Self, Vec<Error>)> {
-        let dir = dir.as_ref();
-        let mut files = Vec::new();
-        collect_toml(dir, &mut files)?;
-        files.sort();
-        let mut errors = Vec::new();
-        let mut sources = Vec::new();
-        for path in files {
-            let id = match spec_id(dir, &path) {
-                Some(id) => id,
-                None => {
-                    errors.push(Error::spec(
-                        &path,
-                        "",
-                        "file name is not a valid spec id (use a-z, 0-9, '-', '_')",
-                    ));
-                    continue;
-                }
-            };
-            match read_capped(&path) {
-                Ok(bytes) => sources.push((id, path, bytes)),
-                Err(e) => errors.push(e),
-            }
-        }
+        let (sources, mut errors) = dir_sources(dir.as_ref())?;
         let (reg, mut more) = Self::resolve_all(sources);
         errors.append(&mut more);
         Ok((reg, errors))
@@ -110,7 +116,11 @@ impl SpecRegistry {
     fn resolve_all(sources: Vec<(String, PathBuf, Vec<u8>)>) -> (Self, Vec<Error>) {
         let mut errors = Vec::new();
         let mut raw = BTreeMap::new();
+        let mut notes = BTreeMap::new();
         for (id, file, bytes) in sources {
+            if let Ok(text) = std::str::from_utf8(&bytes) {
+                notes.insert(id.clone(), leading_comments(text));
+            }
             match parse_raw(&file, &bytes) {
                 Ok(table) => {
                     if let Some(prev) = raw.insert(
@@ -150,7 +160,67 @@ impl SpecRegistry {
                 Err(None) => {} // a parent failed: its own error is reported once, under its file
             }
         }
+        for (id, r) in raw {
+            if reg.specs.contains_key(&id) {
+                if let Some(n) = notes.remove(&id) {
+                    reg.notes.insert(id.clone(), n);
+                }
+                reg.raw.insert(id, (r.file, r.table));
+            }
+        }
         (reg, errors)
+    }
+
+    /// The `extends` chain of a spec, from the spec itself to its root: `(id, file)` pairs.
+    pub fn chain(&self, id: &str) -> Vec<(String, PathBuf)> {
+        let mut out: Vec<(String, PathBuf)> = Vec::new();
+        let mut cur = Some(id.to_string());
+        while let Some(c) = cur.take() {
+            let Some((file, table)) = self.raw.get(&c) else {
+                break;
+            };
+            if out.iter().any(|(seen, _)| *seen == c) {
+                break;
+            }
+            out.push((c.clone(), file.clone()));
+            cur = table
+                .get("extends")
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
+        }
+        out
+    }
+
+    /// Where each value of a spec was set: dotted field (`geometry.face_width_px.min`) → the
+    /// file in its `extends` chain that set it last. Fields no file sets take the crate's
+    /// defaults and are absent here. `None` for an unknown id or a spec added by
+    /// [`insert`](Self::insert).
+    pub fn origins(&self, id: &str) -> Option<BTreeMap<String, PathBuf>> {
+        let chain = self.chain(id);
+        if chain.is_empty() {
+            return None;
+        }
+        let mut out = BTreeMap::new();
+        for (cid, file) in chain.iter().rev() {
+            if let Some((_, table)) = self.raw.get(cid) {
+                leaf_keys(table, "", &mut |k| {
+                    out.insert(k, file.clone());
+                });
+            }
+        }
+        Some(out)
+    }
+
+    /// The leading comment block of the spec's own file (where its numbers come from), without
+    /// the `#` marks; empty when the file has none.
+    pub fn notes(&self, id: &str) -> Option<&str> {
+        self.notes.get(id).map(String::as_str)
+    }
+
+    /// The registered id nearest to `id` (by edit distance, at most a third of its length
+    /// away), for "did you mean" messages.
+    pub fn suggest(&self, id: &str) -> Option<&str> {
+        nearest(id, self.ids())
     }
 
     /// The spec with this id.
@@ -160,6 +230,7 @@ impl SpecRegistry {
     pub fn get(&self, id: &str) -> Result<&PhotoSpec> {
         self.specs.get(id).ok_or_else(|| Error::UnknownSpec {
             id: id.to_string(),
+            suggestion: self.suggest(id).map(str::to_string),
             known: self.specs.keys().cloned().collect::<Vec<_>>().join(", "),
         })
     }
@@ -383,4 +454,119 @@ fn spec_id(dir: &Path, path: &Path) -> Option<String> {
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
     };
     parts.iter().all(ok).then(|| parts.join("/"))
+}
+
+/// The compiled-in specs as sources.
+fn builtin_sources() -> impl Iterator<Item = (String, PathBuf, Vec<u8>)> {
+    BUILTIN.iter().map(|(id, file, text)| {
+        (
+            id.to_string(),
+            PathBuf::from(file),
+            text.as_bytes().to_vec(),
+        )
+    })
+}
+
+type Sources = Vec<(String, PathBuf, Vec<u8>)>;
+
+/// Every `*.toml` below `dir` as sources, and the errors of files that cannot be sources.
+fn dir_sources(dir: &Path) -> Result<(Sources, Vec<Error>)> {
+    let mut files = Vec::new();
+    collect_toml(dir, &mut files)?;
+    files.sort();
+    let mut errors = Vec::new();
+    let mut sources = Vec::new();
+    for path in files {
+        let Some(id) = spec_id(dir, &path) else {
+            errors.push(Error::spec(
+                &path,
+                "",
+                "file name is not a valid spec id (use a-z, 0-9, '-', '_')",
+            ));
+            continue;
+        };
+        match read_capped(&path) {
+            Ok(bytes) => sources.push((id, path, bytes)),
+            Err(e) => errors.push(e),
+        }
+    }
+    Ok((sources, errors))
+}
+
+/// Calls `f` with the dotted path of every non-table value (`extends` excluded).
+fn leaf_keys(t: &toml::Table, prefix: &str, f: &mut impl FnMut(String)) {
+    for (k, v) in t {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            toml::Value::Table(inner) => leaf_keys(inner, &key, f),
+            _ if key == "extends" => {}
+            _ => f(key),
+        }
+    }
+}
+
+/// The candidate nearest to `word` by edit distance, if within a third of its length.
+fn nearest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row.first().copied().unwrap_or(0);
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row.get(j + 1).copied().unwrap_or(0);
+            let left = row.get(j).copied().unwrap_or(0);
+            let best = (prev + usize::from(ca != *cb)).min(cur + 1).min(left + 1);
+            if let Some(x) = row.get_mut(j + 1) {
+                *x = best;
+            }
+            prev = cur;
+        }
+    }
+    row.last().copied().unwrap_or(0)
+}
+
+/// The comment lines at the top of a TOML file, `#` and one space removed.
+fn leading_comments(text: &str) -> String {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let t = line.trim_start();
+        if let Some(c) = t.strip_prefix('#') {
+            out.push(c.strip_prefix(' ').unwrap_or(c).trim_end());
+        } else if !t.is_empty() {
+            break;
+        }
+    }
+    out.join("\n").trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_and_nearest() {
+        assert_eq!(edit_distance("cn/idcard", "cn/id-card"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        let ids = ["cn/id-card", "cn/exit-entry", "us/passport"];
+        assert_eq!(nearest("cn/idcard", ids.into_iter()), Some("cn/id-card"));
+        assert_eq!(nearest("us/pasport", ids.into_iter()), Some("us/passport"));
+        assert_eq!(nearest("jp/visa", ids.into_iter()), None);
+    }
 }

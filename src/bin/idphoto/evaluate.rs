@@ -1,27 +1,43 @@
-//! Compare the checks with labels a person gave (see `idphoto::evaluate` for the format).
-//!
-//! ```text
-//! cargo run --release --example evaluate -- --spec ID --labels labels.json --photos DIR
-//!     [--pose pose.json] [--json OUT.json] [--reports REPORTS.jsonl]
-//! ```
-//! Prints per check the false rejects (labelled pass, reported fail) and misses (labelled fail,
-//! not reported fail), every disagreement with its measured value and limit, the pose error
-//! against `--pose`, and how many clean photos pass every labelled check. `--json` writes the
-//! summary; `--reports` every report, one JSON line per photo. Exit status: 0 done, 2 error.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! `idphoto evaluate`: compare the checks with labels a person gave (format:
+//! [`idphoto::evaluate`]).
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use idphoto::checker::OutputPolicy;
 use idphoto::evaluate::{self, Label, Labels};
-use idphoto::Checker;
 
-const USAGE: &str = "usage: evaluate --spec ID --labels LABELS.json --photos DIR [--pose POSE.json] [--json OUT.json] [--reports REPORTS.jsonl]";
+use crate::cli::{self, Common, Failure};
+
+const USAGE: &str = "usage: idphoto evaluate --spec ID --labels LABELS.json --photos DIR [OPTIONS]";
+
+const HELP: &str = "idphoto evaluate — compare the checks with labels a person gave
+
+usage: idphoto evaluate --spec ID --labels LABELS.json --photos DIR [OPTIONS]
+
+LABELS.json maps a photo file name (relative to DIR) to {check id: \"pass\" | \"fail\"}; a check
+not named is not judged (README, \"Calibrating on your own photos\"). Prints per check the false
+rejects (labelled pass, reported fail) and misses (labelled fail, not reported fail), every
+disagreement with its value and limit, the pose error against --pose, and how many clean
+photos (at least 8 labels, all pass) pass every labelled check.
+
+options:
+COMMON
+  --labels FILE     the labels (required)
+  --photos DIR      the folder the labels' names are relative to (required)
+  --pose FILE       ground-truth head pose {photo: {yaw, pitch, roll}} in degrees
+  --json FILE       write the summary {checks: {ID: {pass_labels, false_rejects, fail_labels,
+                    misses}}, pose_mae_deg, clean: {total, passed}}
+  --reports FILE    write every report, one JSON line per photo
+  -h, --help        this help
+
+exit status: 0 done, 2 error (bad arguments, unreadable labels, unknown spec, models missing)";
 
 struct Args {
-    spec: String,
+    common: Common,
     labels: PathBuf,
     photos: PathBuf,
     pose: Option<PathBuf>,
@@ -29,54 +45,52 @@ struct Args {
     reports: Option<PathBuf>,
 }
 
-fn parse() -> Result<Args, lexopt::Error> {
+fn parse(args: Vec<OsString>) -> Result<Option<Args>, lexopt::Error> {
     use lexopt::prelude::*;
-    let mut p = lexopt::Parser::from_env();
-    let (mut spec, mut labels, mut photos, mut pose, mut json, mut reports) =
-        (None, None, None, None, None, None);
+    let mut p = cli::parser(args);
+    let mut common = Common::default();
+    let (mut labels, mut photos, mut pose, mut json, mut reports) = (None, None, None, None, None);
     while let Some(arg) = p.next()? {
         match arg {
-            Long("spec") => spec = Some(p.value()?.string()?),
+            Long(name) if Common::knows(name) => {
+                let name = name.to_string();
+                common.take(&name, &mut p)?;
+            }
             Long("labels") => labels = Some(PathBuf::from(p.value()?)),
             Long("photos") => photos = Some(PathBuf::from(p.value()?)),
             Long("pose") => pose = Some(PathBuf::from(p.value()?)),
             Long("json") => json = Some(PathBuf::from(p.value()?)),
             Long("reports") => reports = Some(PathBuf::from(p.value()?)),
-            Long("help") | Short('h') => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
+            Long("help") | Short('h') => return Ok(None),
             _ => return Err(arg.unexpected()),
         }
     }
-    Ok(Args {
-        spec: spec.ok_or("missing --spec ID")?,
+    Ok(Some(Args {
+        common,
         labels: labels.ok_or("missing --labels FILE")?,
         photos: photos.ok_or("missing --photos DIR")?,
         pose,
         json,
         reports,
-    })
+    }))
 }
 
-fn main() -> ExitCode {
-    let args = match parse() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {e}\n{USAGE}");
-            return ExitCode::from(2);
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let args = match parse(args) {
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            println!("{}", HELP.replace("COMMON", cli::COMMON_HELP));
+            return ExitCode::SUCCESS;
         }
+        Err(e) => return cli::fail(&e, Some(USAGE)),
     };
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
+        Err(e) => cli::fail(&e, None),
     }
 }
 
-fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+fn run(args: &Args) -> Result<(), Failure> {
     let labels = Labels::read(&args.labels)?;
     let poses = match &args.pose {
         Some(p) => evaluate::read_poses(p)?,
@@ -85,9 +99,9 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     for p in [&args.json, &args.reports].into_iter().flatten() {
         idphoto::files::check_writable(p)?;
     }
-    let checker = Checker::builder().build()?;
-    checker.specs().get(&args.spec)?;
-    let reports = evaluate::check_photos(&checker, &args.spec, &args.photos, &labels, &poses);
+    let (reg, spec) = args.common.spec_checked()?;
+    let checker = args.common.checker(reg, OutputPolicy::Never)?;
+    let reports = evaluate::check_photos(&checker, &spec, &args.photos, &labels, &poses);
     if let Some(path) = &args.reports {
         let mut f = Vec::new();
         for (n, r) in &reports {
@@ -103,7 +117,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "{} labelled photos, spec {}; false reject = labelled pass, reported fail; miss = labelled fail, not reported fail\n",
         labels.photos.len(),
-        args.spec
+        spec
     );
     println!(
         "{:<18} {:>6} {:>14} {:>6} {:>14}",

@@ -1,77 +1,81 @@
-//! A static HTML review page over a batch: thumbnails in a grid, filters by verdict and by
-//! failing reason, and per photo the annotated overlay, the output image and the check table in
-//! Chinese and English. No server, no CDN: open `DIR/index.html` from disk, offline.
-//!
-//! ```text
-//! # check photos (in parallel) and build the page
-//! cargo run --release --example review -- --spec ID [--specs DIR] [--models DIR] [--threads N]
-//!     --out-dir DIR INPUT...
-//! # or build it over an existing batch folder (run `batch --overlays` to skip re-analysis)
-//! cargo run --release --example review -- --out-dir BATCH_DIR
-//! ```
-//! `--single-file` embeds every image in `index.html` (one file to mail around; large).
-//! The page keeps its filter in the address (`index.html#verdict=fail&reason=teeth_visible`).
-
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-#[path = "shared/batch_core.rs"]
-mod batch_core;
+//! `idphoto review`: a static HTML review page over a batch — thumbnails in a grid, filters by
+//! verdict and by failing reason, and per photo the annotated overlay, the output image and the
+//! check table in Chinese and English. No server, no CDN: `DIR/index.html` works from disk.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use base64::Engine as _;
-use batch_core::Options;
 use idphoto::batch::{BatchOptions, Input, Row};
 use idphoto::checker::OutputPolicy;
-use idphoto::{CheckId, Checker, Status};
+use idphoto::{display, CheckId, Checker};
 use rayon::prelude::*;
 use serde::Serialize;
 
-const USAGE: &str = "usage: review --out-dir DIR [--spec ID] [--specs DIR] [--models DIR] [--threads N] [--resume | --overwrite] [--single-file] [INPUT...]";
+use crate::batch::Options;
+use crate::cli::{self, Failure};
+
+const USAGE: &str = "usage: idphoto review --out-dir DIR [--spec ID [OPTIONS] INPUT...]";
+
+const HELP: &str = "idphoto review — an HTML review page over a batch
+
+usage: idphoto review --out-dir DIR                       (over a finished batch folder)
+       idphoto review --out-dir DIR --spec ID INPUT...    (check the photos first)
+
+Writes DIR/index.html: a thumbnail grid with filters by verdict and failing reason (kept in
+the address: index.html#verdict=fail&reason=ears_covered) and per photo the overlay, the output
+(or a preview when it fails) and the check table in Chinese and English. It works offline from
+disk. Over a batch run without --overlays, the photos are analysed again for their overlays.
+
+options:
+COMMON
+  --out-dir DIR     the batch folder (required)
+  --threads N       photos checked at once (default: one per core)
+  --resume          continue an interrupted run in DIR
+  --overwrite       delete the previous run's files in DIR first
+  --single-file     embed every image in index.html (one file to mail around; large)
+  -h, --help        this help
+
+exit status: 0 the page was written, 2 error (bad arguments, no report.jsonl in DIR, unknown
+spec, out-dir in use)";
 
 struct Args {
     batch: Options,
     single_file: bool,
 }
 
-fn parse() -> Result<Args, lexopt::Error> {
+pub fn main(args: Vec<OsString>) -> ExitCode {
     let mut single_file = false;
-    let (spec, mut batch) = batch_core::parse_args(USAGE, |name| {
+    let parsed = crate::batch::parse_args(args, |name| {
         single_file |= name == "single-file";
         name == "single-file"
-    })?;
-    if !batch.batch.inputs.is_empty() && spec.is_none() {
-        return Err("checking INPUT needs --spec ID".into());
+    });
+    let mut batch = match parsed {
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            println!("{}", HELP.replace("COMMON", cli::COMMON_HELP));
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => return cli::fail(&e, Some(USAGE)),
+    };
+    if !batch.batch.inputs.is_empty() && batch.common.spec.is_none() {
+        return cli::fail(&"checking INPUT needs --spec ID", Some(USAGE));
     }
-    batch.batch.spec = spec.unwrap_or_default();
     batch.batch.overlays = true;
     batch.batch.previews = true;
-    Ok(Args { batch, single_file })
-}
-
-fn main() -> std::process::ExitCode {
-    let args = match parse() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {e}\n{USAGE}");
-            return std::process::ExitCode::from(2);
-        }
-    };
-    match run(&args) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::from(2)
-        }
+    match run(&Args { batch, single_file }) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => cli::fail(&e, None),
     }
 }
 
-fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+fn run(args: &Args) -> Result<(), Failure> {
     let dir = &args.batch.batch.out_dir;
     if !args.batch.batch.inputs.is_empty() {
-        let run = batch_core::run(&args.batch)?;
+        let run = crate::batch::run(&args.batch)?;
         println!(
             "{} photos checked in {:.1} s; verdicts: {:?}",
             run.checked, run.secs, run.summary.verdicts
@@ -97,7 +101,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
 
 /// The rows of `report.jsonl` (the last one per input wins), sorted by input path, with thumbnails and overlays made
 /// for rows that lack them (a batch run without `--overlays`): those photos are analysed again.
-fn complete_rows(args: &Args) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
+fn complete_rows(args: &Args) -> Result<Vec<Row>, Failure> {
     let dir = &args.batch.batch.out_dir;
     let reader = std::io::BufReader::new(std::fs::File::open(dir.join("report.jsonl"))?);
     let mut by_input: BTreeMap<String, usize> = BTreeMap::new();
@@ -121,11 +125,8 @@ fn complete_rows(args: &Args) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
         .count();
     if missing > 0 {
         println!("{missing} photos have no overlay: analysing them again");
-        let checker = batch_core::checker(
-            args.batch.specs.as_deref(),
-            args.batch.models.as_deref(),
-            OutputPolicy::Always,
-        )?;
+        let reg = args.batch.common.registry()?;
+        let checker = args.batch.common.checker(reg, OutputPolicy::Always)?;
         rows.par_iter_mut()
             .filter(|r| r.report.is_some() && (r.thumb.is_none() || r.overlay.is_none()))
             .for_each(|r| redo(&checker, r, args));
@@ -208,7 +209,8 @@ struct CheckRow {
     fix: &'static str,
 }
 
-fn status_str(s: Status) -> &'static str {
+fn status_str(s: idphoto::Status) -> &'static str {
+    use idphoto::Status;
     match s {
         Status::Pass => "pass",
         Status::Fail => "fail",
@@ -274,7 +276,7 @@ fn card(row: &Row, dir: &Path, embed: bool) -> Card {
         let (zh, en) = chk.id.title();
         let reason = chk.reason.as_ref();
         if chk.is_broken() {
-            if let Some(x) = reason {
+            for x in chk.reasons() {
                 c.reasons.push(ReasonOnCard {
                     code: x.code.as_str().to_string(),
                     zh: x.zh.clone(),
@@ -289,21 +291,25 @@ fn card(row: &Row, dir: &Path, embed: bool) -> Card {
             zh,
             en,
             status: status_str(chk.status),
-            value: chk
-                .value
-                .as_ref()
-                .map(|v| v.to_string())
-                .unwrap_or_default(),
+            value: display::value_text(chk),
             limit: chk
-                .limit
-                .as_ref()
-                .map(|v| v.to_string())
-                .unwrap_or_default(),
+                .reasons()
+                .filter_map(|x| x.detail.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
             code: reason
                 .map(|x| x.code.as_str().to_string())
                 .unwrap_or_default(),
-            rzh: reason.map(|x| x.zh.clone()).unwrap_or_default(),
-            ren: reason.map(|x| x.en.clone()).unwrap_or_default(),
+            rzh: chk
+                .reasons()
+                .map(|x| x.zh.as_str())
+                .collect::<Vec<_>>()
+                .join("；"),
+            ren: chk
+                .reasons()
+                .map(|x| x.en.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
             fix: match reason.and_then(|x| x.fix) {
                 Some(idphoto::Fix::Auto) => "auto",
                 Some(idphoto::Fix::Retake) => "retake",
@@ -325,4 +331,4 @@ fn page(cards: &[Card]) -> Result<String, serde_json::Error> {
     Ok(TEMPLATE.replace("/*DATA*/", &data))
 }
 
-const TEMPLATE: &str = include_str!("shared/review.html");
+const TEMPLATE: &str = include_str!("review.html");

@@ -1,0 +1,187 @@
+//! `idphoto batch`: files and folders in parallel into an out-dir ([`idphoto::batch::run`]),
+//! with a progress bar and every error row on stderr. `review` shares the options and the run.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use idphoto::batch::{BatchOptions, BatchRun, Row, RowVerdict};
+use idphoto::checker::OutputPolicy;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::{self, Common, Failure};
+
+const USAGE: &str = "usage: idphoto batch --spec ID --out-dir DIR [OPTIONS] INPUT...";
+
+const HELP: &str = "idphoto batch — check files and folders in parallel
+
+usage: idphoto batch --spec ID --out-dir DIR [OPTIONS] INPUT...
+
+INPUT is a photo or a folder (searched recursively for .jpg .jpeg .png .webp .tif .tiff .bmp
+.gif). Writes DIR/report.jsonl (one JSON line per distinct input, appended once its images are
+on disk), DIR/report.csv, DIR/summary.json and DIR/out/NAME (the output of every photo that
+passes; NAME keeps the input's path under the folder given and its extension).
+
+options:
+COMMON
+  --out-dir DIR     where the results go (required); refused when it holds another run's
+                    results unless --resume or --overwrite
+  --resume          continue an interrupted run in DIR (same spec only); inputs with a row
+                    are skipped
+  --overwrite       delete the previous run's files in DIR (and only those) first
+  --threads N       photos checked at once (default: one per core)
+  --overlays        also write DIR/overlay/ and DIR/thumb/ for `idphoto review`
+  -h, --help        this help
+
+exit status: 0 every input has a pass or fail row, 1 some rows are errors (unreadable photo,
+failed write; each is printed to stderr), 2 the run could not start or stopped (bad arguments,
+unknown spec, out-dir in use by another run or holding another spec's results)";
+
+/// What to run.
+pub struct Options {
+    pub batch: BatchOptions,
+    pub common: Common,
+    pub threads: Option<usize>,
+}
+
+/// Parses the options `batch` and `review` share; `flag` takes a subcommand's own switches
+/// (true when it knew the name). `Ok(None)` means `--help` was asked for.
+pub fn parse_args(
+    args: Vec<OsString>,
+    mut flag: impl FnMut(&str) -> bool,
+) -> Result<Option<Options>, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut p = cli::parser(args);
+    let mut out_dir = None;
+    let mut o = Options {
+        batch: BatchOptions::default(),
+        common: Common::default(),
+        threads: None,
+    };
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long(name) if Common::knows(name) => {
+                let name = name.to_string();
+                o.common.take(&name, &mut p)?;
+            }
+            Long("out-dir") => out_dir = Some(PathBuf::from(p.value()?)),
+            Long("threads") => o.threads = Some(p.value()?.parse()?),
+            Long("resume") => o.batch.resume = true,
+            Long("overwrite") => o.batch.overwrite = true,
+            Long("help") | Short('h') => return Ok(None),
+            Long(name) if flag(name) => {}
+            Value(v) => o.batch.inputs.push(PathBuf::from(v)),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    o.batch.out_dir = out_dir.ok_or("missing --out-dir DIR")?;
+    if o.batch.resume && o.batch.overwrite {
+        return Err("--resume and --overwrite exclude each other".into());
+    }
+    if o.threads == Some(0) {
+        return Err("--threads must be at least 1".into());
+    }
+    Ok(Some(o))
+}
+
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let mut overlays = false;
+    let parsed = parse_args(args, |name| {
+        overlays |= name == "overlays";
+        name == "overlays"
+    });
+    let mut opts = match parsed {
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            println!("{}", HELP.replace("COMMON", cli::COMMON_HELP));
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => return cli::fail(&e, Some(USAGE)),
+    };
+    if opts.batch.inputs.is_empty() {
+        return cli::fail(&"no INPUT given", Some(USAGE));
+    }
+    opts.batch.overlays = overlays;
+    match run(&opts) {
+        Ok(run) => {
+            let s = &run.summary;
+            println!(
+                "{} photos checked in {:.1} s ({:.2} photos/s), {} already done; {} rows in {}",
+                run.checked,
+                run.secs,
+                run.checked as f64 / run.secs.max(1e-9),
+                run.skipped,
+                s.rows,
+                opts.batch.out_dir.join("report.jsonl").display()
+            );
+            let verdicts: Vec<String> =
+                s.verdicts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            println!("verdicts: {}", verdicts.join(", "));
+            if !s.reasons.is_empty() {
+                let mut reasons: Vec<(&String, &usize)> = s.reasons.iter().collect();
+                reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+                let reasons: Vec<String> =
+                    reasons.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                println!("failing reasons: {}", reasons.join(", "));
+            }
+            exit_code(&run)
+        }
+        Err(e) => cli::fail(&e, None),
+    }
+}
+
+/// Runs the batch with a progress bar (on a terminal) and every error row on stderr (always).
+/// The spec is looked up before any model loads.
+pub fn run(opts: &Options) -> Result<BatchRun, Failure> {
+    let (reg, spec) = opts.common.spec_checked()?;
+    let mut batch = opts.batch.clone();
+    batch.spec = spec;
+    if let Some(n) = opts.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()?;
+    }
+    let policy = if batch.previews {
+        OutputPolicy::Always
+    } else {
+        OutputPolicy::IfPass
+    };
+    let checker = opts.common.checker(reg, policy)?;
+    let bar = ProgressBar::hidden();
+    bar.set_style(ProgressStyle::with_template(
+        "{spinner} {pos} photos checked  {per_sec}  {elapsed}",
+    )?);
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    }
+    let on_row = |row: &Row| {
+        bar.inc(1);
+        if row.verdict() == RowVerdict::Error {
+            let msg = format!(
+                "error: {}: {}",
+                row.input,
+                row.error.as_deref().unwrap_or("")
+            );
+            bar.suspend(|| eprintln!("{msg}"));
+        }
+    };
+    let run = idphoto::batch::run(&checker, &batch, &on_row);
+    bar.finish_and_clear();
+    let run = run?;
+    if run.torn_bytes > 0 {
+        eprintln!(
+            "resume: cut a torn last line ({} bytes) from report.jsonl",
+            run.torn_bytes
+        );
+    }
+    Ok(run)
+}
+
+/// 0 when every row is a pass or a fail, 1 when any row is an error.
+pub fn exit_code(run: &BatchRun) -> ExitCode {
+    if run.summary.errors() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
