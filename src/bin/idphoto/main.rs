@@ -35,6 +35,7 @@ models: looked for in $IDPHOTO_MODELS, then compiled in (feature embed-models), 
 next to the executable, then the crate's models/ at build time; --models DIR overrides.";
 
 fn main() -> ExitCode {
+    quiet_broken_pipe();
     let mut args = std::env::args_os().skip(1);
     let Some(cmd) = args.next() else {
         eprintln!("{HELP}");
@@ -64,4 +65,23 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `idphoto specs list | head` closes stdout early: `println!` then panics with "Broken
+/// pipe". That is not an error of ours: exit quietly with the status a shell expects (128 +
+/// SIGPIPE) instead of printing a backtrace.
+fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }

@@ -151,7 +151,8 @@ fn show(reg: &SpecRegistry, id: &str, json: bool) -> Result<(), Failure> {
         }
     }
     println!();
-    let text = toml::to_string_pretty(spec)?;
+    // arrays stay on one line, so each value line can carry its origin
+    let text = toml::to_string(spec)?;
     let mut table = String::new();
     for line in text.lines() {
         let t = line.trim();
@@ -180,7 +181,7 @@ fn show(reg: &SpecRegistry, id: &str, json: bool) -> Result<(), Failure> {
         });
         match from {
             Some(f) => println!("{line}  # {}", f.display()),
-            None if key == "id" => println!("{line}"),
+            None if key == "id" || key == "extends" => println!("{line}"),
             None => println!("{line}  # default"),
         }
     }
