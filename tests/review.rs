@@ -301,6 +301,18 @@ fn review_page_in_headless_chromium() {
     assert_eq!(d.visible_cards(), n_fail);
     d.click("#verdicts button[data-verdict='pass']");
     assert_eq!(d.visible_cards(), n_pass);
+    // passes the output fixes: a subset of the passes, told apart from clean ones
+    let n_fixed = rows
+        .iter()
+        .filter(|r| {
+            verdict(r) == "pass"
+                && r["report"]["checks"]
+                    .as_array()
+                    .is_some_and(|c| c.iter().any(|c| c["status"] == "fixed"))
+        })
+        .count();
+    d.click("#verdicts button[data-verdict='fixed']");
+    assert_eq!(d.visible_cards(), n_fixed);
     d.click("#verdicts button[data-verdict='error']");
     assert_eq!(d.visible_cards(), n_error);
     d.click("#verdicts button[data-verdict='all']");

@@ -176,6 +176,10 @@ struct Card {
     verdict: &'static str,
     /// Whether a failure needs a new photo (not only automatic fixes).
     retake: bool,
+    /// Whether the output fixes something.
+    fixed: bool,
+    /// The one-line verdict (`FAIL — retake: ... · fixed: ...`).
+    summary: String,
     error: Option<String>,
     spec: String,
     size: String,
@@ -257,6 +261,8 @@ fn card(row: &Row, dir: &Path, embed: bool) -> Card {
         input: row.input.clone(),
         verdict: row.verdict().as_str(),
         retake: false,
+        fixed: false,
+        summary: String::new(),
         error: row.error.clone(),
         spec: String::new(),
         size: String::new(),
@@ -271,6 +277,8 @@ fn card(row: &Row, dir: &Path, embed: bool) -> Card {
         return c;
     };
     c.spec = r.spec.clone();
+    c.summary = display::summary_line(r);
+    c.fixed = r.fixed().next().is_some();
     c.size = format!("{}×{}", r.image.width, r.image.height);
     for chk in &r.checks {
         let (zh, en) = chk.id.title();
