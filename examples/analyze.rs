@@ -19,6 +19,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         match arg {
             lexopt::Arg::Long("spec") => spec = p.value()?.string()?,
             lexopt::Arg::Long("out-dir") => out_dir = PathBuf::from(p.value()?),
+            lexopt::Arg::Long("help") | lexopt::Arg::Short('h') => {
+                println!("usage: analyze [--spec ID (default cn/id-card)] [--out-dir DIR (default .)] PHOTO...\n\nwrites DIR/NAME_overlay.png (face boxes, landmarks, parsing classes, output crop) per photo\nand prints the analysis time; exit status 0 done, 1 error");
+                return Ok(());
+            }
             lexopt::Arg::Value(v) => photos.push(PathBuf::from(v)),
             _ => return Err(arg.unexpected().into()),
         }

@@ -8,6 +8,10 @@ use idphoto::models::Models;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let which = args.next().unwrap_or_else(|| "parsing".into());
+    if which == "--help" || which == "-h" {
+        println!("usage: profile_model [detection|landmarks|segmentation|parsing|pipeline|checks|output] [N (default 5)] [PHOTO] [SPEC]\n\nruns one model or stage N times for a profiler and prints the time per run;\nAFTER_PARSING=1 runs the parsing model before each `checks`/`output` round (cold caches)");
+        return Ok(());
+    }
     let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(5);
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/parity/");
     if which == "checks" || which == "output" {

@@ -355,3 +355,35 @@ fn every_model_can_be_given_as_bytes() {
     assert_eq!(a.faces.len(), 1);
     assert!(a.landmarks.is_some() && a.parsing.is_some() && a.person.is_some());
 }
+
+#[test]
+fn an_ear_cut_off_by_the_frame_is_not_called_covered() {
+    let checker = common::checker();
+    let img = common::photo("obama.jpg");
+    let a = checker.analyze(&img).unwrap().unwrap();
+    let spec = checker.specs().get("cn/id-card").unwrap();
+    let s = idphoto::checks::Subject::new(&img, Some(&a), spec);
+    let head = s.head.as_ref().unwrap();
+    let [right, _] = idphoto::zones::ears(head, a.landmarks.as_ref().unwrap());
+    let (x0, x1) = right.iter().fold((f32::MAX, f32::MIN), |(lo, hi), p| {
+        (lo.min(p[0]), hi.max(p[0]))
+    });
+    // the uncut photo: both ears show
+    let full = checker.check(&img, "cn/id-card").unwrap();
+    assert_eq!(
+        full.check(idphoto::CheckId::EarsVisible).unwrap().status,
+        idphoto::Status::Pass
+    );
+    // cut the photo's left edge through the image-left ear zone: 70 % of it is gone
+    let cut = (x0 + 0.7 * (x1 - x0)).round() as u32;
+    let cropped =
+        image::imageops::crop_imm(&img, cut, 0, img.width() - cut, img.height()).to_image();
+    let r = checker.check(&cropped, "cn/id-card").unwrap();
+    let ears = r.check(idphoto::CheckId::EarsVisible).unwrap();
+    assert_eq!(ears.status, idphoto::Status::Fail, "{ears:?}");
+    assert_eq!(
+        ears.reason.as_ref().map(|r| r.code),
+        Some(idphoto::ReasonCode::EarOutsidePhoto),
+        "the frame hides the ear, not hair: {ears:?}"
+    );
+}
