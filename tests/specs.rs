@@ -340,3 +340,122 @@ fn corrected_chinese_numbers() {
     let hh = kr.geometry.head_height_px.unwrap();
     assert_eq!((hh.min, hh.max), (Some(295.0), Some(413.0)));
 }
+
+/// The exit-entry split (issue 14): the domestic guide and the consular rule, and the
+/// numbers corrected for the US (compression ≤ 20:1) and Schengen (head 32–36 mm).
+#[test]
+fn exit_entry_domestic_and_abroad_and_corrected_foreign_numbers() {
+    let reg = SpecRegistry::builtin().unwrap();
+    let range = |r: Option<idphoto::spec::Range>| r.map(|r| (r.min, r.max));
+    let ee = reg.get("cn/exit-entry").unwrap();
+    assert_eq!(
+        (ee.output.width_px, ee.output.height_px, ee.output.dpi),
+        (390, 567, 300)
+    );
+    assert_eq!(
+        range(ee.output.file_size_kb),
+        Some((Some(20.0), Some(80.0)))
+    );
+    assert_eq!(
+        range(ee.geometry.head_width_px),
+        Some((Some(248.0), Some(283.0)))
+    );
+    assert_eq!(
+        range(ee.geometry.head_height_px),
+        Some((Some(331.0), Some(390.0)))
+    );
+    assert!(
+        ee.background.colors.contains(&[100, 197, 255]),
+        "the guide's light blue"
+    );
+    assert_eq!(ee.checks.glasses.effective_rule(), GlassesRule::Forbidden);
+
+    let pa = reg.get("cn/passport-abroad").unwrap();
+    assert_eq!((pa.output.width_px, pa.output.height_px), (390, 567));
+    assert_eq!(
+        range(pa.output.file_size_kb),
+        Some((Some(30.0), Some(80.0)))
+    );
+    assert_eq!(
+        range(pa.geometry.head_width_px),
+        Some((Some(177.0), Some(260.0)))
+    );
+    assert_eq!(
+        range(pa.geometry.crown_margin_px),
+        Some((Some(35.0), Some(59.0)))
+    );
+    assert_eq!(
+        pa.geometry.chin_from_bottom_px.and_then(|r| r.min),
+        Some(83.0)
+    );
+    assert_eq!(pa.background.colors, vec![[255, 255, 255]]);
+    assert_eq!(pa.checks.glasses.effective_rule(), GlassesRule::ClearOnly);
+
+    let us = reg.get("us/passport").unwrap();
+    assert_eq!(
+        range(us.output.file_size_kb),
+        Some((Some(54.0), Some(240.0)))
+    );
+    assert_eq!(
+        reg.get("us/visa").unwrap().output.file_size_kb,
+        us.output.file_size_kb
+    );
+    let schengen = reg.get("eu/schengen-visa").unwrap();
+    assert_eq!(
+        range(schengen.geometry.head_height_px),
+        Some((Some(378.0), Some(425.0)))
+    );
+}
+
+/// Every spec file says where its numbers come from: a `Source(s):` line in its leading
+/// comments that cites something (an address, a standard, an official page, or its parent's
+/// file for a regional receipt with no published difference).
+#[test]
+fn every_spec_cites_a_source() {
+    let reg = SpecRegistry::builtin().unwrap();
+    let cites = [
+        "http",
+        "GA/T",
+        "GB/T",
+        "ICAO",
+        "ISO",
+        "《",
+        "travel.state.gov",
+        "gov.uk",
+        "embassy",
+        "`cn/",
+    ];
+    for id in reg.ids() {
+        let notes = reg.notes(id).unwrap_or("");
+        assert!(notes.contains("Source"), "{id}: no `Sources:` line");
+        assert!(
+            cites.iter().any(|c| notes.contains(c)),
+            "{id}: its sources cite nothing: {notes}"
+        );
+    }
+}
+
+/// The README's spec table has one row per shipped spec, with its output size and file size.
+#[test]
+fn the_readme_spec_table_lists_every_spec() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let reg = SpecRegistry::builtin().unwrap();
+    for s in reg.iter() {
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{}` |", s.id)))
+            .unwrap_or_else(|| panic!("README has no table row for {}", s.id));
+        let size = format!("{}×{} px", s.output.width_px, s.output.height_px);
+        assert!(row.contains(&size), "{}: {row} lacks {size}", s.id);
+        if let Some(kb) = s.output.file_size_kb.and_then(|r| r.max) {
+            assert!(
+                row.contains(&format!("{kb} KB")),
+                "{}: {row} lacks {kb} KB",
+                s.id
+            );
+        }
+    }
+    let rows = readme.lines().filter(|l| l.starts_with("| `")).count();
+    assert!(rows >= reg.len());
+}
