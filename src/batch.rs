@@ -73,6 +73,70 @@ pub struct BatchOptions {
     pub previews: bool,
     /// Files and folders to check.
     pub inputs: Vec<PathBuf>,
+    /// A reviewer's decisions (from the review page's export, [`read_decisions`]), keyed by
+    /// input path: each written row carries its input's decision in `review`, beside the
+    /// tool's verdict.
+    pub decisions: BTreeMap<String, Decision>,
+}
+
+/// A reviewer's decision on one photo, as the review page exports it (`decisions.json`,
+/// `decisions.csv`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// The input path, as in the row.
+    pub input: String,
+    /// The spec the photo was checked against.
+    #[serde(default)]
+    pub spec: String,
+    /// The tool's verdict the reviewer saw: `pass`, `fail` or `error`.
+    #[serde(default)]
+    pub tool_verdict: String,
+    /// The reviewer's verdict: `accept` or `reject` (empty: undecided).
+    #[serde(default)]
+    pub reviewer_verdict: String,
+    /// Checks whose result the reviewer overrode (a failure judged wrong).
+    #[serde(default)]
+    pub overridden_checks: Vec<String>,
+    /// The reviewer's note.
+    #[serde(default)]
+    pub note: String,
+    /// When the decision was made (ISO 8601, the reviewer's clock).
+    #[serde(default)]
+    pub time: String,
+}
+
+/// Reads a decisions file exported by the review page: `{"decisions": [...]}` or a bare array
+/// of [`Decision`]s. When an input appears twice the later `time` wins.
+///
+/// # Errors
+/// [`Error::Io`] when the file cannot be read, [`Error::Labels`] when it is not such JSON.
+pub fn read_decisions(path: &Path) -> Result<BTreeMap<String, Decision>> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Export {
+        Wrapped { decisions: Vec<Decision> },
+        Bare(Vec<Decision>),
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let list = match serde_json::from_slice::<Export>(&bytes) {
+        Ok(Export::Wrapped { decisions }) | Ok(Export::Bare(decisions)) => decisions,
+        Err(e) => {
+            return Err(Error::Labels {
+                file: path.to_path_buf(),
+                message: format!("not a decisions export ({{\"decisions\": [...]}}): {e}"),
+            })
+        }
+    };
+    let mut out: BTreeMap<String, Decision> = BTreeMap::new();
+    for d in list {
+        match out.get(&d.input) {
+            Some(old) if old.time >= d.time => {}
+            _ => {
+                out.insert(d.input.clone(), d);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A row's verdict: the photo passed (its output is on disk), failed, or could not be checked or
@@ -137,6 +201,9 @@ pub struct Row {
     /// The report, when the photo could be checked.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub report: Option<Report>,
+    /// A reviewer's decision on this photo (`--decisions`), beside the tool's verdict.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub review: Option<Decision>,
 }
 
 impl Row {
@@ -154,6 +221,7 @@ impl Row {
             thumb: None,
             error: None,
             report: None,
+            review: None,
         }
     }
 
@@ -663,6 +731,11 @@ pub fn run(
             let mut row = check_one(checker, opts, input, name);
             row.spec = Some(spec.id.clone());
             row.spec_hash = Some(hash.clone());
+            row.review = opts
+                .decisions
+                .get(&row.input)
+                .or_else(|| opts.decisions.get(&row.key))
+                .cloned();
             let mut line = serde_json::to_string(&row)
                 .map_err(|e| Error::io(&jsonl, std::io::Error::other(e)))?;
             line.push('\n');
@@ -835,6 +908,8 @@ pub fn write_csv_and_summary(dir: &Path, spec: &str, spec_hash: &str) -> Result<
             "upscale",
             "background_delta_e",
             "failing_reasons",
+            "reviewer_verdict",
+            "reviewer_note",
         ]
         .map(String::from),
     );
@@ -889,6 +964,9 @@ pub fn write_csv_and_summary(dir: &Path, spec: &str, spec_hash: &str) -> Result<
             }
             None => cells.extend(std::iter::repeat_n(String::new(), CheckId::ALL.len() + 7)),
         }
+        let review = row.review.as_ref();
+        cells.push(quote(review.map_or("", |d| d.reviewer_verdict.as_str())));
+        cells.push(quote(review.map_or("", |d| d.note.as_str())));
         writeln!(csv, "{}", cells.join(",")).map_err(io)?;
     }
     let bytes = csv.into_inner().map_err(|e| io(e.into_error()))?;

@@ -379,7 +379,72 @@ fn review_page_in_headless_chromium() {
         .as_str()
         .unwrap()
         .ends_with(name.as_str().unwrap()));
+
+    // decisions: reject this photo with a note, override one failing check; they survive a
+    // reload (localStorage) and come out of the export with the tool's verdict beside them
+    d.click("#d-decide button[data-v='reject']");
+    d.script(
+        "const n = document.getElementById('d-note'); n.value = '请重拍：露出耳朵'; \
+         n.dispatchEvent(new Event('input')); return true;",
+    );
+    d.click("#checks tbody tr.fail input[type=checkbox]");
+    d.goto(&format!("{url}#verdict=fail"));
+    d.wait_ready();
+    let rows_out = d.script("return window.idphotoReview.exportRows();");
+    let exported = rows_out.as_array().unwrap();
+    assert_eq!(exported.len(), 1, "{rows_out}");
+    let e = &exported[0];
+    assert_eq!(e["input"], second["input"]);
+    assert_eq!(e["tool_verdict"], json!("fail"));
+    assert_eq!(e["reviewer_verdict"], json!("reject"));
+    assert_eq!(e["note"], json!("请重拍：露出耳朵"));
+    assert_eq!(e["overridden_checks"].as_array().unwrap().len(), 1);
+    let marked = d.script("return document.querySelectorAll('.card .mark.reject').length;");
+    assert_eq!(marked, json!(1));
+    // a second reviewer's export merges in: a newer decision wins, an older one does not
+    let other = first_fail["input"].as_str().unwrap();
+    let merged = d.script(&format!(
+        "return window.idphotoReview.importJson(JSON.stringify({{decisions: [\
+           {{input: {other:?}, reviewer_verdict: 'accept', overridden_checks: [], note: '', time: '2999-01-01T00:00:00Z'}}, \
+           {{input: {second:?}, reviewer_verdict: 'accept', overridden_checks: [], note: '', time: '2000-01-01T00:00:00Z'}}]}}));",
+        second = e["input"].as_str().unwrap()
+    ));
+    assert_eq!(merged, json!(1), "only the newer decision is taken");
+    let after =
+        d.script("return window.idphotoReview.exportRows().map(r => r.reviewer_verdict).sort();");
+    assert_eq!(after, json!(["accept", "reject"]));
+
+    // the export carried into a batch run: rows keep the tool's verdict and add the review
+    let export = d.script("return JSON.stringify({decisions: window.idphotoReview.exportRows()});");
+    let decisions = tmp.join("decisions.json");
+    std::fs::write(&decisions, export.as_str().unwrap()).unwrap();
     drop(d);
+    let rerun = tmp.join("rerun");
+    let o = Command::new(env!("CARGO_BIN_EXE_idphoto"))
+        .args(["batch", "--spec", "test/smile-ok", "--specs"])
+        .arg(&specs)
+        .arg("--out-dir")
+        .arg(&rerun)
+        .arg("--decisions")
+        .arg(&decisions)
+        .arg(other)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let row: Value = serde_json::from_str(
+        std::fs::read_to_string(rerun.join("report.jsonl"))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(row["review"]["reviewer_verdict"], json!("accept"));
+    assert_eq!(row["verdict"], json!("fail"), "the tool's verdict stays");
     let _ = std::fs::remove_dir_all(&tmp);
 }
 

@@ -31,6 +31,10 @@ COMMON
   --overwrite       delete the previous run's files in DIR (and only those) first
   --threads N       photos checked at once (default: one per core)
   --overlays        also write DIR/overlay/ and DIR/thumb/ for `idphoto review`
+  --decisions FILE  a reviewer's decisions exported from the review page (decisions.json):
+                    each row of an input with a decision carries it in `review`, beside the
+                    tool's verdict (never replacing it); report.csv gets reviewer_verdict and
+                    reviewer_note columns
   -h, --help        this help
 
 exit status: 0 every input has a pass or fail row, 1 some rows are errors (unreadable photo,
@@ -67,6 +71,11 @@ pub fn parse_args(
             Long("out-dir") => out_dir = Some(PathBuf::from(p.value()?)),
             Long("threads") => o.threads = Some(p.value()?.parse()?),
             Long("resume") => o.batch.resume = true,
+            Long("decisions") => {
+                let path = PathBuf::from(p.value()?);
+                o.batch.decisions = idphoto::batch::read_decisions(&path)
+                    .map_err(|e| lexopt::Error::Custom(Box::new(e)))?;
+            }
             Long("overwrite") => o.batch.overwrite = true,
             Long("help") | Short('h') => return Ok(None),
             Long(name) if flag(name) => {}

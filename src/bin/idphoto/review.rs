@@ -37,6 +37,12 @@ COMMON
   --resume          continue an interrupted run in DIR
   --overwrite       delete the previous run's files in DIR first
   --single-file     embed every image in index.html (one file to mail around; large)
+  --decisions FILE  with INPUT: carry a reviewer's earlier decisions into the rows and the page
+
+Decisions: per photo accept / reject, override single checks, a note; kept in the browser
+(localStorage, per batch) and exported from the page as decisions.csv / decisions.json
+(columns: input, spec, tool_verdict, reviewer_verdict, overridden_checks, note, time); an
+export can be imported back on the page, so two reviewers can merge their work.
   -h, --help        this help
 
 exit status: 0 the page was written, 2 error (bad arguments, no report.jsonl in DIR, unknown
@@ -76,9 +82,17 @@ fn run(args: &Args) -> Result<(), Failure> {
     let dir = &args.batch.batch.out_dir;
     if !args.batch.batch.inputs.is_empty() {
         let run = crate::batch::run(&args.batch)?;
+        let verdicts: Vec<String> = run
+            .summary
+            .verdicts
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
         println!(
-            "{} photos checked in {:.1} s; verdicts: {:?}",
-            run.checked, run.secs, run.summary.verdicts
+            "{} photos checked in {:.1} s; verdicts: {}",
+            run.checked,
+            run.secs,
+            verdicts.join(", ")
         );
     } else if !dir.join("report.jsonl").exists() {
         return Err(format!(
@@ -92,9 +106,17 @@ fn run(args: &Args) -> Result<(), Failure> {
         .iter()
         .map(|r| card(r, dir, args.single_file))
         .collect();
-    let html = page(&cards)?;
+    // the browser keeps decisions per batch: the folder and the spec name it
+    let spec = cards
+        .iter()
+        .find(|c| !c.spec.is_empty())
+        .map(|c| c.spec.clone())
+        .unwrap_or_default();
+    let folder = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+    let batch = format!("{}|{spec}", folder.display());
+    let html = page(&cards, &batch, &spec)?;
     let index = dir.join("index.html");
-    std::fs::write(&index, html)?;
+    idphoto::files::write_atomic(&index, html.as_bytes())?;
     println!("{} photos on {}", cards.len(), index.display());
     Ok(())
 }
@@ -180,6 +202,8 @@ struct Card {
     fixed: bool,
     /// The one-line verdict (`FAIL — retake: ... · fixed: ...`).
     summary: String,
+    /// A reviewer's decision carried in the row (`--decisions`).
+    review: Option<idphoto::batch::Decision>,
     error: Option<String>,
     spec: String,
     size: String,
@@ -263,6 +287,7 @@ fn card(row: &Row, dir: &Path, embed: bool) -> Card {
         retake: false,
         fixed: false,
         summary: String::new(),
+        review: row.review.clone(),
         error: row.error.clone(),
         spec: String::new(),
         size: String::new(),
@@ -330,13 +355,22 @@ fn card(row: &Row, dir: &Path, embed: bool) -> Card {
 }
 
 /// The page: one HTML file with its style, script and data inline.
-fn page(cards: &[Card]) -> Result<String, serde_json::Error> {
+fn page(cards: &[Card], batch: &str, spec: &str) -> Result<String, serde_json::Error> {
     // `<` escaped so no string in the data can close the script element
-    let data = serde_json::to_string(cards)?
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026");
-    Ok(TEMPLATE.replace("/*DATA*/", &data))
+    // and `*` escaped so no string can hold a `/*META*/` or `/*DATA*/` placeholder
+    let esc = |s: String| {
+        s.replace('<', "\\u003c")
+            .replace('>', "\\u003e")
+            .replace('&', "\\u0026")
+            .replace('*', "\\u002a")
+    };
+    let data = esc(serde_json::to_string(cards)?);
+    let meta = esc(serde_json::to_string(
+        &serde_json::json!({ "batch": batch, "spec": spec }),
+    )?);
+    Ok(TEMPLATE
+        .replace("/*DATA*/", &data)
+        .replace("/*META*/", &meta))
 }
 
 const TEMPLATE: &str = include_str!("review.html");
