@@ -308,3 +308,37 @@ fn specs_show_names_sources_and_where_each_value_came_from() {
         .unwrap()
         .contains("GA/T 461"));
 }
+
+#[test]
+fn specs_list_groups_by_country_and_document_and_filters_by_region() {
+    let o = idphoto(&["specs", "list"]);
+    assert!(o.status.success());
+    let out = text(&o.stdout);
+    assert!(out.lines().any(|l| l == "cn"), "{out}");
+    assert!(out.lines().any(|l| l == "  id-card"), "{out}");
+    assert!(
+        out.contains("cn/guangdong/shenzhen/id-card") && out.contains("[440300]"),
+        "{out}"
+    );
+    let o = idphoto(&["specs", "list", "--region", "440300", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "cn/guangdong/shenzhen/id-card",
+            "cn/guangdong/shenzhen/social-security"
+        ]
+    );
+    assert_eq!(
+        idphoto(&["specs", "list", "--region", "999999"])
+            .status
+            .code(),
+        Some(2)
+    );
+}

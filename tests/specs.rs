@@ -400,6 +400,22 @@ fn exit_entry_domestic_and_abroad_and_corrected_foreign_numbers() {
         reg.get("us/visa").unwrap().output.file_size_kb,
         us.output.file_size_kb
     );
+    // the Chinese visa for foreign applicants: the consulates' digital template
+    let visa = reg.get("cn/visa").unwrap();
+    assert_eq!((visa.output.width_px, visa.output.height_px), (420, 560));
+    assert_eq!(
+        range(visa.output.file_size_kb),
+        Some((Some(40.0), Some(120.0)))
+    );
+    assert_eq!(
+        range(visa.geometry.head_width_px),
+        Some((Some(191.0), Some(280.0)))
+    );
+    assert_eq!(
+        visa.checks.ears_visible.required,
+        idphoto::spec::EarsRequired::Both
+    );
+    assert_eq!(visa.checks.glasses.effective_rule(), GlassesRule::ClearOnly);
     let schengen = reg.get("eu/schengen-visa").unwrap();
     assert_eq!(
         range(schengen.geometry.head_height_px),

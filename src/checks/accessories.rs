@@ -210,17 +210,13 @@ pub fn hair_accessory(s: &Subject<'_>, cfg: &HairAccessoryCheck) -> CheckResult 
     )
 }
 
-/// Glasses as the spec allows; tinted lenses or frames over the eyes always fail.
-pub fn glasses(s: &Subject<'_>, cfg: &GlassesCheck) -> CheckResult {
-    let (Some(share), Some(st), Some(lm)) = (
-        area_share(s, &[K::Eyeglasses], false),
-        s.face_stats(),
-        s.analysis.and_then(|a| a.landmarks.as_ref()),
-    ) else {
-        return CheckResult::not_applicable(CheckId::Glasses, ReasonCode::ParsingUnavailable);
-    };
-    let rule = cfg.effective_rule();
-    let present = share >= cfg.min_fraction;
+/// The eyeglasses' share of the face and how much darker than the face's skin their lenses
+/// are (L*, the eyes themselves left out): about 0 behind clear lenses, 25 and more behind
+/// tinted ones. `None` without parsing or landmarks.
+pub(crate) fn lens_tint(s: &Subject<'_>) -> Option<(f64, f64)> {
+    let share = area_share(s, &[K::Eyeglasses], false)?;
+    let st = s.face_stats()?;
+    let lm = s.analysis.and_then(|a| a.landmarks.as_ref())?;
     // Lens area around the eyes (the eyes themselves excluded): about as light as the skin
     // behind clear lenses, much darker behind tinted ones.
     let skin: Vec<f64> = st.of_class(K::Skin).map(|c| c.lab.l as f64).collect();
@@ -228,17 +224,31 @@ pub fn glasses(s: &Subject<'_>, cfg: &GlassesCheck) -> CheckResult {
     let eye_outlines = [&mesh::RIGHT_EYE_CONTOUR[..], &mesh::LEFT_EYE_CONTOUR[..]]
         .map(|idx| idx.iter().map(|&i| lm.xy(i)).collect::<Vec<_>>());
     let eyes: Vec<Vec<[f32; 2]>> = eye_outlines.iter().map(|p| grow(p, 1.5)).collect();
-    let lens: Vec<f64> = st
+    let mut lens: Vec<f64> = st
         .of_class(K::Eyeglasses)
         .filter(|c| !eyes.iter().any(|p| point_in_polygon([c.x, c.y], p)))
         .map(|c| c.lab.l as f64)
         .collect();
-    let eye_l = if lens.is_empty() {
-        skin_l
-    } else {
-        lens.iter().sum::<f64>() / lens.len() as f64
+    // the median, not the mean: the class holds the frames too, a dark ring around the lens
+    // that a thick black frame makes a third of the region; the lens interior is the majority
+    lens.sort_by(f64::total_cmp);
+    let eye_l = lens.get(lens.len() / 2).copied().unwrap_or(skin_l);
+    Some((share, skin_l - eye_l))
+}
+
+/// Whether glasses of `share` with lenses `drop` L* darker than the skin are tinted: present
+/// (at the spec's glasses fraction) and darker than [`TINTED_MIN_DROP_L`].
+pub(crate) fn tinted(share: f64, drop: f64, min_fraction: f64) -> bool {
+    share >= min_fraction && drop > TINTED_MIN_DROP_L
+}
+
+/// Glasses as the spec allows; tinted lenses or frames over the eyes always fail.
+pub fn glasses(s: &Subject<'_>, cfg: &GlassesCheck) -> CheckResult {
+    let Some((share, drop)) = lens_tint(s) else {
+        return CheckResult::not_applicable(CheckId::Glasses, ReasonCode::ParsingUnavailable);
     };
-    let drop = skin_l - eye_l;
+    let rule = cfg.effective_rule();
+    let present = share >= cfg.min_fraction;
     let lens_glare = glare_fractions(s).map_or(0.0, |(_, lens)| lens);
     let max_glare = s.spec.checks.glare.max_lens_fraction;
     let value = Measure::nested([
@@ -259,7 +269,7 @@ pub fn glasses(s: &Subject<'_>, cfg: &GlassesCheck) -> CheckResult {
         GlassesRule::Allowed => {}
         GlassesRule::Forbidden => reasons.push(ReasonCode::GlassesPresent),
         GlassesRule::ClearOnly => {
-            if drop > TINTED_MIN_DROP_L {
+            if tinted(share, drop, cfg.min_fraction) {
                 reasons.push(ReasonCode::GlassesObscureEyes);
             }
             if lens_glare > max_glare {

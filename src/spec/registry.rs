@@ -217,6 +217,14 @@ impl SpecRegistry {
         self.notes.get(id).map(String::as_str)
     }
 
+    /// The specs of one region (`region_code`, GB/T 2260 for China: `440300` is Shenzhen),
+    /// sorted by id: which receipts a detection centre of that region issues.
+    pub fn with_region_code<'a>(&'a self, code: &'a str) -> impl Iterator<Item = &'a PhotoSpec> {
+        self.specs
+            .values()
+            .filter(move |s| s.region_code.as_deref() == Some(code))
+    }
+
     /// The registered id nearest to `id` (by edit distance, at most a third of its length
     /// away), for "did you mean" messages.
     pub fn suggest(&self, id: &str) -> Option<&str> {

@@ -10,15 +10,16 @@ use idphoto::SpecRegistry;
 use crate::cli::{self, Failure};
 
 const USAGE: &str =
-    "usage: idphoto specs [--specs DIR] list [--json] | show ID [--json] | validate";
+    "usage: idphoto specs [--specs DIR] list [--region CODE] [--json] | show ID [--json] | validate";
 
 const HELP: &str = "idphoto specs — the document specs
 
-usage: idphoto specs [--specs DIR] list [--json]
+usage: idphoto specs [--specs DIR] list [--region CODE] [--json]
        idphoto specs [--specs DIR] show ID [--json]
        idphoto specs [--specs DIR] validate
 
-  list        every spec id with its output size and name, grouped by country
+  list        every spec id with its output size and name, grouped by country and document;
+              --region CODE: only the specs of that region code (GB/T 2260, e.g. 440300)
   show ID     the resolved spec as TOML: the sources its files cite, the `extends` chain, and
               after each value the file that set it (`default` when no file does)
   validate    load the built-in specs and DIR's, report every invalid file with its field
@@ -35,7 +36,7 @@ DIR unreadable)";
 pub fn main(args: Vec<OsString>) -> ExitCode {
     use lexopt::prelude::*;
     let mut p = cli::parser(args);
-    let (mut dir, mut json) = (None::<PathBuf>, false);
+    let (mut dir, mut json, mut region) = (None::<PathBuf>, false, None::<String>);
     let mut words: Vec<String> = Vec::new();
     loop {
         match p.next() {
@@ -44,6 +45,10 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
                 Err(e) => return cli::fail(&e, Some(USAGE)),
             },
             Ok(Some(Long("json"))) => json = true,
+            Ok(Some(Long("region"))) => match p.value() {
+                Ok(v) => region = Some(v.to_string_lossy().into_owned()),
+                Err(e) => return cli::fail(&e, Some(USAGE)),
+            },
             Ok(Some(Long("help") | Short('h'))) => {
                 println!("{HELP}");
                 return ExitCode::SUCCESS;
@@ -64,7 +69,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     };
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     let result = match words.as_slice() {
-        ["list"] => list(&reg, json).map(|()| report_errors(&errors)),
+        ["list"] => list(&reg, json, region.as_deref()).map(|()| report_errors(&errors)),
         ["show", id] => show(&reg, id, json).map(|()| ExitCode::SUCCESS),
         ["validate"] => {
             println!(
@@ -86,9 +91,16 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     })
 }
 
-fn list(reg: &SpecRegistry, json: bool) -> Result<(), Failure> {
+fn list(reg: &SpecRegistry, json: bool, region: Option<&str>) -> Result<(), Failure> {
+    let specs: Vec<&idphoto::PhotoSpec> = match region {
+        Some(code) => reg.with_region_code(code).collect(),
+        None => reg.iter().collect(),
+    };
+    if specs.is_empty() {
+        return Err(format!("no spec has region code {}", region.unwrap_or("")).into());
+    }
     if json {
-        let rows: Vec<serde_json::Value> = reg
+        let rows: Vec<serde_json::Value> = specs
             .iter()
             .map(|s| {
                 serde_json::json!({
@@ -105,18 +117,33 @@ fn list(reg: &SpecRegistry, json: bool) -> Result<(), Failure> {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
     }
-    let mut groups: BTreeMap<&str, Vec<&idphoto::PhotoSpec>> = BTreeMap::new();
-    for s in reg.iter() {
+    // country → document (the id's last part) → specs
+    let mut groups: BTreeMap<&str, BTreeMap<&str, Vec<&idphoto::PhotoSpec>>> = BTreeMap::new();
+    for s in specs {
         let country = s.id.split('/').next().unwrap_or("");
-        groups.entry(country).or_default().push(s);
+        let document = s.id.rsplit('/').next().unwrap_or("");
+        groups
+            .entry(country)
+            .or_default()
+            .entry(document)
+            .or_default()
+            .push(s);
     }
-    for (country, specs) in groups {
+    for (country, documents) in groups {
         println!("{country}");
-        for s in specs {
-            println!(
-                "  {:<38} {:>4}×{:<4} px  {} / {}",
-                s.id, s.output.width_px, s.output.height_px, s.name.zh, s.name.en
-            );
+        for (document, specs) in documents {
+            println!("  {document}");
+            for s in specs {
+                let region = s
+                    .region_code
+                    .as_deref()
+                    .map(|c| format!("  [{c}]"))
+                    .unwrap_or_default();
+                println!(
+                    "    {:<38} {:>4}×{:<4} px  {} / {}{region}",
+                    s.id, s.output.width_px, s.output.height_px, s.name.zh, s.name.en
+                );
+            }
         }
     }
     Ok(())
