@@ -414,6 +414,22 @@ fn review_page_in_headless_chromium() {
         d.script("return window.idphotoReview.exportRows().map(r => r.reviewer_verdict).sort();");
     assert_eq!(after, json!(["accept", "reject"]));
 
+    // the retake slip of the rejected photo: Chinese first, every retake reason, the note
+    let at = rows.iter().position(|r| r["input"] == e["input"]).unwrap();
+    let slip = d.script(&format!("return window.idphotoReview.slip({at});"));
+    let slip = slip.as_str().unwrap();
+    assert!(slip.starts_with("照片不合格，请重新拍摄"), "{slip}");
+    assert!(
+        slip.contains("请重拍：露出耳朵"),
+        "the reviewer's note: {slip}"
+    );
+    for c in second["report"]["checks"].as_array().unwrap() {
+        if c["status"] == json!("fail") {
+            let zh = c["reason"]["zh"].as_str().unwrap();
+            assert!(slip.contains(zh), "{zh} missing from the slip: {slip}");
+        }
+    }
+
     // the export carried into a batch run: rows keep the tool's verdict and add the review
     let export = d.script("return JSON.stringify({decisions: window.idphotoReview.exportRows()});");
     let decisions = tmp.join("decisions.json");

@@ -102,9 +102,17 @@ fn run(args: &Args) -> Result<(), Failure> {
         .into());
     }
     let rows = complete_rows(args)?;
+    // the specs' names for the retake slip (a spec the registry lacks keeps its id)
+    let reg = args.batch.common.registry().ok();
     let cards: Vec<Card> = rows
         .iter()
-        .map(|r| card(r, dir, args.single_file))
+        .map(|r| {
+            let mut c = card(r, dir, args.single_file);
+            if let Some(s) = reg.as_ref().and_then(|g| g.get(&c.spec).ok()) {
+                c.spec_name = format!("{} / {}", s.name.zh, s.name.en);
+            }
+            c
+        })
         .collect();
     // the browser keeps decisions per batch: the folder and the spec name it
     let spec = cards
@@ -206,6 +214,8 @@ struct Card {
     review: Option<idphoto::batch::Decision>,
     error: Option<String>,
     spec: String,
+    /// The spec's name, Chinese / English.
+    spec_name: String,
     size: String,
     thumb: Option<String>,
     overlay: Option<String>,
@@ -290,6 +300,7 @@ fn card(row: &Row, dir: &Path, embed: bool) -> Card {
         review: row.review.clone(),
         error: row.error.clone(),
         spec: String::new(),
+        spec_name: String::new(),
         size: String::new(),
         thumb: src(dir, &row.thumb, embed),
         overlay: src(dir, &row.overlay, embed),
