@@ -126,6 +126,60 @@ pub fn draw(
     out
 }
 
+/// One label of [`draw_report`]: its box in the overlay, its text (the check's Chinese and
+/// English title) and whether the check needs a retake (red) or is fixed (orange).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    /// Left edge, pixels.
+    pub x: i32,
+    /// Top edge, pixels.
+    pub y: i32,
+    /// Box width, pixels.
+    pub width: u32,
+    /// Box height, pixels.
+    pub height: u32,
+    /// `耳朵可见 Ears visible`.
+    pub text: String,
+    /// Whether the check needs a retake.
+    pub retake: bool,
+}
+
+/// Where [`draw_report`] puts a label for each broken check on a `w` × `h` overlay: next to
+/// the check's region, inside the image, no two boxes overlapping.
+pub fn report_labels(report: &crate::report::Report, a: &Analysis, w: u32, h: u32) -> Vec<Label> {
+    use ab_glyph::{FontRef, PxScale};
+    let Ok(font) = FontRef::try_from_slice(FONT) else {
+        return Vec::new();
+    };
+    let scale = PxScale::from((h as f32 / 40.0).clamp(12.0, 48.0));
+    let mut placed: Vec<Rect> = Vec::new();
+    let mut out = Vec::new();
+    for c in report.checks.iter().filter(|c| c.is_broken()) {
+        let anchor = regions_of(c.id, a).into_iter().find_map(|r| match r {
+            Region::Box(x, y, _, _) => Some((x as i32, y as i32)),
+            Region::Poly(p) => p.first().map(|q| (q[0] as i32, q[1] as i32)),
+        });
+        let Some((x, y)) = anchor else {
+            continue;
+        };
+        let (zh, en) = c.id.title();
+        let text = format!("{zh} {en}");
+        let (tw, th) = imageproc::drawing::text_size(scale, &font, &text);
+        let (bw, bh) = (tw + 6, th + 6);
+        let rect = place_label((x, y - bh as i32 - 2), (bw, bh), (w, h), &placed);
+        placed.push(rect);
+        out.push(Label {
+            x: rect.left(),
+            y: rect.top(),
+            width: rect.width(),
+            height: rect.height(),
+            text,
+            retake: c.needs_retake(),
+        });
+    }
+    out
+}
+
 /// A label's box near `want` (its top-left corner), inside the `w` × `h` image and clear of
 /// every box already `placed`: tried at `want`, then stepped down and up by its height.
 fn place_label(want: (i32, i32), size: (u32, u32), (w, h): (u32, u32), placed: &[Rect]) -> Rect {
@@ -252,9 +306,7 @@ pub fn draw_report(
     plan: Option<&FramePlan>,
 ) -> RgbImage {
     use ab_glyph::{FontRef, PxScale};
-    use imageproc::drawing::{
-        draw_filled_rect_mut, draw_hollow_polygon_mut, draw_text_mut, text_size,
-    };
+    use imageproc::drawing::{draw_filled_rect_mut, draw_hollow_polygon_mut, draw_text_mut};
     use imageproc::point::Point;
     let mut out = draw(
         img,
@@ -270,13 +322,12 @@ pub fn draw_report(
     let thick = ((w.max(h) / 300).max(2)) as i32;
     let font = FontRef::try_from_slice(FONT).ok();
     let scale = PxScale::from((h as f32 / 40.0).clamp(12.0, 48.0));
-    let failed = report.checks.iter().filter(|c| c.is_broken());
-    // one label per check, in its own colour: anchor, text, retake
-    let mut labels: Vec<((i32, i32), String, bool)> = Vec::new();
-    for c in failed {
-        let retake = c.needs_retake();
-        let color = if retake { FAIL_COLOR } else { AUTO_COLOR };
-        let mut label_at = None;
+    for c in report.checks.iter().filter(|c| c.is_broken()) {
+        let color = if c.needs_retake() {
+            FAIL_COLOR
+        } else {
+            AUTO_COLOR
+        };
         for r in regions_of(c.id, a) {
             match r {
                 Region::Box(x, y, bw, bh) => {
@@ -287,7 +338,6 @@ pub fn draw_report(
                         );
                         draw_hollow_rect_mut(&mut out, rect, color);
                     }
-                    label_at.get_or_insert((x as i32, y as i32));
                 }
                 Region::Poly(p) => {
                     for t in 0..thick {
@@ -296,34 +346,23 @@ pub fn draw_report(
                             p.iter().map(|q| Point::new(q[0] + o, q[1] + o)).collect();
                         draw_hollow_polygon_mut(&mut out, &pts, color);
                     }
-                    if let Some(q) = p.first() {
-                        label_at.get_or_insert((q[0] as i32, q[1] as i32));
-                    }
                 }
             }
         }
-        if let Some(at) = label_at {
-            let (zh, en) = c.id.title();
-            labels.push((at, format!("{zh} {en}"), retake));
-        }
     }
     if let Some(font) = &font {
-        let mut placed: Vec<Rect> = Vec::new();
-        for ((x, y), text, retake) in labels {
-            let (tw, th) = text_size(scale, font, &text);
-            let (bw, bh) = (tw + 6, th + 6);
-            let rect = place_label((x, y - bh as i32 - 2), (bw, bh), (w, h), &placed);
-            placed.push(rect);
-            let bg = if retake { FAIL_COLOR } else { AUTO_COLOR };
+        for l in report_labels(report, a, w, h) {
+            let rect = Rect::at(l.x, l.y).of_size(l.width, l.height);
+            let bg = if l.retake { FAIL_COLOR } else { AUTO_COLOR };
             draw_filled_rect_mut(&mut out, rect, bg);
             draw_text_mut(
                 &mut out,
                 Rgb([255, 255, 255]),
-                rect.left() + 3,
-                rect.top() + 2,
+                l.x + 3,
+                l.y + 2,
                 scale,
                 font,
-                &text,
+                &l.text,
             );
         }
     }

@@ -387,3 +387,34 @@ fn an_ear_cut_off_by_the_frame_is_not_called_covered() {
         "the frame hides the ear, not hair: {ears:?}"
     );
 }
+
+#[test]
+fn overlay_labels_of_a_photo_failing_several_checks_never_overlap() {
+    // Biden against the ID card breaks five rules (pose, size, position, two backdrop rules)
+    let checker = common::checker();
+    let img = common::photo("biden.jpg");
+    let out = checker.process(&img, "cn/id-card").unwrap();
+    let a = out.analysis.as_ref().unwrap();
+    let (w, h) = img.dimensions();
+    let labels = idphoto::overlay::report_labels(&out.report, a, w, h);
+    let broken = out.report.failures().count();
+    assert!(broken >= 4, "{broken} broken checks");
+    assert_eq!(labels.len(), broken, "one label per broken check");
+    for (i, l) in labels.iter().enumerate() {
+        assert!(l.x >= 0 && l.y >= 0, "{l:?}");
+        assert!(
+            l.x as u32 + l.width <= w && l.y as u32 + l.height <= h,
+            "{l:?} inside {w}x{h}"
+        );
+        for m in &labels[i + 1..] {
+            let apart = l.x + l.width as i32 <= m.x
+                || m.x + m.width as i32 <= l.x
+                || l.y + l.height as i32 <= m.y
+                || m.y + m.height as i32 <= l.y;
+            assert!(apart, "{l:?} overlaps {m:?}");
+        }
+        // Chinese first, then English; red for a retake
+        assert!(!l.text.is_ascii(), "{}", l.text);
+    }
+    assert!(labels.iter().any(|l| l.retake) && labels.iter().any(|l| !l.retake));
+}

@@ -203,6 +203,12 @@ fn review_page_in_headless_chromium() {
         }
     }
     std::fs::write(inputs.join("broken.jpg"), b"not a photo").unwrap();
+    // a name a URL would misread (`#` ends a path, `%` starts an escape, `?` a query)
+    std::fs::copy(
+        common::fixture("photos/obama.jpg"),
+        inputs.join("a#b%c?.jpg"),
+    )
+    .unwrap();
     let obama = std::fs::read(common::fixture("photos/obama.jpg")).unwrap();
     std::fs::write(inputs.join("truncated.jpg"), &obama[..obama.len() / 3]).unwrap();
     // the ID-card rules without the mouth rule, so the smiling Obama passes
@@ -295,6 +301,15 @@ fn review_page_in_headless_chromium() {
         "return [...document.querySelectorAll('img.thumb')].filter(i => i.complete && i.naturalWidth === 0).length;",
     );
     assert_eq!(broken, json!(0));
+    let odd = d.script(
+        "const c = [...document.querySelectorAll('.card')].find(c => c.title.endsWith('a#b%c?.jpg')); \
+         const i = c && c.querySelector('img.thumb'); \
+         return i ? new Promise(ok => { const f = () => (i.complete ? ok(i.naturalWidth) : setTimeout(f, 50)); f(); }) : -1;",
+    );
+    assert!(
+        odd.as_u64().is_some_and(|w| w > 0),
+        "a#b%c?.jpg's thumbnail: {odd}"
+    );
     d.screenshot(&shots.join("grid.png"));
 
     d.click("#verdicts button[data-verdict='fail']");
@@ -466,4 +481,100 @@ fn review_page_in_headless_chromium() {
 
 fn summary_reasons(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("summary.json")).unwrap_or_default()
+}
+
+/// A 10,000-row batch page (one real row repeated, every other one an unreadable photo): it
+/// loads, shows every card, and filters. Prints how long the load and a filter took (the
+/// numbers for the notes; no timing is asserted).
+#[test]
+#[ignore = "needs Chromium: bash scripts/review-test.sh (run by .ci/run)"]
+fn ten_thousand_rows_load_and_filter() {
+    let tmp = std::env::temp_dir().join(format!("idphoto-review10k-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let out = tmp.join("batch");
+    let o = Command::new(env!("CARGO_BIN_EXE_idphoto"))
+        .args(["batch", "--spec", "cn/id-card", "--overlays", "--out-dir"])
+        .arg(&out)
+        .arg(common::fixture("photos/obama.jpg"))
+        .output()
+        .unwrap();
+    assert!(
+        o.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let jsonl = out.join("report.jsonl");
+    let row: Value = serde_json::from_str(
+        std::fs::read_to_string(&jsonl)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let mut lines = String::new();
+    for i in 0..10_000 {
+        let mut r = row.clone();
+        let name = format!("/photos/p{i:05}.jpg");
+        r["input"] = json!(name);
+        r["key"] = json!(name);
+        if i % 2 == 1 {
+            r["verdict"] = json!("error");
+            r["error"] = json!("corrupt or truncated image");
+            r.as_object_mut().unwrap().remove("report");
+        }
+        lines.push_str(&serde_json::to_string(&r).unwrap());
+        lines.push('\n');
+    }
+    std::fs::write(&jsonl, lines).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_idphoto"))
+        .args(["review", "--out-dir"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let d = Driver::start(&tmp.join("chromium-profile"));
+    d.call(
+        "POST",
+        "/window/rect",
+        Some(json!({"width": 1280, "height": 900})),
+    );
+    d.goto(&format!("file://{}", out.join("index.html").display()));
+    d.wait_ready();
+    let load_ms = d.script("return document.body.dataset.readyMs;");
+    // every row counted, one page of cards made
+    assert_eq!(
+        d.script("return document.body.dataset.shown;"),
+        json!("10000")
+    );
+    assert_eq!(
+        d.script("return document.querySelectorAll('.card').length;"),
+        json!(200)
+    );
+    let filter_ms = d.script(
+        "const t = performance.now(); \
+         document.querySelector(\"#verdicts button[data-verdict='fail']\").click(); \
+         document.body.offsetHeight; return performance.now() - t;",
+    );
+    assert_eq!(
+        d.script("return document.body.dataset.shown;"),
+        json!("5000")
+    );
+    // the last page of the filtered photos holds the rest
+    for _ in 0..24 {
+        d.click("#page-next");
+    }
+    assert_eq!(
+        d.script("return document.querySelectorAll('.card').length;"),
+        json!(200)
+    );
+    assert!(d
+        .script("return document.getElementById('page-of').textContent;")
+        .as_str()
+        .unwrap()
+        .contains("25 / 25"));
+    eprintln!("10,000-row page: loaded in {load_ms} ms, 'fail' filter in {filter_ms} ms");
+    drop(d);
+    let _ = std::fs::remove_dir_all(&tmp);
 }

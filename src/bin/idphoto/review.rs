@@ -321,6 +321,10 @@ fn card(row: &Row, dir: &Path, embed: bool) -> Card {
         let reason = chk.reason.as_ref();
         if chk.is_broken() {
             for x in chk.reasons() {
+                // one chip per reason code (a check may break two limits with one code)
+                if c.reasons.iter().any(|r| r.code == x.code.as_str()) {
+                    continue;
+                }
                 c.reasons.push(ReasonOnCard {
                     code: x.code.as_str().to_string(),
                     zh: x.zh.clone(),
