@@ -180,13 +180,7 @@ const MIN_EAR_ZONE_INSIDE: f32 = 0.5;
 
 /// Share of the polygon's bounding box inside a `w` × `h` image.
 fn inside_share(poly: &[[f32; 2]], w: f32, h: f32) -> f32 {
-    let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
-    for p in poly {
-        x0 = x0.min(p[0]);
-        y0 = y0.min(p[1]);
-        x1 = x1.max(p[0]);
-        y1 = y1.max(p[1]);
-    }
+    let [x0, y0, x1, y1] = super::regions::bounds(poly);
     let area = (x1 - x0).max(0.0) * (y1 - y0).max(0.0);
     if area <= 0.0 {
         return 1.0;

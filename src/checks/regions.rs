@@ -122,13 +122,7 @@ impl FaceStats {
         &'s self,
         poly: &'s [[f32; 2]],
     ) -> impl Iterator<Item = &'s FaceCell> + 's {
-        let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
-        for p in poly {
-            x0 = x0.min(p[0]);
-            y0 = y0.min(p[1]);
-            x1 = x1.max(p[0]);
-            y1 = y1.max(p[1]);
-        }
+        let [x0, y0, x1, y1] = bounds(poly);
         let idx =
             |v: f32, o: f32| ((v - o) / self.cell).floor().clamp(0.0, self.size as f32) as usize;
         let (u0, u1) = (
@@ -368,6 +362,14 @@ fn chamfer(seed: &[bool], w: usize, h: usize) -> Vec<f32> {
         }
     }
     d
+}
+
+/// The bounding box `[x0, y0, x1, y1]` of a polygon (`[MAX, MAX, MIN, MIN]` when empty).
+pub(crate) fn bounds(poly: &[[f32; 2]]) -> [f32; 4] {
+    poly.iter().fold(
+        [f32::MAX, f32::MAX, f32::MIN, f32::MIN],
+        |[x0, y0, x1, y1], p| [x0.min(p[0]), y0.min(p[1]), x1.max(p[0]), y1.max(p[1])],
+    )
 }
 
 #[cfg(test)]

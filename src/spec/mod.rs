@@ -13,7 +13,7 @@ mod registry;
 mod validate;
 
 pub use checks::*;
-pub use registry::SpecRegistry;
+pub use registry::{nearest, SpecRegistry};
 
 use serde::{Deserialize, Serialize};
 

@@ -517,8 +517,9 @@ fn leaf_keys(t: &toml::Table, prefix: &str, f: &mut impl FnMut(String)) {
     }
 }
 
-/// The candidate nearest to `word` by edit distance, if within a third of its length.
-fn nearest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+/// The candidate nearest to `word` by edit distance, if within a third of its length (at least
+/// one edit): for "did you mean" messages.
+pub fn nearest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1);
     candidates
         .map(|c| (edit_distance(word, c), c))

@@ -91,24 +91,6 @@ pub fn fail(e: &dyn std::fmt::Display, usage: Option<&str>) -> ExitCode {
     ExitCode::from(EXIT_ERROR)
 }
 
-/// Whether `a` is one or two edits from `b` (for "did you mean").
-pub fn close(a: &str, b: &str) -> bool {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut prev = i;
-        row[0] = i + 1;
-        for j in 0..b.len() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(*ca != b[j]))
-                .min(cur + 1)
-                .min(row[j] + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()] <= 2
-}
-
 /// Whether stdout is `-` in `path`.
 pub fn is_stdout(path: &Path) -> bool {
     path.as_os_str() == "-"

@@ -58,7 +58,7 @@ fn main() -> ExitCode {
         }
         other => {
             let known = ["check", "batch", "review", "specs", "evaluate"];
-            match known.iter().find(|k| cli::close(other, k)) {
+            match idphoto::spec::nearest(other, known.into_iter()) {
                 Some(k) => eprintln!("error: unknown command `{other}`; did you mean `{k}`?"),
                 None => eprintln!("error: unknown command `{other}`\n\n{HELP}"),
             }
