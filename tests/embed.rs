@@ -3,9 +3,9 @@
 //! without the crate), checks a photo. And the same binary without the feature, copied the
 //! same way, says where it looked for the models.
 //!
-//! Builds the binary with `cargo build --release --features embed-models` (only this crate is
-//! compiled again: about two minutes on 2 cores), then builds the plain binary again so the
-//! other tests keep the usual one. Test binaries run one after another, so nothing else runs
+//! Builds the binary with `cargo build --release --features embed-models --test embed` (only
+//! this crate is compiled again: about a minute and a half on 2 cores), then builds the plain
+//! binary again (cached) so the other tests keep the usual one. Test binaries run one after another, so nothing else runs
 //! the binary while it is replaced.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -17,11 +17,16 @@ use std::process::Command;
 /// Builds the `idphoto` binary with `features` and copies it to `dest`.
 fn build_to(features: &[&str], dest: &Path) {
     let mut c = Command::new(env!("CARGO"));
+    // `--test embed` brings the dev-dependencies into the build, so the dependencies are
+    // resolved with the features `cargo test` already compiled them with: only this crate is
+    // compiled again (without it a fresh CI machine rebuilds tract and the rest)
     c.current_dir(env!("CARGO_MANIFEST_DIR")).args([
         "build",
         "--release",
         "--bin",
         "idphoto",
+        "--test",
+        "embed",
         "--quiet",
     ]);
     if !features.is_empty() {
