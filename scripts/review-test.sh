@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The review page in a real browser (tests/review.rs): installs Debian's chromium,
-# chromium-driver and a CJK font when missing, builds the idphoto binary, runs the browser test and
+# chromium-driver and a CJK font when missing, runs the browser tests (cargo builds the binary) and
 # leaves the screenshots in target/review-screenshots/{grid,detail}.png.
 # Usage: bash scripts/review-test.sh     (called by .ci/run)
 set -euo pipefail
@@ -19,6 +19,7 @@ if [ ${#need[@]} -gt 0 ]; then
     || { $sudo apt-get update -qq && $sudo apt-get install -y -qq "${need[@]}" >/dev/null; }
 fi
 
-cargo build --release --bin idphoto
+# `cargo test` builds the idphoto binary itself, with the test build's dependency features (a
+# separate bin-only `cargo build` would compile tract and the rest a second time)
 cargo test --release --test review -- --ignored
 echo "screenshots: target/review-screenshots/grid.png target/review-screenshots/detail.png"
