@@ -77,12 +77,19 @@ pub struct EarZone {
     pub hair: f64,
     /// Share of the zone that is ear (or an earring on it).
     pub ear: f64,
+    /// Share of the zone's bounding box that lies inside the photo.
+    pub inside: f32,
 }
 
 impl EarZone {
     /// Whether hair covers the ear: hair fills the zone and too little ear shows through.
     pub fn covered(&self, cfg: &EarsVisibleCheck) -> bool {
         self.hair > cfg.max_hair_fraction && self.ear < cfg.min_ear_fraction
+    }
+
+    /// Whether the photo's edge cuts the zone off: the frame, not hair, hides the ear.
+    pub fn outside_photo(&self) -> bool {
+        self.inside < MIN_EAR_ZONE_INSIDE
     }
 }
 
@@ -94,12 +101,14 @@ pub fn ear_zones(s: &Subject<'_>) -> Option<(EarZone, EarZone)> {
     let head = s.head.as_ref()?;
     let lm = s.analysis?.landmarks.as_ref()?;
     let [zr, zl] = crate::zones::ears(head, lm);
+    let (w, h) = (s.image.width() as f32, s.image.height() as f32);
     let one = |z: &[[f32; 2]]| {
         let n = FaceStats::count(st.in_polygon(z));
         let t = n.total().max(1) as f64;
         EarZone {
             hair: n.of(&COVER) as f64 / t,
             ear: n.of(&[K::LeftEar, K::RightEar, K::Earring]) as f64 / t,
+            inside: inside_share(z, w, h),
         }
     };
     Some((one(&zr), one(&zl)))
@@ -117,18 +126,7 @@ pub fn ears_visible(s: &Subject<'_>, cfg: &EarsVisibleCheck) -> CheckResult {
         return CheckResult::not_applicable(CheckId::EarsVisible, ReasonCode::NeedsOneFace);
     };
     // an ear zone the photo's edge cuts off is hidden by the frame, not by hair
-    let [zr, zl] = match (
-        s.head.as_ref(),
-        s.analysis.and_then(|a| a.landmarks.as_ref()),
-    ) {
-        (Some(h), Some(lm)) => crate::zones::ears(h, lm),
-        _ => return CheckResult::not_applicable(CheckId::EarsVisible, ReasonCode::NeedsOneFace),
-    };
-    let (w, h) = (s.image.width() as f32, s.image.height() as f32);
-    let (ro, lo) = (
-        inside_share(&zr, w, h) < MIN_EAR_ZONE_INSIDE,
-        inside_share(&zl, w, h) < MIN_EAR_ZONE_INSIDE,
-    );
+    let (ro, lo) = (r.outside_photo(), l.outside_photo());
     let (rv, lv) = (!r.covered(cfg) && !ro, !l.covered(cfg) && !lo);
     let ok = match cfg.required {
         EarsRequired::Both => rv && lv,

@@ -123,15 +123,11 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
                 s.rows,
                 opts.batch.out_dir.join("report.jsonl").display()
             );
-            let verdicts: Vec<String> =
-                s.verdicts.iter().map(|(k, v)| format!("{k} {v}")).collect();
-            println!("verdicts: {}", verdicts.join(", "));
+            println!("verdicts: {}", counts(s.verdicts.iter()));
             if !s.reasons.is_empty() {
                 let mut reasons: Vec<(&String, &usize)> = s.reasons.iter().collect();
                 reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-                let reasons: Vec<String> =
-                    reasons.iter().map(|(k, v)| format!("{k} {v}")).collect();
-                println!("failing reasons: {}", reasons.join(", "));
+                println!("failing reasons: {}", counts(reasons.into_iter()));
             }
             exit_code(&run)
         }
@@ -184,6 +180,14 @@ pub fn run(opts: &Options) -> Result<BatchRun, Failure> {
         );
     }
     Ok(run)
+}
+
+/// Counts as people read them: `fail 7, pass 1`.
+pub fn counts<'a>(items: impl Iterator<Item = (&'a String, &'a usize)>) -> String {
+    items
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// 0 when every row is a pass or a fail, 1 when any row is an error.

@@ -82,17 +82,11 @@ fn run(args: &Args) -> Result<(), Failure> {
     let dir = &args.batch.batch.out_dir;
     if !args.batch.batch.inputs.is_empty() {
         let run = crate::batch::run(&args.batch)?;
-        let verdicts: Vec<String> = run
-            .summary
-            .verdicts
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect();
         println!(
             "{} photos checked in {:.1} s; verdicts: {}",
             run.checked,
             run.secs,
-            verdicts.join(", ")
+            crate::batch::counts(run.summary.verdicts.iter())
         );
     } else if !dir.join("report.jsonl").exists() {
         return Err(format!(
