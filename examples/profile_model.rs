@@ -9,7 +9,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let which = args.next().unwrap_or_else(|| "parsing".into());
     if which == "--help" || which == "-h" {
-        println!("usage: profile_model [detection|landmarks|segmentation|parsing|pipeline|checks|output] [N (default 5)] [PHOTO] [SPEC]\n\nruns one model or stage N times for a profiler and prints the time per run;\nAFTER_PARSING=1 runs the parsing model before each `checks`/`output` round (cold caches)");
+        println!("usage: profile_model [detection|landmarks|segmentation|parsing|pipeline|checks|output] [N (default 5)] [PHOTO] [SPEC]\n       profile_model crops OUT_DIR PHOTO...   (the parsing model's input crop of each photo, as PNG)\n\nruns one model or stage N times for a profiler and prints the time per run;\nAFTER_PARSING=1 runs the parsing model before each `checks`/`output` round (cold caches)");
+        return Ok(());
+    }
+    if which == "crops" {
+        // the parsing model's input crop of each photo, as PNG: calibration data for
+        // models/scripts/bisenet_int8.py
+        let out = std::path::PathBuf::from(args.next().ok_or("crops OUT_DIR PHOTO...")?);
+        std::fs::create_dir_all(&out)?;
+        let m = Models::builder().build()?;
+        for photo in args {
+            let img = idphoto::image_io::decode_path(&photo, &Default::default())?.image;
+            let name = std::path::Path::new(&photo)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            match m.parsing_crop(&img)? {
+                Some(crop) => crop.save(out.join(format!("{name}.png")))?,
+                None => eprintln!("{photo}: no face"),
+            }
+        }
         return Ok(());
     }
     let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(5);

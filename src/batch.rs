@@ -3,7 +3,7 @@
 //!
 //! The out-dir holds what a run owns: `report.jsonl` (one JSON [`Row`] per line, appended as
 //! photos finish), `report.csv` and `summary.json` (rebuilt from the rows at the end), and the
-//! folders `out/` (compliant outputs), `preview/`, `overlay/` and `thumb/`. A run holds an
+//! folders `out/` (compliant outputs), `preview/`, `overlay/`, `landmarks/` and `thumb/`. A run holds an
 //! advisory lock on the out-dir (`.idphoto.lock`), so a second run into it is refused.
 //!
 //! - Inputs are keyed by their canonical path: a file named twice, through `./`, an absolute
@@ -51,7 +51,7 @@ pub const LOCK_FILE: &str = ".idphoto.lock";
 /// Files a batch run owns in its out-dir.
 pub const OWNED_FILES: [&str; 4] = [REPORT_JSONL, "report.csv", "summary.json", "index.html"];
 /// Folders a batch run owns in its out-dir.
-pub const OWNED_DIRS: [&str; 4] = ["out", "preview", "overlay", "thumb"];
+pub const OWNED_DIRS: [&str; 5] = ["out", "preview", "overlay", "landmarks", "thumb"];
 
 /// Longest output file name, bytes (file systems allow 255; the hash and extensions need room).
 const MAX_NAME_BYTES: usize = 200;
@@ -67,7 +67,8 @@ pub struct BatchOptions {
     pub resume: bool,
     /// Delete a previous run's files in the out-dir instead of refusing to start.
     pub overwrite: bool,
-    /// Also write `overlay/` and `thumb/` images for every readable photo.
+    /// Also write `overlay/`, `landmarks/` (the overlay with the face mesh's points) and
+    /// `thumb/` images for every readable photo.
     pub overlays: bool,
     /// Also write `preview/` outputs of photos that fail (needs [`crate::OutputPolicy::Always`]).
     pub previews: bool,
@@ -192,6 +193,9 @@ pub struct Row {
     /// `overlay/NAME.jpg`: the annotated photo.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub overlay: Option<String>,
+    /// `landmarks/NAME.jpg`: the overlay with the 468 mesh landmarks drawn too.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub overlay_landmarks: Option<String>,
     /// `thumb/NAME.jpg`: a small copy of the photo.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub thumb: Option<String>,
@@ -218,6 +222,7 @@ impl Row {
             output: None,
             preview: None,
             overlay: None,
+            overlay_landmarks: None,
             thumb: None,
             error: None,
             report: None,
@@ -656,7 +661,7 @@ fn prepare(opts: &BatchOptions, spec_id: &str, hash: &str) -> Result<(Vec<Row>, 
     if !owned.is_empty() && !opts.overwrite {
         return Err(Error::BatchRefused {
             dir: dir.clone(),
-            message: "it holds a previous run's results; pass --resume to continue that run or --overwrite to delete them (report.*, summary.json, index.html, out/, preview/, overlay/, thumb/)".into(),
+            message: "it holds a previous run's results; pass --resume to continue that run or --overwrite to delete them (report.*, summary.json, index.html, out/, preview/, overlay/, landmarks/, thumb/)".into(),
         });
     }
     for p in owned {
@@ -846,18 +851,26 @@ pub fn check_one(checker: &Checker, opts: &BatchOptions, input: &Input, name: &s
             &fit(&decoded.image, THUMB_PX),
         ));
         if let Some(a) = &outcome.analysis {
-            let drawn = crate::overlay::draw_report(
-                &decoded.image,
-                &outcome.report,
-                a,
-                outcome.plan.as_ref(),
-            );
-            row.overlay = keep(review_jpeg(
-                &opts.out_dir,
-                "overlay",
-                name,
-                &fit(&drawn, OVERLAY_PX),
-            ));
+            for (landmarks, sub) in [(false, "overlay"), (true, "landmarks")] {
+                let drawn = crate::overlay::draw_report_with(
+                    &decoded.image,
+                    &outcome.report,
+                    a,
+                    outcome.plan.as_ref(),
+                    landmarks,
+                );
+                let written = keep(review_jpeg(
+                    &opts.out_dir,
+                    sub,
+                    name,
+                    &fit(&drawn, OVERLAY_PX),
+                ));
+                if landmarks {
+                    row.overlay_landmarks = written;
+                } else {
+                    row.overlay = written;
+                }
+            }
         }
     }
     row.report = Some(outcome.report);

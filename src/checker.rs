@@ -51,9 +51,17 @@ pub struct CheckerBuilder {
     models: ModelSource,
     limits: DecodeLimits,
     output: OutputPolicy,
+    runtime: crate::models::Runtime,
 }
 
 impl CheckerBuilder {
+    /// Runs the models it loads in `runtime` (default: [`crate::models::Runtime::build_default`]);
+    /// models given with [`models`](Self::models) keep their own.
+    pub fn runtime(mut self, runtime: crate::models::Runtime) -> Self {
+        self.runtime = runtime;
+        self
+    }
+
     /// Adds the specs of a folder to the ones compiled into the crate
     /// ([`SpecRegistry::builtin_and_dir`]): they may `extends` a built-in spec, and one with a
     /// built-in id replaces it. For a folder alone, pass
@@ -111,8 +119,12 @@ impl CheckerBuilder {
             SpecSource::Registry(r) => r,
         };
         let models = match self.models {
-            ModelSource::Default => Some(Arc::new(Models::builder().build()?)),
-            ModelSource::Dir(d) => Some(Arc::new(Models::load_dir(d)?)),
+            ModelSource::Default => {
+                Some(Arc::new(Models::builder().runtime(self.runtime).build()?))
+            }
+            ModelSource::Dir(d) => Some(Arc::new(
+                Models::builder().runtime(self.runtime).dir(d).build()?,
+            )),
             ModelSource::Shared(m) => Some(m),
             ModelSource::None => None,
         };
@@ -210,6 +222,7 @@ impl Checker {
             models: ModelSource::Default,
             limits: DecodeLimits::default(),
             output: OutputPolicy::IfPass,
+            runtime: crate::models::Runtime::build_default(),
         }
     }
 

@@ -305,6 +305,18 @@ pub fn draw_report(
     a: &Analysis,
     plan: Option<&FramePlan>,
 ) -> RgbImage {
+    draw_report_with(img, report, a, plan, false)
+}
+
+/// As [`draw_report`], with the 468 mesh landmarks drawn under the labels when `landmarks`
+/// (the review page's landmarks toggle).
+pub fn draw_report_with(
+    img: &RgbImage,
+    report: &crate::report::Report,
+    a: &Analysis,
+    plan: Option<&FramePlan>,
+    landmarks: bool,
+) -> RgbImage {
     use ab_glyph::{FontRef, PxScale};
     use imageproc::drawing::{draw_filled_rect_mut, draw_hollow_polygon_mut, draw_text_mut};
     use imageproc::point::Point;
@@ -315,7 +327,7 @@ pub fn draw_report(
         OverlayOptions {
             parsing: false,
             tint: 0.0,
-            landmarks: false,
+            landmarks,
         },
     );
     let (w, h) = out.dimensions();

@@ -1,15 +1,22 @@
 //! The models in `models/` run in tract on CPU: parity with onnxruntime reference outputs
-//! (made by `models/scripts/parity_gen.py`), and sane analyses of every fixture photo.
+//! (made by `models/scripts/parity_gen.py`), and sane analyses of every fixture photo. Tract
+//! in every build (with the `onnxruntime` feature too; `tests/onnxruntime.rs` tests that one).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
 use idphoto::analysis::{mesh, FaceClass};
-use idphoto::models::{nhwc_input as nhwc, parsing_input, Models};
+use idphoto::models::{nhwc_input as nhwc, parsing_input, Models, Runtime};
 use image::RgbImage;
 
 fn models() -> &'static Models {
-    common::checker().models().expect("models loaded")
+    static M: std::sync::OnceLock<Models> = std::sync::OnceLock::new();
+    M.get_or_init(|| {
+        Models::builder()
+            .runtime(Runtime::Tract)
+            .build()
+            .expect("models")
+    })
 }
 
 fn read_f32(name: &str) -> Vec<f32> {

@@ -281,7 +281,9 @@ fn review_page_in_headless_chromium() {
     });
 
     // no network: the page must not reference anything outside its folder
-    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let html = std::fs::read_to_string(out.join("index.html"))
+        .unwrap()
+        .replace("\"http://www.w3.org/2000/svg\"", ""); // a namespace name, never fetched
     assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("//cdn"));
 
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/review-screenshots");
@@ -347,6 +349,34 @@ fn review_page_in_headless_chromium() {
     d.wait_ready();
     assert_eq!(d.visible_cards(), n_pass);
 
+    // sorted by the number of retake reasons: most first, and kept in the address
+    d.goto(&url);
+    d.wait_ready();
+    d.click("#sort");
+    d.click("#sort option[value='retakes']");
+    let order = d.script(
+        "return [...document.querySelectorAll('.card')].map(c => c.querySelectorAll('.chip.retake').length);",
+    );
+    let order: Vec<u64> = order
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] >= w[1]), "{order:?}");
+    assert!(order[0] > 0);
+    assert!(d
+        .script("return location.href;")
+        .as_str()
+        .unwrap()
+        .contains("sort=retakes"));
+    d.click("#sort");
+    d.click("#sort option[value='verdict']");
+    let first = d.script("return document.querySelector('.card').dataset.verdict;");
+    assert_eq!(first, json!("fail"));
+    d.click("#sort");
+    d.click("#sort option[value='name']");
+
     // a failing photo's detail: overlay, preview and the full bilingual check table
     d.goto(&format!("{url}#verdict=fail"));
     d.wait_ready();
@@ -386,6 +416,55 @@ fn review_page_in_headless_chromium() {
         "{zh} / {en} not in the table: {text}"
     );
     d.screenshot(&shots.join("detail.png"));
+    // the spec's guide lines over the preview: crown, eye-line and chin bands and the face
+    // widths, in output pixels (cn/id-card: 358 × 441)
+    let guides = d.script(
+        "const s = document.querySelector('#d-body svg.guides'); \
+         return s ? { box: s.getAttribute('viewBox'), rects: s.querySelectorAll('rect').length, \
+         lines: s.querySelectorAll('line').length, shown: getComputedStyle(s).display !== 'none' } : null;",
+    );
+    assert_eq!(guides["box"], json!("0 0 358 441"), "{guides}");
+    assert!(guides["rects"].as_u64().unwrap() >= 2 && guides["lines"].as_u64().unwrap() >= 8);
+    assert_eq!(guides["shown"], json!(true));
+    d.click("#t-guides");
+    let hidden =
+        d.script("return getComputedStyle(document.querySelector('#d-body svg.guides')).display;");
+    assert_eq!(hidden, json!("none"), "the guides toggle hides them");
+    d.click("#t-guides");
+    // the landmarks toggle swaps the overlay for the one with the mesh points
+    let before = d.script("return document.querySelector('#d-body img.overlay').src;");
+    d.click("#t-landmarks");
+    let after = d.script(
+        "const i = document.querySelector('#d-body img.overlay'); \
+         return new Promise(ok => { const f = () => (i.complete ? ok([i.src, i.naturalWidth]) : setTimeout(f, 50)); f(); });",
+    );
+    assert!(before.as_str().unwrap().contains("/overlay/"), "{before}");
+    assert!(
+        after[0].as_str().unwrap().contains("/landmarks/"),
+        "{after}"
+    );
+    assert!(
+        after[1].as_u64().unwrap() > 0,
+        "the landmarks overlay loads: {after}"
+    );
+    d.screenshot(&shots.join("detail-guides-landmarks.png"));
+    d.click("#t-landmarks");
+    // the original at full size in the zoom layer
+    d.click("#d-original");
+    let zoomed = d.script(
+        "const z = document.getElementById('zoom'), i = z.querySelector('img'); \
+         return new Promise(ok => { const f = () => (i.complete ? ok([z.classList.contains('open'), i.naturalWidth]) : setTimeout(f, 50)); f(); });",
+    );
+    assert_eq!(zoomed[0], json!(true));
+    assert_eq!(
+        zoomed[1], first_fail["report"]["image"]["width"],
+        "the original, full size"
+    );
+    d.click("#zoom img"); // 100 %
+    d.screenshot(&shots.join("zoom.png"));
+    d.click("#zoom-close");
+    let open = d.script("return document.getElementById('zoom').classList.contains('open');");
+    assert_eq!(open, json!(false));
     // the arrow button walks to the next visible photo
     d.click("#d-next");
     let name = d.script("return document.getElementById('d-name').textContent;");

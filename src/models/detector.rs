@@ -1,7 +1,7 @@
 //! MediaPipe BlazeFace (short range): face boxes and six keypoints, with a tiled second pass so
 //! small faces in large photos are found too.
 
-use super::onnx::OnnxModel;
+use super::onnx::{OnnxModel, Runtime};
 use super::sample::{normalize_hwc, Affine, Pyramid};
 use crate::analysis::{BBox, FaceDetection};
 use crate::error::Result;
@@ -48,9 +48,9 @@ impl FaceDetector {
         self.model.run(input)
     }
 
-    pub(crate) fn new(bytes: &[u8]) -> Result<Self> {
+    pub(crate) fn new(bytes: &[u8], runtime: Runtime) -> Result<Self> {
         Ok(FaceDetector {
-            model: OnnxModel::load("face_detection", bytes, &[1, INPUT, INPUT, 3])?,
+            model: OnnxModel::load("face_detection", bytes, &[1, INPUT, INPUT, 3], runtime)?,
             anchors: anchors(),
         })
     }

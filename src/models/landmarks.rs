@@ -2,7 +2,7 @@
 //! 468-point face mesh plus 5 points on each iris — from a roll-aligned crop around the detected
 //! face.
 
-use super::onnx::OnnxModel;
+use super::onnx::{OnnxModel, Runtime};
 use super::sample::{normalize_hwc, Affine, Pyramid};
 use crate::analysis::{FaceDetection, FaceLandmarks, LANDMARK_COUNT};
 use crate::error::{Error, Result};
@@ -21,9 +21,9 @@ impl FaceMesh {
         self.model.run(input)
     }
 
-    pub(crate) fn new(bytes: &[u8]) -> Result<Self> {
+    pub(crate) fn new(bytes: &[u8], runtime: Runtime) -> Result<Self> {
         Ok(FaceMesh {
-            model: OnnxModel::load("face_landmarks", bytes, &[1, INPUT, INPUT, 3])?,
+            model: OnnxModel::load("face_landmarks", bytes, &[1, INPUT, INPUT, 3], runtime)?,
         })
     }
 

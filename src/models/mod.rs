@@ -1,4 +1,5 @@
-//! The face models, run on CPU by tract: loaded once, shared across threads.
+//! The face models, run on CPU by tract (or, with the cargo feature `onnxruntime`, by ONNX
+//! Runtime: see [`Runtime`]): loaded once, shared across threads.
 //!
 //! | file in `models/` | model | gives |
 //! |---|---|---|
@@ -7,6 +8,9 @@
 //! | `face_parsing_bisenet_512_fp16w.onnx` | BiSeNet (CelebAMask-HQ) | 19-class parsing map |
 //! | `selfie_segmentation.onnx` | MediaPipe selfie segmentation | soft person mask |
 //!
+//! With the `onnxruntime` feature, the parsing model is `face_parsing_bisenet_512_int8.onnx`
+//! ([`PARSING_INT8_FILE`]): the same BiSeNet quantised to int8, cut before its final Resize.
+//!
 //! The parsing weights come from a non-commercial dataset: [`ModelsBuilder::parsing_bytes`] /
 //! [`ModelsBuilder::parsing_path`] replace them, [`ModelsBuilder::without_parsing`] drops them
 //! (checks that need the map then report `not_applicable`).
@@ -14,6 +18,8 @@
 mod detector;
 mod landmarks;
 mod onnx;
+#[cfg(feature = "onnxruntime")]
+mod onnxruntime;
 mod parsing;
 pub(crate) mod sample;
 mod segmentation;
@@ -27,6 +33,12 @@ use crate::error::{Error, Result};
 use crate::image_io::Rotation;
 
 pub use detector::DETECTION_FLOOR;
+pub use onnx::Runtime;
+#[cfg(feature = "onnxruntime")]
+pub use onnxruntime::{
+    available as onnxruntime_available, dylib_path as onnxruntime_dylib, DEFAULT_DYLIB,
+    ORT_DYLIB_ENV,
+};
 pub use sample::Affine;
 
 /// File names expected in a models folder.
@@ -35,6 +47,9 @@ pub const DETECTOR_FILE: &str = "face_detection_short_range.onnx";
 pub const LANDMARKS_FILE: &str = "face_landmarks_detector.onnx";
 /// See [`DETECTOR_FILE`].
 pub const PARSING_FILE: &str = "face_parsing_bisenet_512_fp16w.onnx";
+/// The int8 parsing model ONNX Runtime runs by default (`models/scripts/bisenet_int8.py`);
+/// tract runs [`PARSING_FILE`] (int8 does not pay in tract).
+pub const PARSING_INT8_FILE: &str = "face_parsing_bisenet_512_int8.onnx";
 /// See [`DETECTOR_FILE`].
 pub const SEGMENTATION_FILE: &str = "selfie_segmentation.onnx";
 
@@ -102,6 +117,9 @@ mod embedded {
     pub const LANDMARKS: &[u8] = include_bytes!("../../models/face_landmarks_detector.onnx");
     pub const PARSING: &[u8] = include_bytes!("../../models/face_parsing_bisenet_512_fp16w.onnx");
     pub const SEGMENTATION: &[u8] = include_bytes!("../../models/selfie_segmentation.onnx");
+    #[cfg(feature = "onnxruntime")]
+    pub const PARSING_INT8: &[u8] =
+        include_bytes!("../../models/face_parsing_bisenet_512_int8.onnx");
 }
 
 /// The compiled-in bytes of a model file, with the `embed-models` feature.
@@ -113,6 +131,8 @@ fn embedded_bytes(file: &str) -> Option<&'static [u8]> {
             LANDMARKS_FILE => Some(embedded::LANDMARKS),
             PARSING_FILE => Some(embedded::PARSING),
             SEGMENTATION_FILE => Some(embedded::SEGMENTATION),
+            #[cfg(feature = "onnxruntime")]
+            PARSING_INT8_FILE => Some(embedded::PARSING_INT8),
             _ => None,
         };
     }
@@ -135,6 +155,7 @@ enum Source {
 /// from the folder given with [`dir`](Self::dir), else from the places [`search_dirs`] lists.
 pub struct ModelsBuilder {
     dir: Option<PathBuf>,
+    runtime: Runtime,
     detector: Source,
     landmarks: Source,
     parsing: Source,
@@ -142,6 +163,13 @@ pub struct ModelsBuilder {
 }
 
 impl ModelsBuilder {
+    /// Runs the models in `runtime` (default: [`Runtime::build_default`]). With
+    /// [`Runtime::OnnxRuntime`] the default parsing model is [`PARSING_INT8_FILE`].
+    pub fn runtime(mut self, runtime: Runtime) -> Self {
+        self.runtime = runtime;
+        self
+    }
+
     /// Loads the models not given otherwise from `dir` (no search).
     pub fn dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.dir = Some(dir.into());
@@ -195,8 +223,14 @@ impl ModelsBuilder {
     /// # Errors
     /// [`Error::ModelsNotFound`] naming every folder searched when a model left at its default
     /// is in none of them; [`Error::Io`] when a file given cannot be read; [`Error::Model`]
-    /// when tract cannot load a model.
+    /// when the runtime cannot load a model (for [`Runtime::OnnxRuntime`]: also when its
+    /// library cannot be loaded, or the build lacks the `onnxruntime` feature).
     pub fn build(self) -> Result<Models> {
+        let runtime = self.runtime;
+        let parsing_file = match runtime {
+            Runtime::OnnxRuntime => PARSING_INT8_FILE,
+            Runtime::Tract => PARSING_FILE,
+        };
         // the folder for models left at their default: given, searched, or none (embedded)
         let needs_dir = [
             &self.detector,
@@ -249,24 +283,29 @@ impl ModelsBuilder {
             });
         };
         let (parse, seg) = (
-            read(self.parsing, PARSING_FILE)?,
+            read(self.parsing, parsing_file)?,
             read(self.segmentation, SEGMENTATION_FILE)?,
         );
         // parsing (the largest) on one side, the three small ones on the other: on 2 cores the
         // load takes about as long as the parsing model alone
         let (parser, rest) = rayon::join(
-            || parse.map(|b| parsing::FaceParser::new(&b)).transpose(),
+            || {
+                parse
+                    .map(|b| parsing::FaceParser::new(&b, runtime))
+                    .transpose()
+            },
             || -> Result<_> {
                 Ok((
-                    detector::FaceDetector::new(&det)?,
-                    landmarks::FaceMesh::new(&mesh)?,
-                    seg.map(|b| segmentation::PersonSegmenter::new(&b))
+                    detector::FaceDetector::new(&det, runtime)?,
+                    landmarks::FaceMesh::new(&mesh, runtime)?,
+                    seg.map(|b| segmentation::PersonSegmenter::new(&b, runtime))
                         .transpose()?,
                 ))
             },
         );
         let (detector, mesh, segmenter) = rest?;
         Ok(Models {
+            runtime,
             detector,
             mesh,
             parser: parser?,
@@ -277,6 +316,7 @@ impl ModelsBuilder {
 
 /// Every model, loaded and optimized. `Send + Sync`: share one behind an `Arc`.
 pub struct Models {
+    runtime: Runtime,
     detector: detector::FaceDetector,
     mesh: landmarks::FaceMesh,
     parser: Option<parsing::FaceParser>,
@@ -286,6 +326,7 @@ pub struct Models {
 impl std::fmt::Debug for Models {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Models")
+            .field("runtime", &self.runtime)
             .field("parsing", &self.parser.is_some())
             .field("segmentation", &self.segmenter.is_some())
             .finish()
@@ -298,6 +339,7 @@ impl Models {
     pub fn builder() -> ModelsBuilder {
         ModelsBuilder {
             dir: None,
+            runtime: Runtime::build_default(),
             detector: Source::Default,
             landmarks: Source::Default,
             parsing: Source::Default,
@@ -311,6 +353,11 @@ impl Models {
     /// As [`ModelsBuilder::build`].
     pub fn load_dir(dir: impl AsRef<Path>) -> Result<Models> {
         Models::builder().dir(dir.as_ref()).build()
+    }
+
+    /// The runtime that runs the models.
+    pub fn runtime(&self) -> Runtime {
+        self.runtime
     }
 
     /// Whether the face-parsing model is loaded.
@@ -497,6 +544,20 @@ impl Models {
 
     // ---- single-model entry points, for benches and parity tests -------------------------------
 
+    /// The 512×512 crop the parsing model sees for the main face of `img` (none without a
+    /// face): the calibration data of the int8 parsing model (`models/scripts/bisenet_int8.py`).
+    ///
+    /// # Errors
+    /// [`Error::Model`] if the detector or the mesh fails.
+    #[doc(hidden)]
+    pub fn parsing_crop(&self, img: &RgbImage) -> Result<Option<RgbImage>> {
+        let pyr = sample::Pyramid::new(img);
+        let found = self.faces(&pyr)?;
+        Ok(pick_main(&found.faces)
+            .and_then(|i| found.faces.get(i))
+            .map(|f| parsing::crop_image(&pyr, &f.bbox)))
+    }
+
     /// Runs the detector alone on a `[1,128,128,3]` input (NHWC, already normalised).
     #[doc(hidden)]
     pub fn raw_detector(&self, input: Vec<f32>) -> Result<Vec<(Vec<usize>, Vec<f32>)>> {
@@ -599,6 +660,16 @@ pub fn parsing_labels(logits: &[f32], grid: usize) -> Vec<u8> {
     parsing::upsample_argmax(logits, 19, grid, parsing::INPUT)
 }
 
+/// The model name and fixed input shape of a model file.
+fn model_of(file: &str) -> (&'static str, &'static [usize]) {
+    match file {
+        DETECTOR_FILE => ("face_detection", &[1, 128, 128, 3]),
+        LANDMARKS_FILE => ("face_landmarks", &[1, 256, 256, 3]),
+        SEGMENTATION_FILE => ("person_segmentation", &[1, 256, 256, 3]),
+        _ => ("face_parsing", &[1, 3, 512, 512]),
+    }
+}
+
 /// One model loaded for the tract fixed-shape comparison bench.
 #[doc(hidden)]
 pub struct BenchModel(onnx::OnnxModel);
@@ -609,13 +680,18 @@ impl BenchModel {
     /// # Errors
     /// [`Error::Model`] if tract cannot load it.
     pub fn load(file: &str, bytes: &[u8], symbolic_batch: bool) -> Result<BenchModel> {
-        let (name, shape): (&'static str, &[usize]) = match file {
-            DETECTOR_FILE => ("face_detection", &[1, 128, 128, 3]),
-            LANDMARKS_FILE => ("face_landmarks", &[1, 256, 256, 3]),
-            SEGMENTATION_FILE => ("person_segmentation", &[1, 256, 256, 3]),
-            _ => ("face_parsing", &[1, 3, 512, 512]),
-        };
+        let (name, shape) = model_of(file);
         onnx::OnnxModel::load_with(name, bytes, shape, symbolic_batch).map(BenchModel)
+    }
+
+    /// Loads `file`'s bytes, unchanged, with the library's fixed input shape in `runtime`
+    /// (the reference measurement of a whole model in onnxruntime).
+    ///
+    /// # Errors
+    /// [`Error::Model`] if the runtime cannot load it.
+    pub fn load_in(file: &str, bytes: &[u8], runtime: Runtime) -> Result<BenchModel> {
+        let (name, shape) = model_of(file);
+        onnx::OnnxModel::load(name, bytes, shape, runtime).map(BenchModel)
     }
 
     /// Runs it on one input.
@@ -631,9 +707,9 @@ impl BenchModel {
 #[doc(hidden)]
 pub fn load_timing(name: &str, bytes: &[u8]) -> Result<()> {
     match name {
-        DETECTOR_FILE => detector::FaceDetector::new(bytes).map(|_| ()),
-        LANDMARKS_FILE => landmarks::FaceMesh::new(bytes).map(|_| ()),
-        SEGMENTATION_FILE => segmentation::PersonSegmenter::new(bytes).map(|_| ()),
-        _ => parsing::FaceParser::new(bytes).map(|_| ()),
+        DETECTOR_FILE => detector::FaceDetector::new(bytes, Runtime::Tract).map(|_| ()),
+        LANDMARKS_FILE => landmarks::FaceMesh::new(bytes, Runtime::Tract).map(|_| ()),
+        SEGMENTATION_FILE => segmentation::PersonSegmenter::new(bytes, Runtime::Tract).map(|_| ()),
+        _ => parsing::FaceParser::new(bytes, Runtime::Tract).map(|_| ()),
     }
 }

@@ -1,4 +1,6 @@
-//! The private wrapper over tract: load once, fix the input shape, optimize, share.
+//! The one model-runtime seam: load once, fix the input shape, optimize, share. tract runs every
+//! model by default; with the cargo feature `onnxruntime`, ONNX Runtime can (see
+//! [`Runtime`]). Nothing outside `src/models/` knows which runtime ran.
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -18,11 +20,60 @@ pub(crate) fn take_inference_time() -> (Duration, u32) {
     INFERENCE.with(|c| c.replace((Duration::ZERO, 0)))
 }
 
+/// Which runtime runs the models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Runtime {
+    /// tract, pure Rust (always built).
+    #[default]
+    Tract,
+    /// ONNX Runtime, loaded at run time from its shared library (cargo feature
+    /// `onnxruntime`; the library is found at `$ORT_DYLIB_PATH`, else by its plain name on the
+    /// loader path). Without the feature, loading
+    /// models with it is an [`Error::Model`].
+    OnnxRuntime,
+}
+
+impl Runtime {
+    /// The default of this build: [`Runtime::OnnxRuntime`] with the cargo feature
+    /// `onnxruntime`, else [`Runtime::Tract`].
+    pub fn build_default() -> Runtime {
+        if cfg!(feature = "onnxruntime") {
+            Runtime::OnnxRuntime
+        } else {
+            Runtime::Tract
+        }
+    }
+
+    /// `tract` or `onnxruntime`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Runtime::Tract => "tract",
+            Runtime::OnnxRuntime => "onnxruntime",
+        }
+    }
+}
+
+#[derive(Clone)]
+enum Backend {
+    Tract(Arc<TypedRunnableModel>),
+    #[cfg(feature = "onnxruntime")]
+    Ort(Arc<super::onnxruntime::OrtModel>),
+}
+
+/// Adds one model run of `dt` to this thread's inference time.
+fn count_inference(dt: Duration) {
+    INFERENCE.with(|c| {
+        let (d, n) = c.get();
+        c.set((d + dt, n + 1));
+    });
+}
+
 /// A loaded, optimized ONNX model with a fixed input shape. Cheap to clone, `Send + Sync`.
 #[derive(Clone)]
 pub(crate) struct OnnxModel {
     name: &'static str,
-    plan: Arc<TypedRunnableModel>,
+    backend: Backend,
     input_shape: Vec<usize>,
 }
 
@@ -36,9 +87,58 @@ impl std::fmt::Debug for OnnxModel {
 }
 
 impl OnnxModel {
-    /// Parses ONNX bytes, fixes the input to `input_shape` (f32), optimizes and plans it.
-    pub(crate) fn load(name: &'static str, bytes: &[u8], input_shape: &[usize]) -> Result<Self> {
-        Self::load_with(name, bytes, input_shape, false)
+    /// Parses ONNX bytes, fixes the input to `input_shape` (f32), optimizes and plans it, in
+    /// `runtime`.
+    pub(crate) fn load(
+        name: &'static str,
+        bytes: &[u8],
+        input_shape: &[usize],
+        runtime: Runtime,
+    ) -> Result<Self> {
+        match runtime {
+            Runtime::Tract => Self::load_with(name, bytes, input_shape, false),
+            Runtime::OnnxRuntime => Self::load_ort(name, bytes, input_shape, |_| false),
+        }
+    }
+
+    /// Loads `bytes` into ONNX Runtime, after `edit` (when it returns true, the edited graph
+    /// is what runs).
+    #[cfg(feature = "onnxruntime")]
+    pub(crate) fn load_ort(
+        name: &'static str,
+        bytes: &[u8],
+        input_shape: &[usize],
+        edit: impl FnOnce(&mut tract_onnx::pb::ModelProto) -> bool,
+    ) -> Result<Self> {
+        use prost::Message;
+        let mut reader = bytes;
+        let mut proto = tract_onnx::onnx()
+            .proto_model_for_read(&mut reader)
+            .map_err(|e| Error::Model {
+                model: name.to_string(),
+                message: format!("parse: {e:#}"),
+            })?;
+        let edited = edit(&mut proto).then(|| proto.encode_to_vec());
+        let model = super::onnxruntime::OrtModel::load(name, edited.as_deref().unwrap_or(bytes))?;
+        Ok(OnnxModel {
+            name,
+            backend: Backend::Ort(Arc::new(model)),
+            input_shape: input_shape.to_vec(),
+        })
+    }
+
+    /// Without the `onnxruntime` feature: an error saying so.
+    #[cfg(not(feature = "onnxruntime"))]
+    pub(crate) fn load_ort(
+        name: &'static str,
+        _bytes: &[u8],
+        _input_shape: &[usize],
+        _edit: impl FnOnce(&mut tract_onnx::pb::ModelProto) -> bool,
+    ) -> Result<Self> {
+        Err(Error::Model {
+            model: name.to_string(),
+            message: "this build has no onnxruntime runtime (cargo feature `onnxruntime`)".into(),
+        })
     }
 
     /// As [`load`](Self::load), but with the batch dimension left symbolic until run time
@@ -106,13 +206,17 @@ impl OnnxModel {
         })?;
         Ok(OnnxModel {
             name,
-            plan,
+            backend: Backend::Tract(plan),
             input_shape: input_shape.to_vec(),
         })
     }
 
     /// Runs the model on `input` (row-major, `input_shape`), returning each output as
     /// `(shape, values)`.
+    #[allow(
+        clippy::infallible_destructuring_match,
+        reason = "the match has a second arm with the `onnxruntime` feature"
+    )]
     pub(crate) fn run(&self, input: Vec<f32>) -> Result<Vec<(Vec<usize>, Vec<f32>)>> {
         let err = |e: TractError| Error::Model {
             model: self.name.to_string(),
@@ -125,16 +229,22 @@ impl OnnxModel {
                 message: format!("input has {} values, expected {expected}", input.len()),
             });
         }
+        let plan = match &self.backend {
+            Backend::Tract(plan) => plan,
+            #[cfg(feature = "onnxruntime")]
+            Backend::Ort(model) => {
+                let t0 = Instant::now();
+                let out = model.run(&self.input_shape, input);
+                count_inference(t0.elapsed());
+                return out;
+            }
+        };
         let tensor = tract_ndarray::ArrayD::from_shape_vec(self.input_shape.clone(), input)
             .map_err(|e| err(e.into()))?
             .into_tensor();
         let t0 = Instant::now();
-        let outputs = self.plan.run(tvec!(tensor.into()));
-        let dt = t0.elapsed();
-        INFERENCE.with(|c| {
-            let (d, n) = c.get();
-            c.set((d + dt, n + 1));
-        });
+        let outputs = plan.run(tvec!(tensor.into()));
+        count_inference(t0.elapsed());
         let outputs = outputs.map_err(err)?;
         outputs
             .iter()

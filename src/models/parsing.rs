@@ -6,7 +6,7 @@
 //! by [`upsample_argmax`], the same interpolation fused with the argmax, without ever holding
 //! 19 × 512 × 512 values. A replacement model without such a final Resize is run whole.
 
-use super::onnx::{cut_final_resize, OnnxModel, DISABLE_DIRECT_SPATIAL};
+use super::onnx::{cut_final_resize, OnnxModel, Runtime, DISABLE_DIRECT_SPATIAL};
 use super::sample::{to_chw_normalized, Affine, Pyramid};
 use crate::analysis::{BBox, ParsingMap};
 use crate::error::{Error, Result};
@@ -33,7 +33,13 @@ impl FaceParser {
         self.model.run(input)
     }
 
-    pub(crate) fn new(bytes: &[u8]) -> Result<Self> {
+    pub(crate) fn new(bytes: &[u8], runtime: Runtime) -> Result<Self> {
+        if runtime == Runtime::OnnxRuntime {
+            let model = OnnxModel::load_ort("face_parsing", bytes, &[1, 3, INPUT, INPUT], |p| {
+                cut_final_resize(p)
+            })?;
+            return Ok(FaceParser { model });
+        }
         let model = OnnxModel::load_edited(
             "face_parsing",
             bytes,
@@ -49,11 +55,7 @@ impl FaceParser {
 
     /// Parses the square region `CROP_SCALE` × the face box around its centre.
     pub(crate) fn run(&self, pyr: &Pyramid<'_>, face: &BBox) -> Result<ParsingMap> {
-        let [cx, cy] = face.center();
-        let cy = cy - CROP_SHIFT_UP * face.h;
-        let side = face.w.max(face.h) * CROP_SCALE;
-        let (x0, y0) = (cx - side / 2.0, cy - side / 2.0);
-        let map = Affine::scale_offset((side / INPUT as f32) as f64, x0 as f64, y0 as f64);
+        let (x0, y0, side, map) = crop_for(face);
         let (labels, grid, logits) = self.run_crop(pyr, &map)?;
         Ok(ParsingMap {
             x: x0,
@@ -104,6 +106,29 @@ impl FaceParser {
         let (grid, logits) = coarsen(logits, CLASSES, h, MAX_GRID);
         Ok((labels, grid, logits))
     }
+}
+
+/// The parsing crop of a face box: its top-left corner, side (photo pixels) and the map from
+/// the 512×512 input grid to the photo.
+pub(crate) fn crop_for(face: &BBox) -> (f32, f32, f32, Affine) {
+    let [cx, cy] = face.center();
+    let cy = cy - CROP_SHIFT_UP * face.h;
+    let side = face.w.max(face.h) * CROP_SCALE;
+    let (x0, y0) = (cx - side / 2.0, cy - side / 2.0);
+    let map = Affine::scale_offset((side / INPUT as f32) as f64, x0 as f64, y0 as f64);
+    (x0, y0, side, map)
+}
+
+/// The 512×512 crop the parsing model sees for `face`, as an image (for calibration data).
+pub(crate) fn crop_image(pyr: &Pyramid<'_>, face: &BBox) -> image::RgbImage {
+    let (_, _, _, map) = crop_for(face);
+    let hwc = pyr.sample(&map, INPUT, INPUT, 0.0);
+    let raw: Vec<u8> = hwc
+        .iter()
+        .map(|v| v.round().clamp(0.0, 255.0) as u8)
+        .collect();
+    image::RgbImage::from_raw(INPUT as u32, INPUT as u32, raw)
+        .unwrap_or_else(|| image::RgbImage::new(INPUT as u32, INPUT as u32))
 }
 
 /// HWC 0..=255 → the model's NCHW input.

@@ -1,6 +1,6 @@
 //! MediaPipe selfie segmentation: a soft person mask over the whole image.
 
-use super::onnx::OnnxModel;
+use super::onnx::{OnnxModel, Runtime};
 use super::sample::{normalize_hwc, Affine, Pyramid};
 use crate::analysis::PersonMask;
 use crate::error::{Error, Result};
@@ -16,9 +16,9 @@ impl PersonSegmenter {
         self.model.run(input)
     }
 
-    pub(crate) fn new(bytes: &[u8]) -> Result<Self> {
+    pub(crate) fn new(bytes: &[u8], runtime: Runtime) -> Result<Self> {
         Ok(PersonSegmenter {
-            model: OnnxModel::load("person_segmentation", bytes, &[1, INPUT, INPUT, 3])?,
+            model: OnnxModel::load("person_segmentation", bytes, &[1, INPUT, INPUT, 3], runtime)?,
         })
     }
 

@@ -20,6 +20,7 @@ pub struct Common {
     pub spec: Option<String>,
     pub specs: Option<PathBuf>,
     pub models: Option<PathBuf>,
+    pub runtime: Option<idphoto::models::Runtime>,
 }
 
 /// The help text lines of [`Common`].
@@ -27,12 +28,15 @@ pub const COMMON_HELP: &str = "  --spec ID         the document spec (`idphoto s
   --specs DIR       also load the *.toml specs below DIR; they may `extends` a built-in spec,
                     and one with a built-in id replaces it
   --models DIR      load the models from DIR (default: $IDPHOTO_MODELS, compiled in, models/
-                    next to the executable, the crate's models/)";
+                    next to the executable, the crate's models/)
+  --runtime NAME    tract or onnxruntime (default: onnxruntime in a build with the cargo
+                    feature `onnxruntime`, else tract; onnxruntime is loaded from
+                    $ORT_DYLIB_PATH or libonnxruntime on the loader path)";
 
 impl Common {
-    /// Whether `name` is one of `--spec`, `--specs`, `--models`.
+    /// Whether `name` is one of `--spec`, `--specs`, `--models`, `--runtime`.
     pub fn knows(name: &str) -> bool {
-        matches!(name, "spec" | "specs" | "models")
+        matches!(name, "spec" | "specs" | "models" | "runtime")
     }
 
     /// Sets option `name` (one [`knows`](Self::knows)) to the parser's next value.
@@ -41,6 +45,17 @@ impl Common {
         match name {
             "spec" => self.spec = Some(lexopt::ValueExt::string(v)?),
             "specs" => self.specs = Some(PathBuf::from(v)),
+            "runtime" => {
+                self.runtime = Some(match lexopt::ValueExt::string(v)?.as_str() {
+                    "tract" => idphoto::models::Runtime::Tract,
+                    "onnxruntime" | "ort" => idphoto::models::Runtime::OnnxRuntime,
+                    other => {
+                        return Err(lexopt::Error::Custom(
+                            format!("unknown runtime `{other}` (tract or onnxruntime)").into(),
+                        ))
+                    }
+                })
+            }
             _ => self.models = Some(PathBuf::from(v)),
         }
         Ok(())
@@ -62,6 +77,9 @@ impl Common {
     /// A checker over `reg` with the models of `--models`.
     pub fn checker(&self, reg: SpecRegistry, policy: OutputPolicy) -> idphoto::Result<Checker> {
         let mut b = Checker::builder().specs(reg).output(policy);
+        if let Some(r) = self.runtime {
+            b = b.runtime(r);
+        }
         if let Some(d) = &self.models {
             b = b.models_dir(d);
         }

@@ -116,7 +116,15 @@ fn run(args: &Args) -> Result<(), Failure> {
         .unwrap_or_default();
     let folder = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
     let batch = format!("{}|{spec}", folder.display());
-    let html = page(&cards, &batch, &spec)?;
+    // the guide lines of every spec on the page
+    let guides: BTreeMap<String, Guides> = cards
+        .iter()
+        .filter_map(|c| {
+            let s = reg.as_ref()?.get(&c.spec).ok()?;
+            Some((c.spec.clone(), guides(s)))
+        })
+        .collect();
+    let html = page(&cards, &batch, &spec, &guides)?;
     let index = dir.join("index.html");
     idphoto::files::write_atomic(&index, html.as_bytes())?;
     println!("{} photos on {}", cards.len(), index.display());
@@ -147,6 +155,7 @@ fn complete_rows(args: &Args) -> Result<Vec<Row>, Failure> {
         .iter()
         .filter(|r| r.report.is_some() && (r.thumb.is_none() || r.overlay.is_none()))
         .count();
+    // (rows of an older batch have no landmarks overlay: the page then offers no toggle)
     if missing > 0 {
         println!("{missing} photos have no overlay: analysing them again");
         let reg = args.batch.common.registry()?;
@@ -187,6 +196,7 @@ fn redo(checker: &Checker, row: &mut Row, args: &Args) {
     let fresh = idphoto::batch::check_one(checker, &opts, &input, &name);
     row.thumb = row.thumb.take().or(fresh.thumb);
     row.overlay = row.overlay.take().or(fresh.overlay);
+    row.overlay_landmarks = row.overlay_landmarks.take().or(fresh.overlay_landmarks);
     if row.output.is_none() {
         row.preview = row.preview.take().or(fresh.preview);
     }
@@ -213,8 +223,14 @@ struct Card {
     size: String,
     thumb: Option<String>,
     overlay: Option<String>,
+    /// The overlay with the mesh landmarks (the page's landmarks toggle).
+    landmarks: Option<String>,
+    /// The photo itself, full size (a `file:` URL: the page opens it from disk).
+    original: Option<String>,
     output: Option<String>,
     preview: Option<String>,
+    /// Number of reasons that need a new photo (the page sorts by it).
+    retakes: usize,
     reasons: Vec<ReasonOnCard>,
     checks: Vec<CheckRow>,
 }
@@ -279,6 +295,61 @@ fn url_path(rel: &str) -> String {
     out
 }
 
+/// The input photo as a `file:` URL (absolute, percent-encoded), when it still exists.
+fn original_url(input: &str) -> Option<String> {
+    let abs = std::fs::canonicalize(input).ok()?;
+    let path = abs.to_string_lossy().replace('\\', "/");
+    let path = if path.starts_with('/') {
+        path
+    } else {
+        format!("/{path}")
+    };
+    Some(format!("file://{}", url_path(&path)))
+}
+
+/// Where the spec's geometry puts the output's guide lines, in output pixels: the page draws
+/// them over the output and the preview.
+#[derive(Serialize)]
+struct Guides {
+    width: u32,
+    height: u32,
+    /// Crown (top of the hair) band, from the top edge.
+    crown: Option<[f64; 2]>,
+    /// Eye-line band, from the top edge.
+    eyes: Option<[f64; 2]>,
+    /// Chin band, from the top edge.
+    chin: Option<[f64; 2]>,
+    /// Face width, smallest and largest, centred.
+    face_width: Option<[f64; 2]>,
+}
+
+/// The guides of `spec`.
+fn guides(spec: &idphoto::PhotoSpec) -> Guides {
+    let g = &spec.geometry;
+    let h = f64::from(spec.output.height_px);
+    let band = |r: &Option<idphoto::spec::Range>, from_bottom: bool| -> Option<[f64; 2]> {
+        let r = r.as_ref()?;
+        // a bound given on one side only is drawn as one line
+        let (lo, hi) = (r.min.or(r.max)?, r.max.or(r.min)?);
+        Some(if from_bottom {
+            [h - hi, h - lo]
+        } else {
+            [lo, hi]
+        })
+    };
+    Guides {
+        width: spec.output.width_px,
+        height: spec.output.height_px,
+        crown: band(&g.crown_margin_px, false),
+        eyes: band(&g.eye_line_from_bottom_px, true),
+        chin: band(&g.chin_from_bottom_px, true),
+        face_width: g
+            .face_width_px
+            .as_ref()
+            .and_then(|r| Some([r.min?, r.max?])),
+    }
+}
+
 fn card(row: &Row, dir: &Path, embed: bool) -> Card {
     let name = Path::new(&row.input)
         .file_name()
@@ -298,8 +369,11 @@ fn card(row: &Row, dir: &Path, embed: bool) -> Card {
         size: String::new(),
         thumb: src(dir, &row.thumb, embed),
         overlay: src(dir, &row.overlay, embed),
+        landmarks: src(dir, &row.overlay_landmarks, embed),
+        original: original_url(&row.input),
         output: src(dir, &row.output, embed),
         preview: src(dir, &row.preview, embed),
+        retakes: 0,
         reasons: Vec::new(),
         checks: Vec::new(),
     };
@@ -325,6 +399,7 @@ fn card(row: &Row, dir: &Path, embed: bool) -> Card {
                     en: x.en.clone(),
                     retake: chk.needs_retake(),
                 });
+                c.retakes += usize::from(chk.needs_retake());
             }
             c.retake |= chk.needs_retake();
         }
@@ -364,7 +439,12 @@ fn card(row: &Row, dir: &Path, embed: bool) -> Card {
 }
 
 /// The page: one HTML file with its style, script and data inline.
-fn page(cards: &[Card], batch: &str, spec: &str) -> Result<String, serde_json::Error> {
+fn page(
+    cards: &[Card],
+    batch: &str,
+    spec: &str,
+    guides: &BTreeMap<String, Guides>,
+) -> Result<String, serde_json::Error> {
     // `<` escaped so no string in the data can close the script element
     // and `*` escaped so no string can hold a `/*META*/` or `/*DATA*/` placeholder
     let esc = |s: String| {
@@ -375,7 +455,7 @@ fn page(cards: &[Card], batch: &str, spec: &str) -> Result<String, serde_json::E
     };
     let data = esc(serde_json::to_string(cards)?);
     let meta = esc(serde_json::to_string(
-        &serde_json::json!({ "batch": batch, "spec": spec }),
+        &serde_json::json!({ "batch": batch, "spec": spec, "guides": guides }),
     )?);
     Ok(TEMPLATE
         .replace("/*DATA*/", &data)
