@@ -533,6 +533,17 @@ fn earrings_by_probability_around_and_below_the_ears() {
     let mut s = base("icao/passport");
     s.set_probability(K::Earring, x, y, 0.9);
     pass(s.run(CheckId::Earrings));
+    // on a face with fewer pixels than the spec's resolution check accepts, the parsing
+    // model's small classes are not trusted: a warning, never a retake for earrings
+    let mut s = base("cn/id-card");
+    s.set_probability(K::Earring, x, y, 0.9);
+    fail(s.run(CheckId::Earrings), ReasonCode::EarringsPresent);
+    s.spec.checks.resolution.max_upscale = 0.01;
+    assert_eq!(s.run(CheckId::Resolution).0, Status::Fail);
+    assert_eq!(
+        s.run(CheckId::Earrings),
+        (Status::Warn, Some(ReasonCode::EarringsPresent))
+    );
 }
 
 #[test]

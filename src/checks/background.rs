@@ -52,6 +52,8 @@ pub struct Plainness {
     /// Standard deviation of L* left after removing the best smooth (quadratic) light falloff
     /// across the image: what is texture, clutter or objects rather than studio light.
     pub texture_l: f64,
+    /// How evenly that texture spreads over the backdrop, 0..=1 (see [`texture_spread`]).
+    pub texture_spread: f64,
 }
 
 /// A plain backdrop: no texture or objects (L* varies little around a smooth light falloff)
@@ -66,16 +68,20 @@ pub fn uniform(s: &Subject<'_>, cfg: &BackgroundUniformCheck) -> CheckResult {
             ReasonCode::BackgroundNotVisible,
         );
     };
+    // a texture confined to a few stray strands or a watermark is not a textured backdrop
+    let textured = p.texture_l > cfg.max_texture_l && p.texture_spread >= cfg.min_texture_spread;
     CheckResult::judge(
         CheckId::BackgroundUniform,
-        p.texture_l <= cfg.max_texture_l && p.gradient_l <= cfg.max_gradient_l,
+        !textured && p.gradient_l <= cfg.max_gradient_l,
         Measure::map([
             ("texture_l", p.texture_l),
+            ("texture_spread", p.texture_spread),
             ("gradient_l", p.gradient_l),
             ("std_l", p.std_l),
         ]),
         Measure::map([
             ("max_texture_l", cfg.max_texture_l),
+            ("min_texture_spread", cfg.min_texture_spread),
             ("max_gradient_l", cfg.max_gradient_l),
         ]),
         replaced_or(
@@ -122,21 +128,22 @@ pub fn plainness(s: &Subject<'_>) -> Option<Plainness> {
             )
         })
         .collect();
-    let texture = quadratic_residual(&samples).unwrap_or(std);
+    let residuals = quadratic_residual(&samples);
     Some(Plainness {
         std_l: std,
         gradient_l: gradient,
-        texture_l: texture,
+        texture_l: residuals.as_deref().map_or(std, rms),
+        texture_spread: residuals.as_deref().map_or(1.0, texture_spread),
     })
 }
 
-/// RMS residual of the least-squares fit `v ≈ c0 + c1·x + c2·y + c3·x² + c4·xy + c5·y²`
+/// Residuals of the least-squares fit `v ≈ c0 + c1·x + c2·y + c3·x² + c4·xy + c5·y²`
 /// (`None` when the fit is degenerate: too few or collinear samples).
 #[allow(
     clippy::indexing_slicing,
     reason = "fixed 6 × 6 normal equations, indices 0..6"
 )]
-fn quadratic_residual(samples: &[([f64; 2], f64)]) -> Option<f64> {
+fn quadratic_residual(samples: &[([f64; 2], f64)]) -> Option<Vec<f64>> {
     let feats = |[x, y]: [f64; 2]| [1.0, x, y, x * x, x * y, y * y];
     let (mut m, mut b) = ([[0f64; 6]; 6], [0f64; 6]);
     for &(p, v) in samples {
@@ -168,14 +175,39 @@ fn quadratic_residual(samples: &[([f64; 2], f64)]) -> Option<f64> {
         }
     }
     let coef: Vec<f64> = (0..6).map(|i| b[i] / m[i][i]).collect();
-    let sq: f64 = samples
-        .iter()
-        .map(|&(p, v)| {
-            let fit: f64 = feats(p).iter().zip(&coef).map(|(f, c)| f * c).sum();
-            (v - fit).powi(2)
-        })
-        .sum();
-    Some((sq / samples.len().max(1) as f64).sqrt())
+    Some(
+        samples
+            .iter()
+            .map(|&(p, v)| {
+                let fit: f64 = feats(p).iter().zip(&coef).map(|(f, c)| f * c).sum();
+                v - fit
+            })
+            .collect(),
+    )
+}
+
+/// Root mean square (0 for no values).
+fn rms(v: &[f64]) -> f64 {
+    (v.iter().map(|r| r * r).sum::<f64>() / v.len().max(1) as f64).sqrt()
+}
+
+/// Share of the samples a texture must not be confined to (see [`texture_spread`]).
+const SPARSE_SHARE: f64 = 0.1;
+
+/// How evenly the residuals spread over the backdrop: the RMS of all but the largest
+/// [`SPARSE_SHARE`] of them over the RMS of all, 0..=1. Texture spread over the backdrop
+/// (a mottled cloth, a room) keeps most of its RMS (Gaussian noise: 0.79); a few stray hair
+/// strands or a watermark on an otherwise plain backdrop make the largest tenth carry almost
+/// all of it (→ 0). 1 when there is no residual at all.
+pub fn texture_spread(residuals: &[f64]) -> f64 {
+    let all = rms(residuals);
+    if all <= f64::EPSILON {
+        return 1.0;
+    }
+    let mut abs: Vec<f64> = residuals.iter().map(|r| r.abs()).collect();
+    abs.sort_by(f64::total_cmp);
+    let keep = ((abs.len() as f64 * (1.0 - SPARSE_SHARE)).round() as usize).clamp(1, abs.len());
+    rms(abs.get(..keep).unwrap_or(&abs)) / all
 }
 
 /// Median backdrop colour.
@@ -269,7 +301,7 @@ pub fn shadow(s: &Subject<'_>, cfg: &BackgroundShadowCheck) -> CheckResult {
 
 #[cfg(test)]
 mod tests {
-    use super::quadratic_residual;
+    use super::{quadratic_residual, rms, texture_spread};
 
     #[test]
     fn a_smooth_falloff_leaves_no_residual_and_noise_does() {
@@ -280,13 +312,43 @@ mod tests {
             .iter()
             .map(|&[x, y]| ([x, y], 70.0 + 20.0 * x - 15.0 * y * y + 5.0 * x * y))
             .collect();
-        assert!(quadratic_residual(&smooth).unwrap() < 1e-6);
+        assert!(rms(&quadratic_residual(&smooth).unwrap()) < 1e-6);
         let checker: Vec<_> = grid
             .iter()
             .enumerate()
             .map(|(k, &p)| (p, if (k + k / 20) % 2 == 0 { 60.0 } else { 80.0 }))
             .collect();
-        assert!((quadratic_residual(&checker).unwrap() - 10.0).abs() < 0.5);
+        assert!((rms(&quadratic_residual(&checker).unwrap()) - 10.0).abs() < 0.5);
         assert!(quadratic_residual(&smooth[..3]).is_none());
+    }
+
+    #[test]
+    fn stray_strands_are_a_sparse_texture_and_a_pattern_is_not() {
+        // a plain wall (noise ±0.5 L*) crossed by dark strands on 5 % of it: RMS well above
+        // the 6-L* limit, but carried by the strands
+        let strands: Vec<f64> = (0..400)
+            .map(|k| {
+                if k % 20 == 0 {
+                    -35.0
+                } else if k % 2 == 0 {
+                    0.5
+                } else {
+                    -0.5
+                }
+            })
+            .collect();
+        assert!(rms(&strands) > 6.0);
+        assert!(
+            texture_spread(&strands) < 0.2,
+            "{}",
+            texture_spread(&strands)
+        );
+        // the same RMS spread over the whole backdrop (a checkered or mottled cloth)
+        let pattern: Vec<f64> = (0..400)
+            .map(|k| if k % 2 == 0 { 8.0 } else { -8.0 })
+            .collect();
+        assert!(texture_spread(&pattern) > 0.95);
+        // no residual at all is even
+        assert_eq!(texture_spread(&[0.0; 10]), 1.0);
     }
 }

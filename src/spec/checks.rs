@@ -88,11 +88,19 @@ pub const DEFAULT_MIN_GLASSES_FRACTION: f64 = 0.02;
 /// Largest L* spread of the backdrop around its best smooth (quadratic) light falloff: above
 /// it the backdrop has texture, clutter or objects. Measured with `evaluate --spec cn/id-card
 /// --labels ../shared/eval/labels.json --photos ../shared/eval/photos --reports R.jsonl`
-/// (background_uniform's `texture_l`): backdrops labelled plain read 0.13–5.1 (two noisy
-/// low-resolution plain walls 7.5 and 8.4), labelled not plain 6.2–25.7 (three nearly plain,
+/// (background_uniform's `texture_l`): backdrops labelled plain read 0.13–5.1 (two more, 7.5 and
+/// 8.4, from stray hair strands and a watermark: see
+/// [`DEFAULT_MIN_BACKGROUND_TEXTURE_SPREAD`]), labelled not plain 6.2–25.7 (three nearly plain,
 /// with one small object or a soft pattern, 2.0–4.1). The plain L* spread it replaces could not
 /// tell a lit studio backdrop (up to 9.7) from a room.
 pub const DEFAULT_MAX_BACKGROUND_TEXTURE_L: f64 = 6.0;
+/// How evenly a backdrop's texture must spread to count (the RMS of all but its largest tenth
+/// of residuals over the RMS of all): halfway between a texture confined to a tenth of the
+/// backdrop (0) and Gaussian noise spread over all of it (0.79), by that reasoning rather than by
+/// fitting. Measured as for [`DEFAULT_MAX_BACKGROUND_TEXTURE_L`]: the two plain backdrops above
+/// 6 (stray strands across a cream wall; a black backdrop with a watermark) read 0.32 and 0.17,
+/// the eighteen not-plain ones above 6 read 0.54–0.83.
+pub const DEFAULT_MIN_BACKGROUND_TEXTURE_SPREAD: f64 = 0.4;
 /// Largest L* difference between background regions (top/bottom, left/right): a gradient.
 /// Measured as for [`DEFAULT_MAX_BACKGROUND_TEXTURE_L`]: backdrops labelled plain show up to
 /// 10.3 L* of studio light falloff between halves; a two-tone or half-shadowed backdrop
@@ -345,6 +353,9 @@ check_config!(
     BackgroundUniformCheck {
         /// Largest L* spread around a smooth light falloff (texture, clutter).
         max_texture_l: f64 = DEFAULT_MAX_BACKGROUND_TEXTURE_L,
+        /// A texture above `max_texture_l` fails only when it spreads at least this evenly
+        /// over the backdrop (0..=1): stray hair strands or a watermark do not.
+        min_texture_spread: f64 = DEFAULT_MIN_BACKGROUND_TEXTURE_SPREAD,
         /// Largest L* difference between background regions.
         max_gradient_l: f64 = DEFAULT_MAX_BACKGROUND_GRADIENT_L,
     }

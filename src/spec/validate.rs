@@ -233,6 +233,10 @@ pub(crate) fn validate(spec: &PhotoSpec) -> Vec<(String, String)> {
         0.0,
         100.0,
     );
+    v.fraction(
+        "checks.background_uniform.min_texture_spread",
+        c.background_uniform.min_texture_spread,
+    );
     v.between(
         "checks.background_uniform.max_gradient_l",
         c.background_uniform.max_gradient_l,
