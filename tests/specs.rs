@@ -117,6 +117,29 @@ fn city_inherits_from_province_and_nation() {
 }
 
 #[test]
+fn regional_files_carry_their_published_numbers() {
+    let reg = SpecRegistry::builtin().expect("builtin");
+    // Shenzhen social security: 9–20 KB and a face width of 15 ± 1 mm (193–220 px)
+    let sz = reg
+        .get("cn/guangdong/shenzhen/social-security")
+        .expect("shenzhen");
+    let nation = reg.get("cn/social-security").expect("nation");
+    let kb = sz.output.file_size_kb.expect("file size");
+    assert_eq!((kb.min, kb.max), (Some(9.0), Some(20.0)));
+    let fw = sz.geometry.face_width_px.expect("face width");
+    assert_eq!((fw.min, fw.max), (Some(193.0), Some(220.0)));
+    assert_eq!(sz.geometry.crown_margin_px, nation.geometry.crown_margin_px);
+    assert_eq!(sz.output.width_px, nation.output.width_px);
+    // Haikou ID card: under 40 KB, everything else the national file's
+    let hk = reg.get("cn/hainan/haikou/id-card").expect("haikou");
+    let id = reg.get("cn/id-card").expect("id card");
+    let kb = hk.output.file_size_kb.expect("file size");
+    assert_eq!((kb.min, kb.max), (Some(14.0), Some(40.0)));
+    assert_eq!(hk.geometry, id.geometry);
+    assert_eq!(hk.output.jpeg_quality, id.output.jpeg_quality);
+}
+
+#[test]
 fn child_overrides_only_what_it_states() {
     let child = r#"
 extends = "base"
