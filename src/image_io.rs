@@ -457,30 +457,46 @@ pub fn encode(img: &RgbImage, out: &OutputSpec) -> Result<Encoded> {
                 return Ok(jpeg_result(first, start, true));
             }
             let too_big = range.max.is_some_and(|m| first.len() as f64 > m * 1000.0);
-            // File size grows with quality (monotone in practice): bisect on the side we need.
+            // File size grows with quality (monotone in practice). Bisect for the quality
+            // nearest the spec's own that lands in the range: the highest whose file is not
+            // above the maximum when the first try was too big, the lowest that reaches the
+            // minimum when it was too small (a file that fits at a needlessly low quality
+            // loses detail the document's rules ask for).
             let (mut lo, mut hi) = if too_big {
-                (1u8, start - 1)
+                (1i32, i32::from(start) - 1)
             } else {
-                (start + 1, 100u8)
+                (i32::from(start) + 1, 100i32)
             };
             let mut best = (first, start);
-            while lo <= hi && hi >= 1 {
+            let mut found: Option<(Vec<u8>, u8)> = None;
+            while lo <= hi {
                 let mid = lo + (hi - lo) / 2;
-                let bytes = encode_jpeg(img, mid, out.dpi, gray)?;
+                let q = mid.clamp(1, 100) as u8;
+                let bytes = encode_jpeg(img, q, out.dpi, gray)?;
                 let len = bytes.len() as f64;
-                if range.contains(len / 1000.0) {
-                    return Ok(jpeg_result(bytes, mid, true));
-                }
-                let over = range.max.is_some_and(|m| len > m * 1000.0);
-                best = closer(best, (bytes, mid), &range);
-                if over {
-                    if mid == 1 {
-                        break;
+                let side_ok = if too_big {
+                    range.max.is_none_or(|m| len <= m * 1000.0)
+                } else {
+                    range.min.is_none_or(|m| len >= m * 1000.0)
+                };
+                if side_ok {
+                    if range.contains(len / 1000.0) {
+                        found = Some((bytes.clone(), q));
                     }
+                    if too_big {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid - 1;
+                    }
+                } else if too_big {
                     hi = mid - 1;
                 } else {
                     lo = mid + 1;
                 }
+                best = closer(best, (bytes, q), &range);
+            }
+            if let Some((bytes, q)) = found {
+                return Ok(jpeg_result(bytes, q, true));
             }
             let (bytes, q) = best;
             let ok = in_range(bytes.len(), out);

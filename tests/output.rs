@@ -360,3 +360,44 @@ fn clothes_below_the_chin_keep_the_masks_edge() {
     assert_eq!(*kept.get_pixel(201, 200), suit);
     assert_eq!(*kept.get_pixel(100, 200), image::Rgb(white));
 }
+
+/// The JPEG quality search keeps the highest quality whose file fits under the maximum (and
+/// the lowest that reaches the minimum), not the first quality it tries that lands in range:
+/// a diploma photo at quality 40 breaks its rule of quality ≥ 60 though it fits 20–40 KB.
+#[test]
+fn the_quality_search_keeps_the_quality_nearest_the_specs_own() {
+    let img = image::imageops::resize(
+        &common::photo("obama.jpg"),
+        480,
+        640,
+        image::imageops::FilterType::Triangle,
+    );
+    let spec = always().specs().get("cn/graduation").unwrap();
+    let mut out = spec.output.clone();
+    out.jpeg_quality = 95;
+    out.file_size_kb = Some(idphoto::spec::Range {
+        min: Some(10.0),
+        max: Some(40.0),
+    });
+    let enc = idphoto::image_io::encode(&img, &out).unwrap();
+    assert!(enc.size_in_range);
+    let q = enc.jpeg_quality.unwrap();
+    let above = idphoto::image_io::encode_jpeg(&img, q + 1, out.dpi, false).unwrap();
+    assert!(
+        enc.bytes.len() <= 40_000 && above.len() > 40_000,
+        "quality {q}"
+    );
+    // too small at the spec's quality: the lowest quality that reaches the minimum
+    out.jpeg_quality = 10;
+    out.file_size_kb = Some(idphoto::spec::Range {
+        min: Some(30.0),
+        max: Some(200.0),
+    });
+    let enc = idphoto::image_io::encode(&img, &out).unwrap();
+    let q = enc.jpeg_quality.unwrap();
+    let below = idphoto::image_io::encode_jpeg(&img, q - 1, out.dpi, false).unwrap();
+    assert!(
+        enc.bytes.len() >= 30_000 && below.len() < 30_000,
+        "quality {q}"
+    );
+}

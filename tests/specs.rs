@@ -117,6 +117,61 @@ fn city_inherits_from_province_and_nation() {
 }
 
 #[test]
+fn graduation_exam_canada_and_australia_numbers() {
+    let reg = SpecRegistry::builtin().expect("builtin");
+    let r = |x: Option<idphoto::spec::Range>| x.map(|r| (r.min, r.max));
+    // CHSI diploma photo: 480×640, 20–40 KB, hairline 50–110 px from the top, eyes 200–300 px
+    // from the top, face 180–300 px, light blue / white / light grey
+    let g = reg.get("cn/graduation").expect("graduation");
+    assert_eq!(
+        (g.output.width_px, g.output.height_px, g.output.dpi),
+        (480, 640, 300)
+    );
+    assert_eq!(r(g.output.file_size_kb), Some((Some(20.0), Some(40.0))));
+    assert_eq!(
+        r(g.geometry.crown_margin_px),
+        Some((Some(50.0), Some(110.0)))
+    );
+    assert_eq!(
+        r(g.geometry.eye_line_from_bottom_px),
+        Some((Some(340.0), Some(440.0)))
+    );
+    assert_eq!(
+        r(g.geometry.face_width_px),
+        Some((Some(180.0), Some(300.0)))
+    );
+    assert_eq!(g.background.colors[0], [100, 197, 255]);
+    assert_eq!(g.checks.glasses.effective_rule(), GlassesRule::ClearOnly);
+    // CET: 240×320 (3:4), ≤ 200 KB, head 7/10 of the height, 1/10 above it
+    let c = reg.get("cn/cet").expect("cet");
+    assert_eq!((c.output.width_px, c.output.height_px), (240, 320));
+    assert_eq!(r(c.output.file_size_kb), Some((None, Some(200.0))));
+    let hh = c.geometry.head_height_px.expect("head height");
+    assert!(hh.contains(224.0) && !hh.contains(200.0) && !hh.contains(250.0));
+    assert!(c.geometry.crown_margin_px.expect("crown").contains(32.0));
+    // Canada: 50×70 mm, head 31–36 mm at 300 dpi
+    let ca = reg.get("ca/passport").expect("canada");
+    assert_eq!(
+        (ca.output.print_width_mm, ca.output.print_height_mm),
+        (Some(50.0), Some(70.0))
+    );
+    assert_eq!((ca.output.width_px, ca.output.height_px), (591, 827));
+    assert_eq!(
+        r(ca.geometry.head_height_px),
+        Some((Some(366.0), Some(425.0)))
+    );
+    assert_eq!(ca.checks.glasses.effective_rule(), GlassesRule::ClearOnly);
+    // Australia: 35×45 mm, head 32–36 mm at 300 dpi, no glasses
+    let au = reg.get("au/passport").expect("australia");
+    assert_eq!((au.output.width_px, au.output.height_px), (413, 531));
+    assert_eq!(
+        r(au.geometry.head_height_px),
+        Some((Some(378.0), Some(425.0)))
+    );
+    assert_eq!(au.checks.glasses.effective_rule(), GlassesRule::Forbidden);
+}
+
+#[test]
 fn regional_files_carry_their_published_numbers() {
     let reg = SpecRegistry::builtin().expect("builtin");
     // Shenzhen social security: 9–20 KB and a face width of 15 ± 1 mm (193–220 px)
