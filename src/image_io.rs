@@ -479,10 +479,8 @@ pub fn encode(img: &RgbImage, out: &OutputSpec) -> Result<Encoded> {
                 } else {
                     range.min.is_none_or(|m| len >= m * 1000.0)
                 };
+                let in_range = side_ok && range.contains(len / 1000.0);
                 if side_ok {
-                    if range.contains(len / 1000.0) {
-                        found = Some((bytes.clone(), q));
-                    }
                     if too_big {
                         lo = mid + 1;
                     } else {
@@ -493,7 +491,13 @@ pub fn encode(img: &RgbImage, out: &OutputSpec) -> Result<Encoded> {
                 } else {
                     lo = mid + 1;
                 }
-                best = closer(best, (bytes, q), &range);
+                // the latest in-range try is the nearest the spec's quality so far; the closest
+                // miss only matters while none is in range
+                if in_range {
+                    found = Some((bytes, q));
+                } else if found.is_none() {
+                    best = closer(best, (bytes, q), &range);
+                }
             }
             if let Some((bytes, q)) = found {
                 return Ok(jpeg_result(bytes, q, true));

@@ -19,31 +19,7 @@ fn models() -> &'static Models {
     })
 }
 
-fn read_f32(name: &str) -> Vec<f32> {
-    let bytes = std::fs::read(common::fixture(&format!("parity/{name}"))).expect(name);
-    bytes
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect()
-}
-
-fn input_png(name: &str) -> RgbImage {
-    image::open(common::fixture(&format!("parity/{name}.input.png")))
-        .expect(name)
-        .to_rgb8()
-}
-
-/// Largest absolute difference, and the largest reference magnitude.
-fn compare(got: &[f32], want: &[f32]) -> (f32, f32) {
-    assert_eq!(got.len(), want.len());
-    let d = got
-        .iter()
-        .zip(want)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0f32, f32::max);
-    let m = want.iter().map(|v| v.abs()).fold(0f32, f32::max);
-    (d, m)
-}
+use common::{parity_diff as compare, parity_input as input_png, parity_output as read_f32};
 
 /// Tract must match onnxruntime to 1e-4 of the output's range (the shared conversion notes
 /// measured at most 2e-4 absolute on logits of magnitude 350).

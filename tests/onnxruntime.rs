@@ -20,29 +20,7 @@ fn load(rt: Runtime) -> Models {
         .unwrap_or_else(|e| panic!("{rt:?}: {e}"))
 }
 
-fn read_f32(name: &str) -> Vec<f32> {
-    std::fs::read(common::fixture(&format!("parity/{name}")))
-        .expect(name)
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect()
-}
-
-fn input_png(name: &str) -> image::RgbImage {
-    image::open(common::fixture(&format!("parity/{name}.input.png")))
-        .expect(name)
-        .to_rgb8()
-}
-
-fn max_diff(a: &[f32], b: &[f32]) -> (f32, f32) {
-    assert_eq!(a.len(), b.len());
-    let d = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0f32, f32::max);
-    (d, b.iter().map(|v| v.abs()).fold(0f32, f32::max))
-}
+use common::{parity_diff as max_diff, parity_input as input_png, parity_output as read_f32};
 
 #[test]
 fn the_runtime_is_onnxruntime_by_default_and_loads() {

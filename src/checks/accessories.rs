@@ -113,11 +113,12 @@ pub fn earrings(s: &Subject<'_>, cfg: &EarringsCheck) -> CheckResult {
 /// upscale 1.67 and 1.82 against 1.5; no photo labelled with earrings is). The photo fails
 /// `resolution` anyway; telling its owner to remove earrings they may not wear would mislead.
 fn uncertain_below_resolution(s: &Subject<'_>, r: CheckResult) -> CheckResult {
-    let max = s.spec.checks.resolution.max_upscale;
+    let cfg = &s.spec.checks.resolution;
     let upscale = s.plan.as_ref().map_or(1.0, |p| p.scale);
-    if r.status != Status::Fail || upscale <= max {
+    if r.status != Status::Fail || super::geometry::upscale_within(upscale, cfg) {
         return r;
     }
+    let max = cfg.max_upscale;
     let code = r
         .reason
         .as_ref()

@@ -36,6 +36,12 @@ pub fn face_count(a: &Analysis, cfg: &FaceCountCheck) -> CheckResult {
     }
 }
 
+/// Whether an output made at `scale` (output pixels per source pixel) stays within the
+/// `resolution` check's limit: the rule that check judges, and other checks consult.
+pub(crate) fn upscale_within(scale: f64, cfg: &ResolutionCheck) -> bool {
+    scale <= cfg.max_upscale
+}
+
 /// The upscale from source to output stays within the spec's limit.
 pub fn resolution(s: &Subject<'_>, cfg: &ResolutionCheck) -> CheckResult {
     let (Some(plan), Some(head)) = (&s.plan, &s.head) else {
@@ -48,7 +54,7 @@ pub fn resolution(s: &Subject<'_>, cfg: &ResolutionCheck) -> CheckResult {
     let limit = Measure::map([("max_upscale", cfg.max_upscale)]);
     CheckResult::judge(
         CheckId::Resolution,
-        plan.scale <= cfg.max_upscale,
+        upscale_within(plan.scale, cfg),
         value,
         limit,
         ReasonCode::LowResolution,

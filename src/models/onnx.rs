@@ -97,28 +97,33 @@ impl OnnxModel {
     ) -> Result<Self> {
         match runtime {
             Runtime::Tract => Self::load_with(name, bytes, input_shape, false),
-            Runtime::OnnxRuntime => Self::load_ort(name, bytes, input_shape, |_| false),
+            Runtime::OnnxRuntime => Self::load_ort(name, bytes, input_shape, None),
         }
     }
 
-    /// Loads `bytes` into ONNX Runtime, after `edit` (when it returns true, the edited graph
-    /// is what runs).
+    /// Loads `bytes` into ONNX Runtime. With `edit`, the graph is parsed and edited first (when
+    /// it returns true, the edited graph is what runs); without, the bytes go in unparsed.
     #[cfg(feature = "onnxruntime")]
     pub(crate) fn load_ort(
         name: &'static str,
         bytes: &[u8],
         input_shape: &[usize],
-        edit: impl FnOnce(&mut tract_onnx::pb::ModelProto) -> bool,
+        edit: Option<fn(&mut tract_onnx::pb::ModelProto) -> bool>,
     ) -> Result<Self> {
         use prost::Message;
-        let mut reader = bytes;
-        let mut proto = tract_onnx::onnx()
-            .proto_model_for_read(&mut reader)
-            .map_err(|e| Error::Model {
-                model: name.to_string(),
-                message: format!("parse: {e:#}"),
-            })?;
-        let edited = edit(&mut proto).then(|| proto.encode_to_vec());
+        let edited = match edit {
+            None => None,
+            Some(edit) => {
+                let mut reader = bytes;
+                let mut proto = tract_onnx::onnx()
+                    .proto_model_for_read(&mut reader)
+                    .map_err(|e| Error::Model {
+                        model: name.to_string(),
+                        message: format!("parse: {e:#}"),
+                    })?;
+                edit(&mut proto).then(|| proto.encode_to_vec())
+            }
+        };
         let model = super::onnxruntime::OrtModel::load(name, edited.as_deref().unwrap_or(bytes))?;
         Ok(OnnxModel {
             name,
@@ -133,7 +138,7 @@ impl OnnxModel {
         name: &'static str,
         _bytes: &[u8],
         _input_shape: &[usize],
-        _edit: impl FnOnce(&mut tract_onnx::pb::ModelProto) -> bool,
+        _edit: Option<fn(&mut tract_onnx::pb::ModelProto) -> bool>,
     ) -> Result<Self> {
         Err(Error::Model {
             model: name.to_string(),

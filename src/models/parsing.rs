@@ -35,9 +35,12 @@ impl FaceParser {
 
     pub(crate) fn new(bytes: &[u8], runtime: Runtime) -> Result<Self> {
         if runtime == Runtime::OnnxRuntime {
-            let model = OnnxModel::load_ort("face_parsing", bytes, &[1, 3, INPUT, INPUT], |p| {
-                cut_final_resize(p)
-            })?;
+            let model = OnnxModel::load_ort(
+                "face_parsing",
+                bytes,
+                &[1, 3, INPUT, INPUT],
+                Some(cut_final_resize),
+            )?;
             return Ok(FaceParser { model });
         }
         let model = OnnxModel::load_edited(

@@ -77,3 +77,31 @@ pub fn mad(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
         .sum();
     sum as f64 / a.as_raw().len() as f64
 }
+
+/// A reference output of `models/scripts/parity_gen.py`: `tests/fixtures/parity/NAME`,
+/// little-endian f32.
+pub fn parity_output(name: &str) -> Vec<f32> {
+    std::fs::read(fixture(&format!("parity/{name}")))
+        .expect(name)
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+/// The 8-bit input image of a parity case (`tests/fixtures/parity/NAME.input.png`).
+pub fn parity_input(name: &str) -> image::RgbImage {
+    image::open(fixture(&format!("parity/{name}.input.png")))
+        .expect(name)
+        .to_rgb8()
+}
+
+/// Largest absolute difference between `got` and `want`, and the largest reference magnitude.
+pub fn parity_diff(got: &[f32], want: &[f32]) -> (f32, f32) {
+    assert_eq!(got.len(), want.len());
+    let d = got
+        .iter()
+        .zip(want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    (d, want.iter().map(|v| v.abs()).fold(0f32, f32::max))
+}
