@@ -622,6 +622,36 @@ fn glasses_forbidden_clear_only_and_allowed() {
 }
 
 #[test]
+fn eyes_visible_fails_behind_tinted_lenses_only() {
+    let lens = |x: f32, y: f32| {
+        ((x - (CX - 36.0)).abs() < 24.0 || (x - (CX + 36.0)).abs() < 24.0)
+            && (y - EYE_Y).abs() < 16.0
+    };
+    let eyes = |x: u32, y: u32| {
+        let (x, y) = (x as f32, y as f32);
+        ((x - (CX - 36.0)).abs() < 14.0 || (x - (CX + 36.0)).abs() < 14.0)
+            && (y - EYE_Y).abs() < 6.0
+    };
+    // clear glasses: the eyes show through
+    let mut s = base("cn/id-card");
+    s.relabel(K::Eyeglasses, None, lens);
+    pass(s.run(CheckId::EyesVisible));
+    // closed eyes without glasses: dark lashes, but no lens over them
+    let mut s = base("cn/id-card");
+    s.paint(|x, y, _| eyes(x, y).then_some([30, 25, 25]));
+    pass(s.run(CheckId::EyesVisible));
+    // thick dark frames (a dark lens region) over eyes as light as the skin
+    let mut s = base("cn/id-card");
+    s.relabel(K::Eyeglasses, Some([25, 25, 30]), lens);
+    s.paint(|x, y, px| eyes(x, y).then_some(px.map(|_| 235)));
+    pass(s.run(CheckId::EyesVisible));
+    // sunglasses: tinted lenses and the eyes dark behind them
+    let mut s = base("cn/id-card");
+    s.relabel(K::Eyeglasses, Some([25, 25, 30]), lens);
+    fail(s.run(CheckId::EyesVisible), ReasonCode::GlassesObscureEyes);
+}
+
+#[test]
 fn background_checks_at_their_limits() {
     let mut s = base("cn/id-card");
     let bg = |x: u32, y: u32| class_at(x as f32 + 0.5, y as f32 + 0.5) == K::Background;

@@ -24,7 +24,7 @@ const ACCESSORY_MIN_BACKDROP_DELTA_E: f64 = 15.0;
 /// clips sit at the temples and beside the ears, bands and crowns on top.
 const ACCESSORY_MAX_V: f32 = 0.3;
 /// Lens area (eyes excluded) darker than the facial skin by this much L* is a tinted lens.
-const TINTED_MIN_DROP_L: f64 = 25.0;
+pub(crate) const TINTED_MIN_DROP_L: f64 = 25.0;
 
 /// Area of the cells of `ks`, as a share of face width²; `above_eyes` keeps only cells above
 /// the eye line (a hat sits on the head; a collar labelled "hat" does not count).

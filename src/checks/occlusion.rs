@@ -1,6 +1,7 @@
 //! `eyes_visible`, `eyebrows_visible`, `ears_visible`.
 
-use super::regions::{grow, FaceStats};
+use super::accessories::{lens_tint, tinted, TINTED_MIN_DROP_L};
+use super::regions::{grow, point_in_polygon, FaceStats};
 use super::Subject;
 use crate::analysis::{mesh, FaceClass as K};
 use crate::report::{CheckId, CheckResult, Measure, ReasonCode};
@@ -44,16 +45,79 @@ fn judge_pair(
     )
 }
 
-/// Nothing across the eyes.
+/// How much darker than the facial skin the brightest part of an eye is (L*, the 90th
+/// percentile of the source pixels inside the eye's contour): a visible open or closed eye
+/// shows sclera, a catchlight or lid skin about as light as the face, a tinted lens over it
+/// does not. `None` without landmarks or skin.
+pub(crate) fn eye_darkening(s: &Subject<'_>, idx: &[usize]) -> Option<f64> {
+    let st = s.face_stats()?;
+    let lm = s.analysis?.landmarks.as_ref()?;
+    let skin: Vec<f64> = st.of_class(K::Skin).map(|c| c.lab.l as f64).collect();
+    if skin.is_empty() {
+        return None;
+    }
+    let skin_l = skin.iter().sum::<f64>() / skin.len() as f64;
+    let poly: Vec<[f32; 2]> = idx.iter().map(|&i| lm.xy(i)).collect();
+    let [x0, y0, x1, y1] = super::regions::bounds(&poly);
+    let (w, h) = s.image.dimensions();
+    let mut ls = Vec::new();
+    for y in (y0.max(0.0) as u32)..(y1.max(0.0).ceil() as u32).min(h) {
+        for x in (x0.max(0.0) as u32)..(x1.max(0.0).ceil() as u32).min(w) {
+            if point_in_polygon([x as f32 + 0.5, y as f32 + 0.5], &poly) {
+                ls.push(crate::color::srgb_to_lab(s.image.get_pixel(x, y).0).l as f64);
+            }
+        }
+    }
+    if ls.is_empty() {
+        return None;
+    }
+    ls.sort_by(f64::total_cmp);
+    let p90 = ls.get(ls.len() * 9 / 10).copied()?;
+    Some(skin_l - p90)
+}
+
+/// Nothing across the eyes: no hair over them, no tinted lenses in front of them.
 pub fn eyes_visible(s: &Subject<'_>, cfg: &EyesVisibleCheck) -> CheckResult {
-    judge_pair(
-        s,
+    let (Some(r), Some(l)) = (
+        covered_share(s, &mesh::RIGHT_EYE_CONTOUR, EYE_GROW),
+        covered_share(s, &mesh::LEFT_EYE_CONTOUR, EYE_GROW),
+    ) else {
+        return CheckResult::not_applicable(CheckId::EyesVisible, ReasonCode::NeedsOneFace);
+    };
+    let max = cfg.max_covered_fraction;
+    let mut reasons = Vec::new();
+    if r.max(l) > max {
+        reasons.push(ReasonCode::EyesCovered.into());
+    }
+    let mut value = vec![
+        ("right_covered", Measure::num(r)),
+        ("left_covered", Measure::num(l)),
+    ];
+    let mut limit = vec![("max_covered_fraction", Measure::num(max))];
+    // Tinted lenses hide the eyes: the lenses are tinted and the brightest part of each eye
+    // seen through them is as much darker than the skin as a tinted lens is
+    // (`accessories::TINTED_MIN_DROP_L`, the glasses check's own measure). Requiring both
+    // keeps closed eyes (dark lashes, no lens) and thick dark frames (a dark "lens" region,
+    // sclera bright behind it) out.
+    let glasses = &s.spec.checks.glasses;
+    if let Some((share, drop)) = lens_tint(s).filter(|&(share, _)| share >= glasses.min_fraction) {
+        let eyes = eye_darkening(s, &mesh::RIGHT_EYE_CONTOUR)
+            .zip(eye_darkening(s, &mesh::LEFT_EYE_CONTOUR))
+            .map(|(a, b)| a.min(b));
+        if let Some(eye) = eyes {
+            value.push(("lens_darkening_l", Measure::num(drop)));
+            value.push(("eye_darkening_l", Measure::num(eye)));
+            limit.push(("max_eye_darkening_l", Measure::num(TINTED_MIN_DROP_L)));
+            if tinted(share, drop, glasses.min_fraction) && eye > TINTED_MIN_DROP_L {
+                reasons.push(ReasonCode::GlassesObscureEyes.into());
+            }
+        }
+    }
+    CheckResult::with_reasons(
         CheckId::EyesVisible,
-        &mesh::RIGHT_EYE_CONTOUR,
-        &mesh::LEFT_EYE_CONTOUR,
-        EYE_GROW,
-        cfg.max_covered_fraction,
-        ReasonCode::EyesCovered,
+        Measure::nested(value),
+        Measure::nested(limit),
+        reasons,
     )
 }
 
