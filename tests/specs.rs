@@ -77,8 +77,13 @@ fn every_shipped_spec_validates() {
         "cn/liaoning/jinzhou/id-card",
         "cn/graduation",
         "cn/cet",
+        "cn/residence-permit",
         "ca/passport",
+        "ca/visa",
         "au/passport",
+        "in/passport",
+        "in/visa",
+        "hk/passport",
         "icao/passport",
         "us/passport",
         "us/visa",
@@ -177,6 +182,71 @@ fn graduation_exam_canada_and_australia_numbers() {
         Some((Some(378.0), Some(425.0)))
     );
     assert_eq!(au.checks.glasses.effective_rule(), GlassesRule::Forbidden);
+}
+
+#[test]
+fn residence_permit_india_hong_kong_and_canada_visa_numbers() {
+    let reg = SpecRegistry::builtin().expect("builtin");
+    let r = |x: Option<idphoto::spec::Range>| x.map(|r| (r.min, r.max));
+    // residence permit: the ID card's photo, 14–30 KB at quality 70, clear glasses allowed
+    let rp = reg.get("cn/residence-permit").expect("residence permit");
+    let id = reg.get("cn/id-card").expect("id card");
+    assert_eq!(rp.geometry, id.geometry);
+    assert_eq!(
+        (rp.output.width_px, rp.output.height_px, rp.output.dpi),
+        (358, 441, 350)
+    );
+    assert_eq!(r(rp.output.file_size_kb), Some((Some(14.0), Some(30.0))));
+    assert_eq!(rp.output.jpeg_quality, 70);
+    assert_eq!(rp.background.colors[0], [255, 255, 255]);
+    assert_eq!(rp.checks.glasses.effective_rule(), GlassesRule::ClearOnly);
+    // India e-Visa: square, 10–300 KB, head 25–35 mm and eyes 28–35 mm up in 2 inches
+    let v = reg.get("in/visa").expect("india visa");
+    assert_eq!((v.output.width_px, v.output.height_px), (600, 600));
+    assert_eq!(r(v.output.file_size_kb), Some((Some(10.0), Some(300.0))));
+    assert_eq!(
+        r(v.geometry.head_height_px),
+        Some((Some(295.0), Some(413.0)))
+    );
+    assert_eq!(
+        r(v.geometry.eye_line_from_bottom_px),
+        Some((Some(331.0), Some(413.0)))
+    );
+    // India passport: 51×51 mm, head 70–80 % of the height, white only
+    let p = reg.get("in/passport").expect("india passport");
+    assert_eq!(
+        (p.output.print_width_mm, p.output.print_height_mm),
+        (Some(51.0), Some(51.0))
+    );
+    assert_eq!(
+        r(p.geometry.head_height_px),
+        Some((Some(420.0), Some(480.0)))
+    );
+    assert_eq!(p.background.colors, vec![[255, 255, 255]]);
+    // Hong Kong: 40×50 mm at 600 dpi, chin to crown 32–36 mm, ≤ 600 KB, white
+    let hk = reg.get("hk/passport").expect("hong kong");
+    assert_eq!(
+        (hk.output.width_px, hk.output.height_px, hk.output.dpi),
+        (945, 1181, 600)
+    );
+    assert_eq!(r(hk.output.file_size_kb), Some((None, Some(600.0))));
+    assert_eq!(
+        r(hk.geometry.head_height_px),
+        Some((Some(756.0), Some(850.0)))
+    );
+    assert_eq!(hk.checks.glasses.effective_rule(), GlassesRule::ClearOnly);
+    // Canada visa: ≥ 420×540 px, 35×45 mm, head 31–36 mm, ≥ 60 kB
+    let ca = reg.get("ca/visa").expect("canada visa");
+    assert!(ca.output.width_px >= 420 && ca.output.height_px >= 540);
+    assert_eq!(
+        (ca.output.print_width_mm, ca.output.print_height_mm),
+        (Some(35.0), Some(45.0))
+    );
+    let px_per_mm = ca.output.width_px as f64 / 35.0;
+    let hh = ca.geometry.head_height_px.expect("head height");
+    assert!(hh.contains(31.5 * px_per_mm) && !hh.contains(30.5 * px_per_mm));
+    assert!(hh.contains(35.5 * px_per_mm) && !hh.contains(36.5 * px_per_mm));
+    assert_eq!(r(ca.output.file_size_kb).and_then(|k| k.0), Some(60.0));
 }
 
 #[test]
