@@ -19,6 +19,19 @@ pub const HEAD_OVER_FACE_WIDTH_ESTIMATE: f64 = 1.18;
 pub const DEFAULT_CROWN_MARGIN_FRACTION: f64 = 0.1;
 /// Half-width of the central band (share of the face width) searched for the crown.
 const CROP_BAND_HALF: f64 = 0.3;
+/// Colour difference (CIEDE2000) under which a head cell at the top of the head cannot be told
+/// from the backdrop around it: the just-noticeable difference, ΔE ≈ 2.3 (G. Sharma, *Digital
+/// Color Imaging Handbook*, 2003). The parsing model extends light hair into a light backdrop
+/// (white hair on white: 7 px above the last hair pixel on a re-checked output whose backdrop
+/// is pure fill); nobody can see a crown there, so it is not measured there.
+pub const CROWN_MIN_DELTA_E: f64 = 2.3;
+/// Room kept above the crown (share of the output height) where a spec sets no crown margin and
+/// its ranges allow it. A crown on the top edge reads as cut: the `framing` check calls the
+/// crown cut when the head reaches within two parsing cells (≈ 0.4 % of the height) of the
+/// edge, and the crown of a re-framed, re-backgrounded output measures up to ≈ 3 px (0.6 % of
+/// 531 px) higher than planned (`every_reachable_output_rechecks_compliant_geometry` in
+/// `tests/output.rs`); 1 % keeps a re-checked output clear of both.
+pub const MIN_CROWN_ROOM: f64 = 0.01;
 /// Scales tried across the allowed interval when searching for one that fits vertically.
 const SCALE_STEPS: usize = 40;
 /// Person-mask probability above which a pixel belongs to the person.
@@ -92,6 +105,16 @@ impl HeadGeometry {
 
     /// Measures the main face of `a`. `None` without landmarks.
     pub fn measure(a: &Analysis) -> Option<HeadGeometry> {
+        Self::measure_in(a, None)
+    }
+
+    /// As [`HeadGeometry::measure`], with the photo `a` was made from: the crown is then the
+    /// topmost head cell that can be told from the backdrop ([`CROWN_MIN_DELTA_E`]).
+    pub fn measure_with_image(a: &Analysis, image: &RgbImage) -> Option<HeadGeometry> {
+        Self::measure_in(a, Some(image))
+    }
+
+    fn measure_in(a: &Analysis, image: Option<&RgbImage>) -> Option<HeadGeometry> {
         let lm = a.landmarks.as_ref()?;
         let f = |p: [f32; 2]| [p[0] as f64, p[1] as f64];
         let (re, le) = (f(lm.right_eye()), f(lm.left_eye()));
@@ -118,14 +141,27 @@ impl HeadGeometry {
         g.crown_up = g.chin_down * CROWN_OVER_CHIN_ESTIMATE;
         g.head_width = g.face_width * HEAD_OVER_FACE_WIDTH_ESTIMATE;
         if let Some(p) = &a.parsing {
-            g.measure_parsing(p, a.width as f64, a.height as f64);
+            g.measure_parsing(p, a.width as f64, a.height as f64, image);
+            // the head reaches the top of the parsed region, not of the photo (a tall bun, a
+            // crop that starts below the top edge): the person mask, which covers the whole
+            // photo, says where the head ends above it
+            let region_inside = p.y as f64 >= 2.0 * p.cell() as f64;
+            if let (true, true, Some(m)) = (g.crown_cut, region_inside, &a.person) {
+                g.extend_crown(m);
+            }
         } else if let Some(m) = &a.person {
             g.measure_person(m);
         }
         Some(g)
     }
 
-    fn measure_parsing(&mut self, p: &crate::analysis::ParsingMap, img_w: f64, img_h: f64) {
+    fn measure_parsing(
+        &mut self,
+        p: &crate::analysis::ParsingMap,
+        img_w: f64,
+        img_h: f64,
+        image: Option<&RgbImage>,
+    ) {
         use FaceClass as K;
         let head = |k: FaceClass| {
             !matches!(
@@ -135,6 +171,9 @@ impl HeadGeometry {
         };
         let band = self.face_width * CROP_BAND_HALF;
         let mut top: Option<(f64, usize, f64)> = None;
+        // head cells of the central band, (v, row, x, y), when the crown is refined by colour
+        let mut band_cells: Vec<(f64, usize, f32, f32)> = Vec::new();
+        let mut backdrop: Vec<crate::color::Lab> = Vec::new();
         let (mut wmin, mut wmax) = (f64::MAX, f64::MIN);
         for v in 0..p.size {
             for u in 0..p.size {
@@ -148,13 +187,25 @@ impl HeadGeometry {
                 let c = p.cell_center(u, v);
                 let (x, y) = (c[0] as f64, c[1] as f64);
                 // cells past the image edge saw padding, not the photo
-                if !head(k) || x < 0.0 || y < 0.0 || x >= img_w || y >= img_h {
+                if x < 0.0 || y < 0.0 || x >= img_w || y >= img_h {
+                    continue;
+                }
+                if !head(k) {
+                    // the backdrop above the eyes (every 4th cell each way is plenty)
+                    if let (Some(img), K::Background, 0, 0) = (image, k, u % 4, v % 4) {
+                        if self.to_local([x, y])[1] < 0.0 {
+                            backdrop.push(cell_lab(img, c, p.cell()));
+                        }
+                    }
                     continue;
                 }
                 let l = self.to_local([x, y]);
-                if (l[0] - self.face_center_u).abs() <= band && top.is_none_or(|(t, _, _)| l[1] < t)
-                {
+                let in_band = (l[0] - self.face_center_u).abs() <= band;
+                if in_band && top.is_none_or(|(t, _, _)| l[1] < t) {
                     top = Some((l[1], v, y));
+                }
+                if in_band && image.is_some() && l[1] < 0.0 {
+                    band_cells.push((l[1], v, c[0], c[1]));
                 }
                 // head width: skin, ears and hair between the eye line and half-way to the chin
                 if matches!(k, K::Skin | K::LeftEar | K::RightEar | K::Hair)
@@ -167,6 +218,17 @@ impl HeadGeometry {
                 }
             }
         }
+        if let (Some(img), false) = (image, backdrop.is_empty()) {
+            // the topmost head cell of the band that differs visibly from the backdrop
+            let bg = crate::color::Lab::median(backdrop.into_iter());
+            band_cells.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let seen = band_cells.into_iter().find(|&(_, _, x, y)| {
+                crate::color::delta_e2000(cell_lab(img, [x, y], p.cell()), bg) > CROWN_MIN_DELTA_E
+            });
+            if let Some((t, row, _, y)) = seen {
+                top = Some((t, row, y as f64));
+            }
+        }
         if let Some((t, row, y)) = top {
             self.crown_up = (-t).max(1.0);
             self.crown_source = CrownSource::Parsing;
@@ -176,6 +238,26 @@ impl HeadGeometry {
         if wmax > wmin {
             self.head_width = (wmax - wmin).max(self.face_width);
         }
+    }
+
+    /// Walks on up from the parsing crown along the face's centre line while the person mask
+    /// holds: the crown where it ends, or a cut crown where the photo's top edge comes first.
+    fn extend_crown(&mut self, m: &crate::analysis::PersonMask) {
+        let step = (m.src_height as f64 / m.height as f64).max(1.0);
+        let mut t = self.crown_up;
+        let max = self.chin_down * 4.0;
+        while t < max {
+            let p = self.to_source([self.face_center_u, -t]);
+            if p[1] < 0.0 {
+                return; // the head runs off the photo: still cut
+            }
+            if m.prob_at(p[0] as f32, p[1] as f32) < PERSON_THRESHOLD {
+                break;
+            }
+            t += step;
+        }
+        self.crown_up = t;
+        self.crown_cut = false;
     }
 
     fn measure_person(&mut self, m: &crate::analysis::PersonMask) {
@@ -199,6 +281,34 @@ impl HeadGeometry {
             self.crown_source = CrownSource::PersonMask;
         }
     }
+}
+
+/// Mean colour of the source pixels under a parsing cell centred at `c` of side `cell`, over at
+/// least the 3 × 3 pixels around its centre: a patch, not one pixel, so the faint single pixels
+/// that JPEG ringing leaves up to one 8 × 8 block above a strong edge (ΔE up to ≈ 4.7 above the
+/// hair of a re-checked, low-quality driving-licence output, median < 1) are not taken for a
+/// crown.
+fn cell_lab(img: &RgbImage, c: [f32; 2], cell: f32) -> crate::color::Lab {
+    let (w, h) = img.dimensions();
+    let r = (cell / 2.0).max(1.5);
+    let span = |lo: f32, hi: f32, n: u32| {
+        let a = (lo.floor().max(0.0) as u32).min(n.saturating_sub(1));
+        let b = (hi.ceil().max(0.0) as u32).clamp(a + 1, n.max(a + 1));
+        a..b
+    };
+    let (mut sum, mut n) = ([0u32; 3], 0u32);
+    for y in span(c[1] - r, c[1] + r, h) {
+        for x in span(c[0] - r, c[0] + r, w) {
+            if let Some(p) = img.get_pixel_checked(x, y) {
+                for (s, v) in sum.iter_mut().zip(p.0) {
+                    *s += v as u32;
+                }
+                n += 1;
+            }
+        }
+    }
+    let n = n.max(1);
+    crate::color::srgb_to_lab(sum.map(|s| (s / n) as u8))
 }
 
 /// Head geometry in output pixels.
@@ -400,9 +510,9 @@ pub fn reframe(g: &HeadGeometry, spec: &PhotoSpec, src_w: u32, src_h: u32) -> Fr
     let bounded = kiv.0.is_finite() || kiv.1.is_finite();
     let mut reachable = kiv.ok() && bounded;
     // vertical: the interval of E, the output y of the eye line, for a scale k
-    let vertical_with = |k: f64, relaxed: bool| -> (Iv, bool) {
+    let vertical_in = |k: f64, relaxed: bool, room: f64| -> (Iv, bool) {
         let (cu, cd) = (k * g.crown_up, k * g.chin_down);
-        let mut eiv = Iv(cu, h - cd); // the whole head inside the frame
+        let mut eiv = Iv(cu + room, h - cd); // the whole head inside the frame
         let mut constrained = false;
         if let Some(r) = &geo.crown_margin_px {
             let r = if relaxed {
@@ -440,6 +550,23 @@ pub fn reframe(g: &HeadGeometry, spec: &PhotoSpec, src_w: u32, src_h: u32) -> Fr
             },
         )
     };
+    // Where the spec sets no crown margin: room above the crown (MIN_CROWN_ROOM) when some
+    // allowed scale leaves it, else the head just inside the frame.
+    let room = {
+        let (lo, hi) = scale_bounds();
+        let room = MIN_CROWN_ROOM * h;
+        let fits = reachable
+            && geo.crown_margin_px.is_none()
+            && (0..=SCALE_STEPS)
+                .map(|i| lo + (hi - lo) * i as f64 / SCALE_STEPS as f64)
+                .any(|k| vertical_in(k, false, room).0.ok());
+        if fits {
+            room
+        } else {
+            0.0
+        }
+    };
+    let vertical_with = |k: f64, relaxed: bool| vertical_in(k, relaxed, room);
     // the eye line wins over the crown margin only when no scale satisfies both
     let crown_margin_relaxed = reachable && geo.eye_line_over_crown_margin && {
         let (lo, hi) = scale_bounds();

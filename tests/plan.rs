@@ -163,3 +163,142 @@ fn the_plan_keeps_the_head_away_from_every_bound() {
     let least = slack.iter().copied().fold(f64::INFINITY, f64::min);
     assert!(least >= 6.5, "{slack:?} {o:?}");
 }
+
+/// A spec without a crown margin (ICAO: head height and eye line only) whose ranges leave the
+/// crown of a tall head a few pixels from the top edge: the plan keeps
+/// `MIN_CROWN_ROOM` of the height above it, where the ranges allow, so a re-checked output does
+/// not read as a cut crown.
+#[test]
+fn without_a_crown_margin_the_plan_keeps_room_above_the_crown() {
+    // head 190 px (crown 130 above the eyes, chin 60 below): a 372–425 px head needs a scale of
+    // 1.96–2.24, and the eye line (≤ 265 px from the top) leaves the crown 0–10 px of room
+    let g = head_with_crown(130.0);
+    let spec = specs().get("icao/passport").unwrap();
+    assert!(spec.geometry.crown_margin_px.is_none());
+    let p = plan(&g, spec, 1000, 1200);
+    assert!(p.reachable, "{p:?}");
+    let room = idphoto::normalize::MIN_CROWN_ROOM * spec.output.height_px as f64;
+    let o = &p.geometry;
+    assert!(o.crown_margin >= room, "{o:?}");
+    assert!((372.0..=425.0).contains(&o.head_height), "{o:?}");
+    assert!((266.0..=372.0).contains(&o.eye_line_from_bottom), "{o:?}");
+    // a head too tall for that room still fits, just inside the frame
+    let g = head_with_crown(140.0);
+    let p = plan(&g, spec, 1000, 1200);
+    assert!(p.reachable && p.geometry.crown_margin >= 0.0, "{p:?}");
+}
+
+/// Hair that reaches the top of the parsed region while the photo goes on above it (a tall bun;
+/// the region is a square around the face): the person mask, which covers the whole photo,
+/// finds the crown above the region; only a head that runs off the photo is cut.
+#[test]
+fn the_crown_above_the_parsed_region_comes_from_the_person_mask() {
+    use idphoto::analysis::{FaceClass as K, ParsingMap, PersonMask};
+    let mut a = analysis(1000, 1000, 500.0, 500.0, 200.0, 0.0);
+    // the parsed region starts 300 px below the top edge; hair fills its top rows
+    let (rx, ry, side, n) = (250.0f32, 300.0f32, 500.0f32, 50usize);
+    let cell = side / n as f32;
+    let labels = (0..n * n)
+        .map(|i| {
+            let (x, y) = (
+                rx + ((i % n) as f32 + 0.5) * cell,
+                ry + ((i / n) as f32 + 0.5) * cell,
+            );
+            let (dx, dy) = ((x - 500.0) / 100.0, (y - 510.0) / 130.0);
+            if dx * dx + dy * dy <= 1.0 {
+                K::Skin as u8
+            } else if (x - 500.0).abs() < 150.0 && y < 560.0 {
+                K::Hair as u8
+            } else {
+                K::Background as u8
+            }
+        })
+        .collect();
+    a.parsing = Some(ParsingMap::from_labels(rx, ry, side, n, labels));
+    let person = |top: f32| PersonMask {
+        width: 100,
+        height: 100,
+        src_width: 1000,
+        src_height: 1000,
+        data: (0..100 * 100)
+            .map(|i| {
+                let (x, y) = ((i % 100) as f32 * 10.0 + 5.0, (i / 100) as f32 * 10.0 + 5.0);
+                f32::from((x - 500.0).abs() < 160.0 && y >= top)
+            })
+            .collect(),
+    };
+    let eye_y = 480.0; // the synthetic mesh's eyes sit 0.1 face widths above the centre
+    a.person = Some(person(200.0));
+    let g = HeadGeometry::measure(&a).unwrap();
+    assert!(!g.crown_cut, "{g:?}");
+    assert!((g.crown_up - (eye_y - 200.0)).abs() <= 15.0, "{g:?}");
+    // without the person mask the crown is the region's top row, and unknown (cut)
+    a.person = None;
+    let g = HeadGeometry::measure(&a).unwrap();
+    assert!(
+        g.crown_cut && (g.crown_up - (eye_y - 305.0)).abs() <= 10.0,
+        "{g:?}"
+    );
+    // a head that runs off the top of the photo stays cut
+    a.person = Some(person(0.0));
+    assert!(HeadGeometry::measure(&a).unwrap().crown_cut);
+}
+
+/// Light hair on a light backdrop: the parsing map calls a band of the white backdrop above the
+/// hair "hair" too. With the photo, the crown is the topmost head cell that differs visibly
+/// from the backdrop (`CROWN_MIN_DELTA_E`), not the model's overreach; without it, the model's.
+#[test]
+fn the_crown_is_where_the_head_can_be_told_from_the_backdrop() {
+    use idphoto::analysis::{FaceClass as K, ParsingMap};
+    let mut a = analysis(1000, 1000, 500.0, 500.0, 200.0, 0.0);
+    let (rx, ry, side, n) = (250.0f32, 150.0f32, 500.0f32, 100usize);
+    let cell = side / n as f32;
+    // the model's hair reaches y = 300; the visible (grey) hair starts at y = 330
+    let hair = |x: f32, y: f32| (x - 500.0).abs() < 150.0 && (300.0..560.0).contains(&y);
+    let face = |x: f32, y: f32| {
+        let (dx, dy) = ((x - 500.0) / 100.0, (y - 510.0) / 130.0);
+        dx * dx + dy * dy <= 1.0
+    };
+    let labels = (0..n * n)
+        .map(|i| {
+            let (x, y) = (
+                rx + ((i % n) as f32 + 0.5) * cell,
+                ry + ((i / n) as f32 + 0.5) * cell,
+            );
+            if face(x, y) {
+                K::Skin as u8
+            } else if hair(x, y) {
+                K::Hair as u8
+            } else {
+                K::Background as u8
+            }
+        })
+        .collect();
+    a.parsing = Some(ParsingMap::from_labels(rx, ry, side, n, labels));
+    let img = image::RgbImage::from_fn(1000, 1000, |x, y| {
+        let (x, y) = (x as f32 + 0.5, y as f32 + 0.5);
+        if face(x, y) {
+            image::Rgb([220, 180, 160])
+        } else if hair(x, y) && y >= 330.0 {
+            image::Rgb([215, 215, 210]) // white-grey hair, ΔE ≈ 10 from the backdrop
+        } else {
+            image::Rgb([255, 255, 255])
+        }
+    });
+    let eye_y = 480.0;
+    let model = HeadGeometry::measure(&a).unwrap();
+    assert!((model.crown_up - (eye_y - 302.5)).abs() <= 5.0, "{model:?}");
+    let seen = HeadGeometry::measure_with_image(&a, &img).unwrap();
+    assert!((seen.crown_up - (eye_y - 332.5)).abs() <= 5.0, "{seen:?}");
+    // dark hair the model calls hair where it is: the same crown either way
+    let dark = image::RgbImage::from_fn(1000, 1000, |x, y| {
+        let (x, y) = (x as f32 + 0.5, y as f32 + 0.5);
+        if hair(x, y) {
+            image::Rgb([40, 30, 25])
+        } else {
+            image::Rgb([255, 255, 255])
+        }
+    });
+    let g = HeadGeometry::measure_with_image(&a, &dark).unwrap();
+    assert!((g.crown_up - model.crown_up).abs() < 1e-9, "{g:?}");
+}

@@ -57,7 +57,7 @@ pub struct Subject<'a> {
 impl<'a> Subject<'a> {
     /// Measures the head and plans the output crop.
     pub fn new(image: &'a RgbImage, analysis: Option<&'a Analysis>, spec: &'a PhotoSpec) -> Self {
-        let head = analysis.and_then(HeadGeometry::measure);
+        let head = analysis.and_then(|a| HeadGeometry::measure_with_image(a, image));
         let plan = head
             .as_ref()
             .map(|g| normalize::plan(g, spec, image.width(), image.height()));
