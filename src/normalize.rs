@@ -328,6 +328,12 @@ pub struct OutputGeometry {
     pub chin_from_bottom: f64,
     /// Horizontal offset of the face centre from the image centre (signed).
     pub center_offset: f64,
+    /// Distance between the eye centres.
+    #[serde(default)]
+    pub eye_distance: f64,
+    /// Eye midpoint from the left edge.
+    #[serde(default)]
+    pub eye_mid_from_left: f64,
 }
 
 /// How the output is cut from the source.
@@ -436,6 +442,8 @@ pub fn uploaded_geometry(
         eye_line_from_bottom: h - eye_y,
         chin_from_bottom: h - eye_y - g.chin_down * k,
         center_offset: cx - w / 2.0,
+        eye_distance: g.eye_distance * k,
+        eye_mid_from_left: g.eye_mid[0] * k - ox,
     };
     (geometry, Affine::scale_offset(1.0 / k, ox / k, oy / k))
 }
@@ -453,6 +461,8 @@ pub fn geometry_ok(o: &OutputGeometry, spec: &PhotoSpec) -> bool {
         && within(&g.crown_margin_px, o.crown_margin)
         && within(&g.eye_line_from_bottom_px, o.eye_line_from_bottom)
         && within(&g.chin_from_bottom_px, o.chin_from_bottom)
+        && within(&g.eye_distance_px, o.eye_distance)
+        && within(&g.eye_mid_from_left_px, o.eye_mid_from_left)
         && o.center_offset.abs() <= g.center_tolerance_px
 }
 
@@ -499,6 +509,7 @@ pub fn reframe(g: &HeadGeometry, spec: &PhotoSpec, src_w: u32, src_h: u32) -> Fr
         (&geo.face_width_px, g.face_width),
         (&geo.head_height_px, hh),
         (&geo.head_width_px, g.head_width),
+        (&geo.eye_distance_px, g.eye_distance),
     ] {
         if let (Some(r), true) = (r, m > 0.0) {
             kiv = kiv.and(Iv::from_range(r, m, 0.0));
@@ -585,6 +596,7 @@ pub fn reframe(g: &HeadGeometry, spec: &PhotoSpec, src_w: u32, src_h: u32) -> Fr
         (&geo.face_width_px, g.face_width),
         (&geo.head_height_px, hh),
         (&geo.head_width_px, g.head_width),
+        (&geo.eye_distance_px, g.eye_distance),
     ];
     let slack = |k: f64| -> f64 {
         let (eiv, _) = vertical(k);
@@ -636,7 +648,20 @@ pub fn reframe(g: &HeadGeometry, spec: &PhotoSpec, src_w: u32, src_h: u32) -> Fr
     } else {
         (DEFAULT_CROWN_MARGIN_FRACTION * h + cu).clamp(eiv.0, eiv.1)
     };
-    let ex = w / 2.0 - k * g.face_center_u;
+    // the face centred, or as near the centre as the eye midpoint's range and the centring
+    // tolerance allow
+    let centred = w / 2.0 - k * g.face_center_u;
+    let tol = geo.center_tolerance_px;
+    let mut xiv = Iv(centred - tol, centred + tol);
+    if let Some(r) = &geo.eye_mid_from_left_px {
+        xiv = xiv.and(Iv::from_range(r, 1.0, 0.0));
+    }
+    let ex = if xiv.ok() {
+        centred.clamp(xiv.0, xiv.1)
+    } else {
+        reachable = false;
+        centred
+    };
     let (s, c) = g.angle.sin_cos();
     // output (x, y) → local (u, v) = ((x − ex)/k, (y − e)/k) → source
     let a = c / k;
@@ -659,6 +684,8 @@ pub fn reframe(g: &HeadGeometry, spec: &PhotoSpec, src_w: u32, src_h: u32) -> Fr
         eye_line_from_bottom: h - e,
         chin_from_bottom: h - e - cd,
         center_offset: ex + k * g.face_center_u - w / 2.0,
+        eye_distance: k * g.eye_distance,
+        eye_mid_from_left: ex,
     };
     let padding = padding_of(
         &map,

@@ -302,3 +302,42 @@ fn the_crown_is_where_the_head_can_be_told_from_the_backdrop() {
     let g = HeadGeometry::measure_with_image(&a, &dark).unwrap();
     assert!((g.crown_up - model.crown_up).abs() < 1e-9, "{g:?}");
 }
+
+/// The eye midpoint's horizontal range (social security: 162–196 px from the left) and the eye
+/// distance (exit-entry: 82–118 px) are planned like every other range: an eye midpoint off the
+/// face centre (a face turned a little) is brought into its range within the centring
+/// tolerance, and the scale keeps the eye distance in range.
+#[test]
+fn eye_midpoint_and_eye_distance_ranges_are_planned() {
+    let spec = specs().get("cn/social-security").unwrap();
+    let r = spec.geometry.eye_mid_from_left_px.unwrap();
+    assert_eq!((r.min, r.max), (Some(162.0), Some(196.0)));
+    // the face centre 12 % of the face width right of the eye midpoint: centring the face would
+    // put the eyes 25 px left of the image centre (179 − 25 = 154 < 162)
+    let mut g = head_with_crown(70.0);
+    g.face_center_u = 12.0;
+    let p = plan(&g, spec, 1000, 1200);
+    assert!(p.reachable, "{p:?}");
+    let o = &p.geometry;
+    assert!(r.contains(o.eye_mid_from_left), "{o:?}");
+    assert!(
+        o.center_offset.abs() <= spec.geometry.center_tolerance_px,
+        "{o:?}"
+    );
+    // beyond what the centring tolerance can absorb: no framing meets both
+    g.face_center_u = 25.0;
+    assert!(!plan(&g, spec, 1000, 1200).reachable);
+
+    let spec = specs().get("cn/exit-entry").unwrap();
+    let d = spec.geometry.eye_distance_px.unwrap();
+    assert_eq!((d.min, d.max), (Some(82.0), Some(118.0)));
+    let mut only_eyes = spec.clone();
+    only_eyes.geometry.head_width_px = None;
+    only_eyes.geometry.head_height_px = None;
+    let g = head_with_crown(70.0);
+    let p = plan(&g, &only_eyes, 1000, 1200);
+    assert!(p.reachable && d.contains(p.geometry.eye_distance), "{p:?}");
+    // the eye distance measured on the uploaded photo is reported too
+    let (up, _) = idphoto::normalize::uploaded_geometry(&g, &only_eyes, 1000, 1200);
+    assert!((up.eye_distance - 45.0 * (390.0f64 / 1000.0).max(567.0 / 1200.0)).abs() < 1e-6);
+}

@@ -124,6 +124,7 @@ fn size_measures(s: &Subject<'_>) -> Vec<Measured> {
         ("face_width_px", g.face_width_px, |o| o.face_width),
         ("head_width_px", g.head_width_px, |o| o.head_width),
         ("head_height_px", g.head_height_px, |o| o.head_height),
+        ("eye_distance_px", g.eye_distance_px, |o| o.eye_distance),
     ]
 }
 
@@ -146,6 +147,9 @@ fn position_measures(s: &Subject<'_>) -> Vec<Measured> {
             Some(Range::new(-g.center_tolerance_px, g.center_tolerance_px)),
             |o| o.center_offset,
         ),
+        ("eye_mid_from_left_px", g.eye_mid_from_left_px, |o| {
+            o.eye_mid_from_left
+        }),
     ]
 }
 

@@ -233,6 +233,14 @@ pub struct GeometrySpec {
     /// Height of the chin above the bottom edge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chin_from_bottom_px: Option<Range>,
+    /// Distance between the eye centres (a size bound; sources that state it as a share of the
+    /// photo's width are converted in the spec file, with the width they mean).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eye_distance_px: Option<Range>,
+    /// Horizontal position of the eye midpoint, from the left edge (held together with
+    /// `center_tolerance_px`, which centres the face).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eye_mid_from_left_px: Option<Range>,
     /// When tall hair (a bun, volume) makes the crown margin's minimum and the eye line
     /// impossible together, the eye line wins and the crown margin only has to stay ≥ 0 (the
     /// whole head inside the frame). GA 461 orders it so for the ID card.
@@ -251,10 +259,11 @@ fn default_center_tolerance() -> f64 {
 }
 
 impl GeometrySpec {
-    /// Whether any size bound (face width, head width or head height) is given.
+    /// Whether any size bound (face width, head width, head height or eye distance) is given.
     pub fn has_size_bound(&self) -> bool {
         self.face_width_px.is_some()
             || self.head_width_px.is_some()
             || self.head_height_px.is_some()
+            || self.eye_distance_px.is_some()
     }
 }

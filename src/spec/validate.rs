@@ -149,6 +149,18 @@ pub(crate) fn validate(spec: &PhotoSpec) -> Vec<(String, String)> {
         0.0,
         h.min(side),
     );
+    v.opt_range(
+        "geometry.eye_distance_px",
+        &g.eye_distance_px,
+        1.0,
+        w.min(side),
+    );
+    v.opt_range(
+        "geometry.eye_mid_from_left_px",
+        &g.eye_mid_from_left_px,
+        0.0,
+        w.min(side),
+    );
     v.between(
         "geometry.center_tolerance_px",
         g.center_tolerance_px,
@@ -158,7 +170,7 @@ pub(crate) fn validate(spec: &PhotoSpec) -> Vec<(String, String)> {
     if !g.has_size_bound() {
         v.err(
             "geometry",
-            "needs at least one size bound: face_width_px, head_width_px or head_height_px",
+            "needs at least one size bound: face_width_px, head_width_px, head_height_px or eye_distance_px",
         );
     }
 
