@@ -78,6 +78,7 @@ fn every_shipped_spec_validates() {
         "cn/graduation",
         "cn/cet",
         "cn/residence-permit",
+        "cn/beijing/exit-entry",
         "ca/passport",
         "ca/visa",
         "au/passport",
@@ -200,6 +201,24 @@ fn residence_permit_india_hong_kong_and_canada_visa_numbers() {
     assert_eq!(rp.output.jpeg_quality, 70);
     assert_eq!(rp.background.colors[0], [255, 255, 255]);
     assert_eq!(rp.checks.glasses.effective_rule(), GlassesRule::ClearOnly);
+    // Beijing exit-entry: its own face width, head length and eye position on the national photo
+    let bj = reg.get("cn/beijing/exit-entry").expect("beijing");
+    let ee = reg.get("cn/exit-entry").expect("exit-entry");
+    assert_eq!(bj.region_code.as_deref(), Some("110000"));
+    assert_eq!(bj.output, ee.output);
+    assert_eq!(
+        r(bj.geometry.face_width_px),
+        Some((Some(189.0), Some(283.0)))
+    );
+    assert_eq!(
+        r(bj.geometry.head_height_px),
+        Some((Some(354.0), Some(402.0)))
+    );
+    assert_eq!(
+        r(bj.geometry.eye_line_from_bottom_px),
+        Some((Some(321.0), Some(415.0)))
+    );
+    assert_eq!(bj.geometry.eye_distance_px, ee.geometry.eye_distance_px);
     // India e-Visa: square, 10–300 KB, head 25–35 mm and eyes 28–35 mm up in 2 inches
     let v = reg.get("in/visa").expect("india visa");
     assert_eq!((v.output.width_px, v.output.height_px), (600, 600));
