@@ -25,8 +25,9 @@ const CROP_BAND_HALF: f64 = 0.3;
 /// (white hair on white: 7 px above the last hair pixel on a re-checked output whose backdrop
 /// is pure fill); nobody can see a crown there, so it is not measured there.
 pub const CROWN_MIN_DELTA_E: f64 = 2.3;
-/// Room kept above the crown (share of the output height) where a spec sets no crown margin and
-/// its ranges allow it. A crown on the top edge reads as cut: the `framing` check calls the
+/// Room kept above the crown (share of the output height) where a spec sets no crown margin, its
+/// ranges allow it and the photo has the rows for it (no padding that the plan without it
+/// would not need). A crown on the top edge reads as cut: the `framing` check calls the
 /// crown cut when the head reaches within two parsing cells (≈ 0.4 % of the height) of the
 /// edge, and the crown of a re-framed, re-backgrounded output measures up to ≈ 3 px (0.6 % of
 /// 531 px) higher than planned (`every_reachable_output_rechecks_compliant_geometry` in
@@ -499,6 +500,26 @@ pub fn plan(g: &HeadGeometry, spec: &PhotoSpec, src_w: u32, src_h: u32) -> Frame
 
 /// The re-framing plan (see [`plan`]).
 pub fn reframe(g: &HeadGeometry, spec: &PhotoSpec, src_w: u32, src_h: u32) -> FramePlan {
+    // the room above the crown is kept only where the photo has it: where keeping it would fill
+    // rows past the photo's edge that the plan without it does not need, the photo's own pixels
+    // win
+    let roomy = reframe_with(g, spec, src_w, src_h, true);
+    if roomy.needs_padding() {
+        let tight = reframe_with(g, spec, src_w, src_h, false);
+        if !tight.needs_padding() {
+            return tight;
+        }
+    }
+    roomy
+}
+
+fn reframe_with(
+    g: &HeadGeometry,
+    spec: &PhotoSpec,
+    src_w: u32,
+    src_h: u32,
+    keep_room: bool,
+) -> FramePlan {
     let geo = &spec.geometry;
     let (w, h) = (spec.output.width_px as f64, spec.output.height_px as f64);
     let hh = g.head_height();
@@ -566,7 +587,8 @@ pub fn reframe(g: &HeadGeometry, spec: &PhotoSpec, src_w: u32, src_h: u32) -> Fr
     let room = {
         let (lo, hi) = scale_bounds();
         let room = MIN_CROWN_ROOM * h;
-        let fits = reachable
+        let fits = keep_room
+            && reachable
             && geo.crown_margin_px.is_none()
             && (0..=SCALE_STEPS)
                 .map(|i| lo + (hi - lo) * i as f64 / SCALE_STEPS as f64)
