@@ -241,41 +241,40 @@ impl HeadGeometry {
         }
     }
 
-    /// Walks on up from the parsing crown along the face's centre line while the person mask
-    /// holds: the crown where it ends, or a cut crown where the photo's top edge comes first.
-    fn extend_crown(&mut self, m: &crate::analysis::PersonMask) {
+    /// Walks up the face's centre line from `from` (above the eye line) while the person mask
+    /// holds: where it ends, and whether the photo's top edge came first.
+    fn walk_person_mask(&self, m: &crate::analysis::PersonMask, from: f64) -> (f64, bool) {
         let step = (m.src_height as f64 / m.height as f64).max(1.0);
-        let mut t = self.crown_up;
+        let mut t = from;
         let max = self.chin_down * 4.0;
         while t < max {
             let p = self.to_source([self.face_center_u, -t]);
             if p[1] < 0.0 {
-                return; // the head runs off the photo: still cut
+                return (t, true);
             }
             if m.prob_at(p[0] as f32, p[1] as f32) < PERSON_THRESHOLD {
                 break;
             }
             t += step;
         }
-        self.crown_up = t;
-        self.crown_cut = false;
+        (t, false)
+    }
+
+    /// Walks on up from the parsing crown while the person mask holds: the crown where it
+    /// ends, or a cut crown where the photo's top edge comes first.
+    fn extend_crown(&mut self, m: &crate::analysis::PersonMask) {
+        let (t, off_photo) = self.walk_person_mask(m, self.crown_up);
+        if !off_photo {
+            self.crown_up = t;
+            self.crown_cut = false;
+        }
     }
 
     fn measure_person(&mut self, m: &crate::analysis::PersonMask) {
         // walk up from the eyes along the face's centre line until the person mask ends
-        let step = (m.src_height as f64 / m.height as f64).max(1.0);
-        let mut t = 0.0;
-        let max = self.chin_down * 4.0;
-        while t < max {
-            let p = self.to_source([self.face_center_u, -t]);
-            if p[1] < 0.0 {
-                self.crown_cut = true;
-                break;
-            }
-            if m.prob_at(p[0] as f32, p[1] as f32) < PERSON_THRESHOLD {
-                break;
-            }
-            t += step;
+        let (t, off_photo) = self.walk_person_mask(m, 0.0);
+        if off_photo {
+            self.crown_cut = true;
         }
         if t > self.chin_down * 0.5 {
             self.crown_up = t;

@@ -251,8 +251,7 @@ pub(crate) fn lens_tint(s: &Subject<'_>) -> Option<(f64, f64)> {
     let lm = s.analysis.and_then(|a| a.landmarks.as_ref())?;
     // Lens area around the eyes (the eyes themselves excluded): about as light as the skin
     // behind clear lenses, much darker behind tinted ones.
-    let skin: Vec<f64> = st.of_class(K::Skin).map(|c| c.lab.l as f64).collect();
-    let skin_l = skin.iter().sum::<f64>() / skin.len().max(1) as f64;
+    let skin_l = st.mean_l(K::Skin).unwrap_or(0.0);
     let eye_outlines = [&mesh::RIGHT_EYE_CONTOUR[..], &mesh::LEFT_EYE_CONTOUR[..]]
         .map(|idx| idx.iter().map(|&i| lm.xy(i)).collect::<Vec<_>>());
     let eyes: Vec<Vec<[f32; 2]>> = eye_outlines.iter().map(|p| grow(p, 1.5)).collect();

@@ -48,15 +48,9 @@ fn judge_pair(
 /// How much darker than the facial skin the brightest part of an eye is (L*, the 90th
 /// percentile of the source pixels inside the eye's contour): a visible open or closed eye
 /// shows sclera, a catchlight or lid skin about as light as the face, a tinted lens over it
-/// does not. `None` without landmarks or skin.
-pub(crate) fn eye_darkening(s: &Subject<'_>, idx: &[usize]) -> Option<f64> {
-    let st = s.face_stats()?;
+/// does not. `skin_l` is the facial skin's mean L*; `None` without landmarks.
+pub(crate) fn eye_darkening(s: &Subject<'_>, idx: &[usize], skin_l: f64) -> Option<f64> {
     let lm = s.analysis?.landmarks.as_ref()?;
-    let skin: Vec<f64> = st.of_class(K::Skin).map(|c| c.lab.l as f64).collect();
-    if skin.is_empty() {
-        return None;
-    }
-    let skin_l = skin.iter().sum::<f64>() / skin.len() as f64;
     let poly: Vec<[f32; 2]> = idx.iter().map(|&i| lm.xy(i)).collect();
     let [x0, y0, x1, y1] = super::regions::bounds(&poly);
     let (w, h) = s.image.dimensions();
@@ -101,9 +95,12 @@ pub fn eyes_visible(s: &Subject<'_>, cfg: &EyesVisibleCheck) -> CheckResult {
     // sclera bright behind it) out.
     let glasses = &s.spec.checks.glasses;
     if let Some((share, drop)) = lens_tint(s).filter(|&(share, _)| share >= glasses.min_fraction) {
-        let eyes = eye_darkening(s, &mesh::RIGHT_EYE_CONTOUR)
-            .zip(eye_darkening(s, &mesh::LEFT_EYE_CONTOUR))
-            .map(|(a, b)| a.min(b));
+        let skin_l = s.face_stats().and_then(|st| st.mean_l(K::Skin));
+        let eyes = skin_l.and_then(|l| {
+            eye_darkening(s, &mesh::RIGHT_EYE_CONTOUR, l)
+                .zip(eye_darkening(s, &mesh::LEFT_EYE_CONTOUR, l))
+                .map(|(a, b)| a.min(b))
+        });
         if let Some(eye) = eyes {
             value.push(("lens_darkening_l", Measure::num(drop)));
             value.push(("eye_darkening_l", Measure::num(eye)));

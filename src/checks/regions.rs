@@ -117,6 +117,14 @@ impl FaceStats {
         self.cells().filter(move |c| c.class == k)
     }
 
+    /// Mean L* of the cells of one class (`None` when there are none).
+    pub fn mean_l(&self, k: FaceClass) -> Option<f64> {
+        let (sum, n) = self
+            .of_class(k)
+            .fold((0.0f64, 0usize), |(s, n), c| (s + c.lab.l as f64, n + 1));
+        (n > 0).then(|| sum / n as f64)
+    }
+
     /// Cells whose centre lies inside the polygon (source coordinates).
     pub fn in_polygon<'s>(
         &'s self,
