@@ -15,7 +15,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use fast_image_resize as fr;
 use idphoto::checks::{run_all, Subject};
 use idphoto::image_io::{decode, encode, encode_jpeg, DecodeLimits};
-use idphoto::{normalize, Checker, OutputPolicy};
+use idphoto::{matte, normalize, Checker, OutputPolicy};
 use image::imageops::FilterType;
 use image::RgbImage;
 use rayon::prelude::*;
@@ -72,8 +72,13 @@ fn stages(c: &mut Criterion) {
     g.bench_function("render_and_encode", |b| {
         b.iter(|| {
             let mut out = normalize::render(&img, &plan, [255, 255, 255]);
-            let alpha = normalize::person_alpha(&analysis, &plan);
-            normalize::replace_background(&mut out, &alpha, [255, 255, 255]);
+            let matte = matte::person_matte(&analysis, &plan);
+            matte::replace_background_with_matte(
+                &mut out,
+                &matte,
+                [255, 255, 255],
+                plan.height as usize,
+            );
             encode(black_box(&out), &spec.output).unwrap()
         })
     });

@@ -57,8 +57,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 std::hint::black_box(idphoto::checks::run_all(&s));
             } else if let Some(plan) = &s.plan {
                 let mut out = idphoto::normalize::render(&img, plan, [255, 255, 255]);
-                let alpha = idphoto::normalize::person_alpha(&a, plan);
-                idphoto::normalize::replace_background(&mut out, &alpha, [255, 255, 255]);
+                let matte = idphoto::matte::person_matte(&a, plan);
+                idphoto::matte::replace_background_with_matte(
+                    &mut out,
+                    &matte,
+                    [255, 255, 255],
+                    plan.height as usize,
+                );
                 std::hint::black_box(idphoto::image_io::encode(&out, &spec.output)?);
             }
             total += t.elapsed();

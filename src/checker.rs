@@ -12,6 +12,7 @@ use crate::analysis::Analysis;
 use crate::checks::{self, Subject};
 use crate::error::Result;
 use crate::image_io::{self, DecodeLimits, Encoded};
+use crate::matte;
 use crate::models::Models;
 use crate::normalize::{self, FramePlan};
 use crate::report::{
@@ -474,11 +475,11 @@ fn render_output(
         });
     }
     if replace && (a.person.is_some() || a.parsing.is_some()) {
-        let alpha = normalize::person_alpha(a, plan);
+        let matte = matte::person_matte(a, plan);
         // hair wisps are refined down to the chin line; clothes keep the mask's edge
         let chin_y = f64::from(plan.height) - plan.geometry.chin_from_bottom;
         let chin_row = chin_y.clamp(0.0, f64::from(plan.height)) as usize;
-        normalize::replace_background_refined_above(&mut out, &alpha, bg, chin_row);
+        matte::replace_background_with_matte(&mut out, &matte, bg, chin_row);
         fixes.push(AppliedFix::BackgroundReplaced { color: bg });
     }
     (out, fixes)

@@ -38,6 +38,7 @@ pub mod evaluate;
 pub mod face_geometry;
 pub mod files;
 pub mod image_io;
+pub mod matte;
 pub mod models;
 pub mod normalize;
 pub mod overlay;

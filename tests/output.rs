@@ -352,9 +352,9 @@ fn clothes_below_the_chin_keep_the_masks_edge() {
         .collect();
     let white = [255, 255, 255];
     let mut everywhere = src.clone();
-    idphoto::normalize::replace_background(&mut everywhere, &alpha, white);
+    idphoto::matte::replace_background(&mut everywhere, &alpha, white);
     let mut kept = src.clone();
-    idphoto::normalize::replace_background_refined_above(&mut kept, &alpha, white, 0);
+    idphoto::matte::replace_background_refined_above(&mut kept, &alpha, white, 0);
     // refined by colour, the suit's edge column turns into the new backdrop
     assert!(
         everywhere.get_pixel(201, 200)[0] > 200,
@@ -363,6 +363,88 @@ fn clothes_below_the_chin_keep_the_masks_edge() {
     );
     assert_eq!(*kept.get_pixel(201, 200), suit);
     assert_eq!(*kept.get_pixel(100, 200), image::Rgb(white));
+}
+
+/// White hair on a two-toned backdrop (a gold curtain on the left, a blue one on the right)
+/// whose matte reaches 5 px past the hair, and whose outer 5 px of hair carry the curtain's
+/// colour (spill, JPEG chroma ringing): with the matte's hair known, that rim takes the hair's
+/// own chroma and keeps its lightness; without it the rim stays gold on one side, blue on the
+/// other (the fringe seen around white hair).
+#[test]
+fn the_hair_edge_keeps_no_tint_of_the_old_backdrop() {
+    let (w, h) = (500u32, 500u32);
+    let (cx, cy, r) = (250.0f64, 260.0f64, 150.0f64);
+    let hair = [226.0f64, 222.0, 218.0];
+    let gold = [200.0f64, 160.0, 60.0];
+    let blue = [40.0f64, 90.0, 200.0];
+    let radius = |x: u32, y: u32| (f64::from(x) + 0.5 - cx).hypot(f64::from(y) + 0.5 - cy);
+    let backdrop = |x: u32| if x < w / 2 { gold } else { blue };
+    let src = image::RgbImage::from_fn(w, h, |x, y| {
+        let d = radius(x, y);
+        let c: [f64; 3] = if d <= r - 5.0 {
+            hair
+        } else if d <= r {
+            // the rim: the hair's lightness, half the curtain's colour
+            std::array::from_fn(|c| 0.5 * hair[c] + 0.5 * backdrop(x)[c])
+        } else {
+            backdrop(x)
+        };
+        image::Rgb(c.map(|v| v.round() as u8))
+    });
+    let alpha: Vec<f32> = (0..w * h)
+        .map(|i| {
+            if radius(i % w, i / w) <= r + 5.0 {
+                1.0
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let white = [255, 255, 255];
+    let tint = |img: &image::RgbImage| {
+        // mean chroma distance from the hair's, over the rim pixels
+        let chroma = |c: [f64; 3]| {
+            let y = 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
+            [c[2] - y, c[0] - y]
+        };
+        let want = chroma(hair);
+        let (mut sum, mut n) = (0.0, 0.0);
+        for (x, y, p) in img.enumerate_pixels() {
+            let d = radius(x, y);
+            if d > r - 5.0 && d <= r {
+                let got = chroma(p.0.map(f64::from));
+                sum += (got[0] - want[0]).hypot(got[1] - want[1]);
+                n += 1.0;
+            }
+        }
+        sum / n
+    };
+    let matte = |hair: bool| idphoto::matte::Matte {
+        width: w,
+        height: h,
+        alpha: alpha.clone(),
+        hair: alpha.iter().map(|&a| hair && a > 0.0).collect(),
+    };
+    let mut known = src.clone();
+    idphoto::matte::replace_background_with_matte(&mut known, &matte(true), white, h as usize);
+    let mut unknown = src.clone();
+    idphoto::matte::replace_background_with_matte(&mut unknown, &matte(false), white, h as usize);
+    let (with_hair, without) = (tint(&known), tint(&unknown));
+    // the rim lies 5–10 px inside a matte edge whose decontamination fades from full at 6 px
+    // to none at 15 px (500 px × MATTE_BAND, × DECONTAMINATE_BAND): about a quarter remains
+    assert!(
+        with_hair < 0.3 * without,
+        "rim tint {with_hair:.1} vs {without:.1}"
+    );
+    // the hair inside the band is untouched; the curtain inside the matte's generous edge is
+    // pulled out of it by colour (matte 0 there: the new backdrop, nothing unmixed from zero)
+    assert_eq!(known.get_pixel(250, 260).0, [226, 222, 218]);
+    for (x, y, p) in known.enumerate_pixels() {
+        // (where the two curtains meet, the old backdrop's estimate mixes both)
+        if radius(x, y) > r + 1.0 && x.abs_diff(w / 2) > 8 {
+            assert_eq!(p.0, white, "({x}, {y})");
+        }
+    }
 }
 
 /// The JPEG quality search keeps the highest quality whose file fits under the maximum (and
