@@ -285,55 +285,62 @@ pub(crate) fn push_pull(img: &RgbImage, mask: &[bool]) -> Option<Vec<[f32; 3]>> 
     if mask.len() < w * h || !mask[..w * h].iter().any(|&m| m) {
         return None;
     }
-    let mut sums: Vec<[f32; 3]> = Vec::with_capacity(w * h);
-    let mut counts: Vec<f32> = Vec::with_capacity(w * h);
-    for (i, p) in img.pixels().enumerate() {
-        let on = mask[i];
-        sums.push(if on { p.0.map(f32::from) } else { [0.0; 3] });
-        counts.push(f32::from(u8::from(on)));
-    }
-    let mut levels = vec![(w, h, sums, counts)];
-    loop {
-        let (lw, lh, s, n) = &levels[levels.len() - 1];
+    // per cell: the selected pixels' colour sums and their count
+    let base: Vec<[f32; 4]> = img
+        .pixels()
+        .zip(mask)
+        .map(|(p, &on)| {
+            if on {
+                [f32::from(p[0]), f32::from(p[1]), f32::from(p[2]), 1.0]
+            } else {
+                [0.0; 4]
+            }
+        })
+        .collect();
+    let mut levels = vec![(w, h, base)];
+    while let Some((lw, lh, cells)) = levels.last() {
         if *lw <= 1 && *lh <= 1 {
             break;
         }
+        let (lw, lh) = (*lw, *lh);
         let (pw, ph) = (lw.div_ceil(2), lh.div_ceil(2));
-        let mut ps = vec![[0f32; 3]; pw * ph];
-        let mut pn = vec![0f32; pw * ph];
-        for y in 0..*lh {
-            for x in 0..*lw {
-                let (i, j) = (y * lw + x, (y / 2) * pw + x / 2);
-                for c in 0..3 {
-                    ps[j][c] += s[i][c];
+        let mut parent = vec![[0f32; 4]; pw * ph];
+        for y in 0..lh {
+            let (row, prow) = (y * lw, (y / 2) * pw);
+            for x in 0..lw {
+                let (c, p) = (cells[row + x], &mut parent[prow + x / 2]);
+                for k in 0..4 {
+                    p[k] += c[k];
                 }
-                pn[j] += n[i];
             }
         }
-        levels.push((pw, ph, ps, pn));
+        levels.push((pw, ph, parent));
     }
-    let mut coarse: Vec<[f32; 3]> = Vec::new();
-    let mut coarse_w = 1;
-    for (lw, lh, s, n) in levels.iter().rev() {
+    // fill back from the coarsest level: a cell's own mean, blended with its parent's value
+    // when it holds less than one selected pixel's worth
+    let mut filled: Vec<[f32; 3]> = Vec::new();
+    let mut filled_w = 1;
+    for (lw, lh, cells) in levels.iter().rev() {
         let mut v = vec![[0f32; 3]; lw * lh];
         for y in 0..*lh {
             for x in 0..*lw {
-                let i = y * lw + x;
-                let own_weight = n[i].min(1.0);
-                let up = coarse.get((y / 2) * coarse_w + x / 2).copied();
-                v[i] = std::array::from_fn(|c| {
-                    let own = if n[i] > 0.0 { s[i][c] / n[i] } else { 0.0 };
-                    match up {
-                        Some(u) => own_weight * own + (1.0 - own_weight) * u[c],
-                        None => own,
-                    }
-                });
+                let c = cells[y * lw + x];
+                let n = c[3];
+                let own = if n > 0.0 {
+                    [c[0] / n, c[1] / n, c[2] / n]
+                } else {
+                    [0.0; 3]
+                };
+                v[y * lw + x] = match filled.get((y / 2) * filled_w + x / 2) {
+                    Some(up) if n < 1.0 => std::array::from_fn(|k| n * own[k] + (1.0 - n) * up[k]),
+                    _ => own,
+                };
             }
         }
-        coarse = v;
-        coarse_w = *lw;
+        filled = v;
+        filled_w = *lw;
     }
-    Some(coarse)
+    Some(filled)
 }
 
 #[cfg(test)]

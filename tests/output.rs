@@ -473,6 +473,21 @@ fn the_quality_search_keeps_the_quality_nearest_the_specs_own() {
         enc.bytes.len() <= 40_000 && above.len() > 40_000,
         "quality {q}"
     );
+    // the same across maximums, wherever the seeded guesses land
+    for max_kb in [12.0, 17.0, 23.0, 31.0, 55.0] {
+        out.file_size_kb = Some(idphoto::spec::Range {
+            min: Some(1.0),
+            max: Some(max_kb),
+        });
+        let enc = idphoto::image_io::encode(&img, &out).unwrap();
+        let q = enc.jpeg_quality.unwrap();
+        let above = idphoto::image_io::encode_jpeg(&img, q + 1, out.dpi, false).unwrap();
+        let max = max_kb * 1000.0;
+        assert!(
+            enc.size_in_range && enc.bytes.len() as f64 <= max && above.len() as f64 > max,
+            "max {max_kb} KB: quality {q}"
+        );
+    }
     // too small at the spec's quality: the lowest quality that reaches the minimum
     out.jpeg_quality = 10;
     out.file_size_kb = Some(idphoto::spec::Range {
@@ -486,4 +501,18 @@ fn the_quality_search_keeps_the_quality_nearest_the_specs_own() {
         enc.bytes.len() >= 30_000 && below.len() < 30_000,
         "quality {q}"
     );
+    for min_kb in [18.0, 45.0, 70.0] {
+        out.file_size_kb = Some(idphoto::spec::Range {
+            min: Some(min_kb),
+            max: Some(500.0),
+        });
+        let enc = idphoto::image_io::encode(&img, &out).unwrap();
+        let q = enc.jpeg_quality.unwrap();
+        let below = idphoto::image_io::encode_jpeg(&img, q - 1, out.dpi, false).unwrap();
+        let min = min_kb * 1000.0;
+        assert!(
+            enc.size_in_range && enc.bytes.len() as f64 >= min && (below.len() as f64) < min,
+            "min {min_kb} KB: quality {q}"
+        );
+    }
 }
