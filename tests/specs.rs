@@ -79,6 +79,7 @@ fn every_shipped_spec_validates() {
         "cn/cet",
         "cn/residence-permit",
         "cn/beijing/exit-entry",
+        "cn/anhui/exit-entry",
         "ca/passport",
         "ca/visa",
         "au/passport",
@@ -219,6 +220,31 @@ fn residence_permit_india_hong_kong_and_canada_visa_numbers() {
         Some((Some(321.0), Some(415.0)))
     );
     assert_eq!(bj.geometry.eye_distance_px, ee.geometry.eye_distance_px);
+    // Anhui exit-entry: crown margin, eye line first, narrower eye distance, quality 70
+    let ah = reg.get("cn/anhui/exit-entry").expect("anhui");
+    assert_eq!(ah.region_code.as_deref(), Some("340000"));
+    assert_eq!(
+        (ah.output.width_px, ah.output.height_px, ah.output.dpi),
+        (390, 567, 300)
+    );
+    assert_eq!(ah.output.jpeg_quality, 70);
+    assert_eq!(r(ah.output.file_size_kb), Some((Some(20.0), Some(80.0))));
+    assert_eq!(
+        r(ah.geometry.crown_margin_px),
+        Some((Some(25.0), Some(45.0)))
+    );
+    assert_eq!(
+        r(ah.geometry.eye_line_from_bottom_px),
+        Some((Some(265.0), None))
+    );
+    assert!(ah.geometry.eye_line_over_crown_margin);
+    assert_eq!(
+        r(ah.geometry.eye_distance_px),
+        Some((Some(84.0), Some(118.0)))
+    );
+    assert_eq!(ah.geometry.head_width_px, ee.geometry.head_width_px);
+    assert_eq!(ah.geometry.head_height_px, ee.geometry.head_height_px);
+    assert_eq!(ah.checks.glasses.effective_rule(), GlassesRule::ClearOnly);
     // India e-Visa: square, 10–300 KB, head 25–35 mm and eyes 28–35 mm up in 2 inches
     let v = reg.get("in/visa").expect("india visa");
     assert_eq!((v.output.width_px, v.output.height_px), (600, 600));
