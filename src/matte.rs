@@ -3,7 +3,7 @@
 //! edge colours decontaminated so no halo or fringe of the old backdrop remains.
 //!
 //! Three estimates per edge pixel, each the mean of the *nearest* pixels of its kind (filled in
-//! scale by scale, [`push_pull`], so a two-toned backdrop gives each edge pixel the tone beside
+//! scale by scale ("push-pull"), so a two-toned backdrop gives each edge pixel the tone beside
 //! it): the old backdrop (clear pixels), the person (solid pixels well inside the edge), and the
 //! hair (solid hair pixels well inside the edge). Near the backdrop the matte is pulled down by
 //! how close each colour lies to the backdrop along the backdrop → person colour line; partial
