@@ -195,8 +195,8 @@ fn composite(
             // near the backdrop, solid pixels may still be backdrop seen between hairs: pull
             // the matte down by how close each colour lies to the local backdrop along the
             // backdrop → person colour line
-            if let (false, true, Some(f)) = (clear[i], dist[i] <= band && y < refine_above, fg_est)
-            {
+            // (clear pixels never get here: their alpha is under MIN_ALPHA)
+            if let (true, Some(f)) = (dist[i] <= band && y < refine_above, fg_est) {
                 let d: [f64; 3] = std::array::from_fn(|c| f64::from(f[c]) - o[c]);
                 let dd: f64 = d.iter().map(|v| v * v).sum();
                 if dd > MATTE_MIN_CONTRAST * MATTE_MIN_CONTRAST {
@@ -280,7 +280,7 @@ fn distance_to(mask: &[bool], w: usize, h: usize) -> Vec<f64> {
     clippy::indexing_slicing,
     reason = "level buffers of lw·lh entries indexed with x < lw, y < lh; parents at x/2 < ⌈lw/2⌉"
 )]
-pub(crate) fn push_pull(img: &RgbImage, mask: &[bool]) -> Option<Vec<[f32; 3]>> {
+fn push_pull(img: &RgbImage, mask: &[bool]) -> Option<Vec<[f32; 3]>> {
     let (w, h) = (img.width() as usize, img.height() as usize);
     if mask.len() < w * h || !mask[..w * h].iter().any(|&m| m) {
         return None;
