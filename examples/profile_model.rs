@@ -9,7 +9,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let which = args.next().unwrap_or_else(|| "parsing".into());
     if which == "--help" || which == "-h" {
-        println!("usage: profile_model [detection|landmarks|segmentation|parsing|pipeline|checks|output] [N (default 5)] [PHOTO] [SPEC]\n       profile_model crops OUT_DIR PHOTO...   (the parsing model's input crop of each photo, as PNG)\n\nruns one model or stage N times for a profiler and prints the time per run;\nAFTER_PARSING=1 runs the parsing model before each `checks`/`output` round (cold caches)");
+        println!("usage: profile_model [detection|landmarks|segmentation|parsing|pipeline|checks|output] [N (default 5)] [PHOTO] [SPEC]\n       profile_model crops OUT_DIR PHOTO...   (the parsing model's input crop of each photo, as PNG)\n\nruns one model or stage N times for a profiler and prints the time per run;\nAFTER_PARSING=1 runs the parsing model before each `checks`/`output` round (cold caches);\nEACH=1 prints the parts: for `checks` the subject, the shared statistics and each check;\nfor `output` render, matte, background and encode");
         return Ok(());
     }
     if which == "crops" {
@@ -50,6 +50,67 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for _ in 0..n {
             if after_parsing {
                 std::hint::black_box(m.raw_parsing(x.clone())?);
+            }
+            if std::env::var_os("EACH").is_some() && which == "checks" {
+                // where the checks stage goes: the subject (head + plan), the shared statistics,
+                // then each check on its own
+                let t = std::time::Instant::now();
+                let s = idphoto::checks::Subject::new(&img, Some(&a), &spec);
+                let mut parts = vec![("subject".to_string(), t.elapsed())];
+                let t = std::time::Instant::now();
+                std::hint::black_box(s.face_stats());
+                parts.push(("face_stats".into(), t.elapsed()));
+                let t = std::time::Instant::now();
+                std::hint::black_box(s.background_stats());
+                parts.push(("background_stats".into(), t.elapsed()));
+                for id in spec.checks.enabled() {
+                    let t = std::time::Instant::now();
+                    std::hint::black_box(idphoto::checks::run_one(&s, id));
+                    parts.push((id.to_string(), t.elapsed()));
+                }
+                let line: Vec<String> = parts
+                    .iter()
+                    .filter(|(_, d)| d.as_secs_f64() >= 2e-4)
+                    .map(|(k, d)| format!("{k} {:.1}", d.as_secs_f64() * 1e3))
+                    .collect();
+                println!("{}", line.join(", "));
+                continue;
+            }
+            if std::env::var_os("EACH").is_some() && which == "output" {
+                // where the output stage goes: render, matte, background, encode
+                let s = idphoto::checks::Subject::new(&img, Some(&a), &spec);
+                let plan = s.plan.as_ref().ok_or("no plan")?;
+                let pyr = std::time::Instant::now();
+                let mut out = idphoto::normalize::render(&img, plan, [255, 255, 255]);
+                let t_render = pyr.elapsed();
+                let t = std::time::Instant::now();
+                let matte = idphoto::matte::person_matte(&a, plan);
+                let t_matte = t.elapsed();
+                let t = std::time::Instant::now();
+                idphoto::matte::replace_background_with_matte(
+                    &mut out,
+                    &matte,
+                    [255, 255, 255],
+                    plan.height as usize,
+                );
+                let t_bg = t.elapsed();
+                let t = std::time::Instant::now();
+                let enc = idphoto::image_io::encode(&out, &spec.output)?;
+                let t_enc = t.elapsed();
+                let t = std::time::Instant::now();
+                std::hint::black_box(idphoto::image_io::encode_jpeg(&out, 70, 350, false)?);
+                let t_one = t.elapsed();
+                let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+                println!(
+                    "render (with the pyramid) {:.1}, person_matte {:.1}, replace_background {:.1}, encode {:.1} (quality {:?}; one encode {:.1})",
+                    ms(t_render),
+                    ms(t_matte),
+                    ms(t_bg),
+                    ms(t_enc),
+                    enc.jpeg_quality,
+                    ms(t_one)
+                );
+                continue;
             }
             let t = std::time::Instant::now();
             let s = idphoto::checks::Subject::new(&img, Some(&a), &spec);

@@ -24,8 +24,11 @@ impl Lab {
             b.push(c.b);
         }
         let med = |mut v: Vec<f32>| {
-            v.sort_by(f32::total_cmp);
-            v.get(v.len() / 2).copied().unwrap_or(0.0)
+            let k = v.len() / 2;
+            if k < v.len() {
+                v.select_nth_unstable_by(k, f32::total_cmp);
+            }
+            v.get(k).copied().unwrap_or(0.0)
         };
         Lab {
             l: med(l),
@@ -56,17 +59,20 @@ fn linear_lut() -> &'static [f32; 256] {
     })
 }
 
-/// Cube root of a positive normal `t`, inlined: a bit-level first guess refined by Newton steps
-/// in f64, within an ulp of `f32::cbrt` (libm's is a function call per channel, and this runs
-/// for every parsing cell and backdrop sample).
+/// Cube root of a positive normal `t`, inlined: a bit-level first guess of the *inverse* cube
+/// root refined by three Newton steps in f64, which need no division (`r ← r(4 − t r³)/3`),
+/// then `t·r²`. Within an ulp of `f32::cbrt` (relative error of r below 10⁻¹⁵ after the
+/// third step over 0.0088–1.2); libm's is a function call per channel, and this
+/// runs for every parsing cell and backdrop sample: the three divisions per channel of the
+/// direct Newton step were most of `FaceStats::compute`.
 #[inline]
 fn cbrt(t: f32) -> f32 {
     let x = t as f64;
-    let mut y = f64::from_bits(x.to_bits() / 3 + 0x2A9F_7893_782D_A1CE);
+    let mut r = f64::from_bits(0x553E_F0FF_289D_D796 - x.to_bits() / 3);
     for _ in 0..3 {
-        y -= (y * y * y - x) / (3.0 * y * y);
+        r *= (4.0 - x * r * r * r) * (1.0 / 3.0);
     }
-    y as f32
+    (x * r * r) as f32
 }
 
 /// 8-bit sRGB to CIELAB under D65.

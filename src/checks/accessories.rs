@@ -262,8 +262,11 @@ pub(crate) fn lens_tint(s: &Subject<'_>) -> Option<(f64, f64)> {
         .collect();
     // the median, not the mean: the class holds the frames too, a dark ring around the lens
     // that a thick black frame makes a third of the region; the lens interior is the majority
-    lens.sort_by(f64::total_cmp);
-    let eye_l = lens.get(lens.len() / 2).copied().unwrap_or(skin_l);
+    let k = lens.len() / 2;
+    if k < lens.len() {
+        lens.select_nth_unstable_by(k, f64::total_cmp);
+    }
+    let eye_l = lens.get(k).copied().unwrap_or(skin_l);
     Some((share, skin_l - eye_l))
 }
 

@@ -65,8 +65,9 @@ pub(crate) fn eye_darkening(s: &Subject<'_>, idx: &[usize], skin_l: f64) -> Opti
     if ls.is_empty() {
         return None;
     }
-    ls.sort_by(f64::total_cmp);
-    let p90 = ls.get(ls.len() * 9 / 10).copied()?;
+    let k = ls.len() * 9 / 10;
+    ls.select_nth_unstable_by(k, f64::total_cmp);
+    let p90 = ls.get(k).copied()?;
     Some(skin_l - p90)
 }
 

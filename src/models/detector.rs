@@ -55,19 +55,21 @@ impl FaceDetector {
         })
     }
 
-    /// All faces in the image (source pixels), best first, merged across the full view and tiles.
+    /// All faces in the image (source pixels), best first, merged across the full view and
+    /// tiles; and the best score of the letterboxed full view alone.
     pub(crate) fn detect(
         &self,
         pyr: &Pyramid<'_>,
         width: u32,
         height: u32,
-    ) -> Result<Vec<FaceDetection>> {
+    ) -> Result<(Vec<FaceDetection>, f32)> {
         let (w, h) = (width as f64, height as f64);
         let long = w.max(h);
         // Full view, letterboxed to a square like MediaPipe does.
         let s = long / INPUT as f64;
         let full = Affine::scale_offset(s, -(long - w) / 2.0, -(long - h) / 2.0);
         let mut found = self.run_view(pyr, &full, DETECTION_FLOOR, None)?;
+        let full_view_best = found.iter().map(|f| f.score).fold(0.0, f32::max);
         // Tiles at halving sizes with half-tile strides: level 1 always (second faces), deeper
         // levels only while no confident face has been found (a small face in a large photo).
         for level in 1..=MAX_TILE_LEVEL {
@@ -91,18 +93,23 @@ impl FaceDetector {
                 }
             }
         }
-        Ok(weighted_nms(found))
+        Ok((weighted_nms(found), full_view_best))
     }
 
-    /// The best score of the letterboxed full view alone (0 when nothing reaches
-    /// [`DETECTION_FLOOR`]): one model run, for comparing a photo with its turned copy.
-    pub(crate) fn full_view_score(&self, pyr: &Pyramid<'_>) -> Result<f32> {
+    /// The best score of the letterboxed full view of the photo turned by 180° (0 when nothing
+    /// reaches [`DETECTION_FLOOR`]): one model run, to compare with the full view's own best
+    /// score from [`Self::detect`]. The letterbox is centred, so the turned photo's view is
+    /// this photo's view with its pixels in reverse order: no turned copy of the photo or of
+    /// its pyramid is made.
+    pub(crate) fn turned_view_score(&self, pyr: &Pyramid<'_>) -> Result<f32> {
         let (w, h) = pyr.base().dimensions();
         let (w, h) = (w as f64, h as f64);
         let long = w.max(h);
         let full = Affine::scale_offset(long / INPUT as f64, -(long - w) / 2.0, -(long - h) / 2.0);
+        let mut input = pyr.sample(&full, INPUT, INPUT, 0.0);
+        reverse_pixels(&mut input);
         Ok(self
-            .run_view(pyr, &full, DETECTION_FLOOR, None)?
+            .decode_view(input, &full, DETECTION_FLOOR, None)?
             .iter()
             .map(|f| f.score)
             .fold(0.0, f32::max))
@@ -110,10 +117,6 @@ impl FaceDetector {
 
     /// Runs one 128×128 view. `tile` = (x, y, side, image w, image h) drops detections cut by a
     /// tile edge that is not an image edge.
-    #[allow(
-        clippy::indexing_slicing,
-        reason = "r is a 16-value slice taken with get(); indices are below 16"
-    )]
     fn run_view(
         &self,
         pyr: &Pyramid<'_>,
@@ -121,7 +124,21 @@ impl FaceDetector {
         floor: f32,
         tile: Option<(f64, f64, f64, f64, f64)>,
     ) -> Result<Vec<FaceDetection>> {
-        let mut input = pyr.sample(map, INPUT, INPUT, 0.0);
+        self.decode_view(pyr.sample(map, INPUT, INPUT, 0.0), map, floor, tile)
+    }
+
+    /// Runs the model on one sampled 128×128 view (RGB 0..=255, HWC) taken through `map`.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "r is a 16-value slice taken with get(); indices are below 16"
+    )]
+    fn decode_view(
+        &self,
+        mut input: Vec<f32>,
+        map: &Affine,
+        floor: f32,
+        tile: Option<(f64, f64, f64, f64, f64)>,
+    ) -> Result<Vec<FaceDetection>> {
         normalize_hwc(&mut input, 1.0 / 127.5, -1.0);
         let out = self.model.run(input)?;
         let (Some((_, reg)), Some((_, cls))) = (out.first(), out.get(1)) else {
@@ -178,6 +195,16 @@ impl FaceDetector {
             });
         }
         Ok(faces)
+    }
+}
+
+/// An HWC RGB image turned by 180°: its pixels in reverse order, each pixel's channels kept.
+fn reverse_pixels(hwc: &mut [f32]) {
+    let n = hwc.len() / 3;
+    for i in 0..n / 2 {
+        for c in 0..3 {
+            hwc.swap(i * 3 + c, (n - 1 - i) * 3 + c);
+        }
     }
 }
 
@@ -247,6 +274,43 @@ mod tests {
                 h: 10.0,
             },
             keypoints: [[x, 0.0]; 6],
+        }
+    }
+
+    #[test]
+    fn the_turned_view_is_the_view_of_the_turned_photo() {
+        // a photo smaller than the view (sampled at full resolution) and one larger (sampled
+        // from a pyramid level, here with sides divisible by 4: its levels pair the same
+        // pixels either way round; other sizes shift a level by up to a source pixel)
+        for (w, h) in [(90u32, 60u32), (704, 412)] {
+            // a face-sized blob and smooth shading, so that the turn is not a mirror image
+            let img = image::RgbImage::from_fn(w, h, |x, y| {
+                let (u, v) = (x as f32 / w as f32, y as f32 / h as f32);
+                let blob = (-((u - 0.3).powi(2) + (v - 0.35).powi(2)) * 40.0).exp();
+                let wave = (x as f32 / 9.0).sin() * (y as f32 / 13.0).cos();
+                image::Rgb([
+                    (200.0 * blob + 30.0 * u) as u8,
+                    (127.0 + 100.0 * wave) as u8,
+                    (255.0 * v) as u8,
+                ])
+            });
+            let turned = image::imageops::rotate180(&img);
+            let long = f64::from(w.max(h));
+            let full = Affine::scale_offset(
+                long / INPUT as f64,
+                -(long - f64::from(w)) / 2.0,
+                -(long - f64::from(h)) / 2.0,
+            );
+            let mut view = Pyramid::new(&img).sample(&full, INPUT, INPUT, 0.0);
+            reverse_pixels(&mut view);
+            let want = Pyramid::new(&turned).sample(&full, INPUT, INPUT, 0.0);
+            let mean_abs = view
+                .iter()
+                .zip(&want)
+                .map(|(a, b)| (a - b).abs())
+                .sum::<f32>()
+                / view.len() as f32;
+            assert!(mean_abs < 1e-3, "{w}×{h}: mean difference {mean_abs}");
         }
     }
 

@@ -426,7 +426,7 @@ impl Models {
         let found = self.faces(&pyr)?;
         let turn = match pick_main(&found.faces) {
             Some(i) => match found.meshes.get(i).map(quarter_turns_to_upright) {
-                Some(Rotation::None) => self.upside_down(&pyr, img)?,
+                Some(Rotation::None) => self.upside_down(&pyr, found.full_view_score)?,
                 t => t.unwrap_or_default(),
             },
             // no face upright: look for one in the turned views
@@ -447,14 +447,8 @@ impl Models {
     /// take an upside-down face for a level one, but the detector is much surer of the face
     /// once the photo is turned: upright photos score higher as they are than turned (by 0.07
     /// to 0.5 on the fixture and evaluation photos), an upside-down one the other way round.
-    fn upside_down(&self, pyr: &sample::Pyramid<'_>, img: &RgbImage) -> Result<Rotation> {
-        let Some(turned) = Rotation::Cw180.apply(img) else {
-            return Ok(Rotation::None);
-        };
-        let as_is = self.detector.full_view_score(pyr)?;
-        let flipped = self
-            .detector
-            .full_view_score(&sample::Pyramid::new(&turned))?;
+    fn upside_down(&self, pyr: &sample::Pyramid<'_>, as_is: f32) -> Result<Rotation> {
+        let flipped = self.detector.turned_view_score(pyr)?;
         Ok(
             if flipped >= MAIN_FACE_MIN_SCORE && flipped > as_is + UPSIDE_DOWN_MIN_GAIN {
                 Rotation::Cw180
@@ -492,13 +486,12 @@ impl Models {
         let (w, h) = pyr.base().dimensions();
         // Every candidate is confirmed by the mesh model's face-presence score: BlazeFace alone
         // fires on microphones and patterns at 0.6.
-        let mut found = Found::default();
-        for face in self
-            .detector
-            .detect(pyr, w, h)?
-            .into_iter()
-            .take(MAX_FACE_CANDIDATES)
-        {
+        let (candidates, full_view_score) = self.detector.detect(pyr, w, h)?;
+        let mut found = Found {
+            full_view_score,
+            ..Found::default()
+        };
+        for face in candidates.into_iter().take(MAX_FACE_CANDIDATES) {
             let lm = self.mesh.run(pyr, &landmarks::FaceMesh::crop_for(&face))?;
             if lm.presence >= MIN_MESH_PRESENCE {
                 found.faces.push(face);
@@ -601,6 +594,8 @@ impl Models {
 struct Found {
     faces: Vec<crate::analysis::FaceDetection>,
     meshes: Vec<crate::analysis::FaceLandmarks>,
+    /// The detector's best score on the letterboxed full view alone.
+    full_view_score: f32,
 }
 
 /// How much surer the detector must be of the face in the photo turned 180° than as it is to
