@@ -429,7 +429,10 @@ impl PersonMask {
         if !(u > -1.0 && v > -1.0 && u < self.width as f32 && v < self.height as f32) {
             return 0.0;
         }
-        let (u0, v0) = (u.floor(), v.floor());
+        // floor of a value above −1 without a libm call (baseline x86-64 has no rounding
+        // instruction): truncate the value shifted to be positive
+        let floor = |t: f32| (t + 1.0) as usize as f32 - 1.0;
+        let (u0, v0) = (floor(u), floor(v));
         let (fu, fv) = (u - u0, v - v0);
         let at = |uu: f32, vv: f32| {
             let (uu, vv) = (

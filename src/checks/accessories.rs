@@ -182,22 +182,24 @@ pub fn hair_ornament_area(s: &Subject<'_>) -> Option<f64> {
     let mut outlier = vec![false; n * n];
     for (i, c) in st.grid.iter().enumerate() {
         let Some(c) = c else { continue };
-        let in_head = c.v <= ACCESSORY_MAX_V * fw
-            && match c.class {
-                K::Hair => true,
-                K::Background => a
-                    .person
-                    .as_ref()
-                    .is_some_and(|m| m.prob_at(c.x, c.y) >= crate::normalize::PERSON_THRESHOLD),
-                K::Cloth => c.v < 0.0,
-                _ => false,
-            };
-        if !in_head {
+        // the cheap colour tests first: most cells are not outliers
+        let hue_distance = ((c.lab.a - hair.a).powi(2) + (c.lab.b - hair.b).powi(2)).sqrt();
+        if c.v > ACCESSORY_MAX_V * fw
+            || c.lab.chroma() <= ACCESSORY_MIN_CHROMA
+            || hue_distance <= ACCESSORY_MIN_HUE_DISTANCE
+        {
             continue;
         }
-        let hue_distance = ((c.lab.a - hair.a).powi(2) + (c.lab.b - hair.b).powi(2)).sqrt();
-        outlier[i] = c.lab.chroma() > ACCESSORY_MIN_CHROMA
-            && hue_distance > ACCESSORY_MIN_HUE_DISTANCE
+        let in_head = match c.class {
+            K::Hair => true,
+            K::Background => a
+                .person
+                .as_ref()
+                .is_some_and(|m| m.prob_at(c.x, c.y) >= crate::normalize::PERSON_THRESHOLD),
+            K::Cloth => c.v < 0.0,
+            _ => false,
+        };
+        outlier[i] = in_head
             && backdrop.is_none_or(|b| delta_e2000(c.lab, b) > ACCESSORY_MIN_BACKDROP_DELTA_E);
     }
     let mut seen = vec![false; n * n];

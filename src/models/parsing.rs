@@ -176,6 +176,11 @@ fn taps(n: usize, out: usize) -> Vec<(usize, usize, f32)> {
         .collect()
 }
 
+/// A lead (logit units) of one class over every other at both ends of an interpolation
+/// interval that float rounding cannot undo between them: the interpolated logits are exact to
+/// a few ulps of their size (BiSeNet's are below 100 in magnitude: ~10⁻⁵), three orders less.
+const SURE_LEAD: f32 = 1e-2;
+
 /// The label of each cell of an `out × out` grid: the argmax over `classes` of the logits
 /// (`classes` planes of `n × n`, CHW) upsampled bilinearly with aligned corners — exactly the
 /// model's own final Resize followed by an argmax, fused so the upsampled logits are never
@@ -192,6 +197,7 @@ pub(crate) fn upsample_argmax(logits: &[f32], classes: usize, n: usize, out: usi
     let t = taps(n, out);
     // one source row blended for every class, column-major by class: row[x·classes + c]
     let mut row = vec![0f32; n * classes];
+    let mut winner = vec![(0u8, 0f32); n];
     for (oy, &(y0, y1, fy)) in t.iter().enumerate() {
         for c in 0..classes {
             let plane = &logits[c * n * n..(c + 1) * n * n];
@@ -200,8 +206,29 @@ pub(crate) fn upsample_argmax(logits: &[f32], classes: usize, n: usize, out: usi
                 row[x * classes + c] = r0[x] + (r1[x] - r0[x]) * fy;
             }
         }
+        // each source column's winning class and its lead over the runner-up
+        for (x, w) in winner.iter_mut().enumerate() {
+            let v = &row[x * classes..(x + 1) * classes];
+            let (mut best, mut second, mut arg) = (f32::MIN, f32::MIN, 0u8);
+            for (c, &l) in v.iter().enumerate() {
+                if l > best {
+                    (second, best, arg) = (best, l, c as u8);
+                } else if l > second {
+                    second = l;
+                }
+            }
+            *w = (arg, best - second);
+        }
         let line = &mut labels[oy * out..(oy + 1) * out];
         for (ox, &(x0, x1, fx)) in t.iter().enumerate() {
+            // a class ahead at both ends of the interval by more than rounding can undo is
+            // ahead everywhere between them (each logit is linear in fx): the loop below
+            // would find it too
+            let (w0, w1) = (winner[x0], winner[x1]);
+            if w0.0 == w1.0 && w0.1 > SURE_LEAD && w1.1 > SURE_LEAD {
+                line[ox] = w0.0;
+                continue;
+            }
             let (a, b) = (
                 &row[x0 * classes..(x0 + 1) * classes],
                 &row[x1 * classes..(x1 + 1) * classes],
@@ -305,6 +332,38 @@ mod tests {
             upsample_argmax(&logits[..10], classes, n, out),
             vec![0; out * out]
         );
+    }
+
+    #[test]
+    fn the_shortcut_through_one_class_regions_changes_no_label() {
+        // smooth logits with large regions of one class (as a face map has), where most
+        // output cells take the shortcut, and borders between them where they do not
+        let (classes, n, out) = (6, 16, 128);
+        let centres = [
+            (2.0, 3.0),
+            (12.0, 4.0),
+            (8.0, 8.0),
+            (3.0, 13.0),
+            (13.0, 12.0),
+            (8.0, 1.0),
+        ];
+        let mut logits = vec![0f32; classes * n * n];
+        for (c, &(cx, cy)) in centres.iter().enumerate() {
+            for y in 0..n {
+                for x in 0..n {
+                    let d = ((x as f32 - cx).powi(2) + (y as f32 - cy).powi(2)).sqrt();
+                    logits[c * n * n + y * n + x] = 20.0 - 3.0 * d;
+                }
+            }
+        }
+        let labels = upsample_argmax(&logits, classes, n, out);
+        assert_eq!(labels, reference(&logits, classes, n, out));
+        for c in 0..classes as u8 {
+            assert!(
+                labels.iter().filter(|&&l| l == c).count() > 100,
+                "class {c}"
+            );
+        }
     }
 
     #[test]
