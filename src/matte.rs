@@ -165,15 +165,15 @@ fn composite(
         .map(|i| alpha[i] >= SOLID_ALPHA && dist[i] > deep)
         .collect();
     let bg_f = bg.map(f32::from);
-    let old = push_pull(img, &clear).unwrap_or_else(|| vec![bg_f; w * h]);
+    let old = NearestFill::new(img, &clear);
     // the person deep inside the edge; a sliver of a person has no inside: its solid pixels
-    let person = push_pull(img, &inside).or_else(|| {
+    let person = NearestFill::new(img, &inside).or_else(|| {
         let solid: Vec<bool> = alpha[..w * h].iter().map(|&a| a >= SOLID_ALPHA).collect();
-        push_pull(img, &solid)
+        NearestFill::new(img, &solid)
     });
     let hair_colour = hair.and_then(|m| {
         let hair_inside: Vec<bool> = (0..w * h).map(|i| inside[i] && m[i]).collect();
-        push_pull(img, &hair_inside)
+        NearestFill::new(img, &hair_inside)
     });
     for y in 0..h {
         for x in 0..w {
@@ -185,18 +185,30 @@ fn composite(
                 continue;
             }
             let is_hair = hair.is_some_and(|m| m[i]);
-            let fg_est = match (&hair_colour, &person) {
-                (Some(hc), _) if is_hair => Some(hc[i]),
-                (_, Some(pc)) => Some(pc[i]),
+            let fg_fill = match (&hair_colour, &person) {
+                (Some(hc), _) if is_hair => Some(hc),
+                (_, Some(pc)) => Some(pc),
                 _ => None,
             };
-            let o = old[i].map(f64::from);
+            // near the backdrop, solid pixels may still be backdrop seen between hairs: the
+            // matte is pulled down there (below)
+            let refine = dist[i] <= band && y < refine_above && fg_fill.is_some();
+            // along the hair's edge the chroma is the hair's own, full within the refined band,
+            // none at DECONTAMINATE_BAND
+            let tint = match (is_hair && y < refine_above, fg_fill) {
+                (true, Some(_)) => ((deep - dist[i]) / (deep - band)).clamp(0.0, 1.0),
+                _ => 0.0,
+            };
+            if !refine && a0 >= f64::from(SOLID_ALPHA) && tint == 0.0 {
+                continue; // inside the person: untouched
+            }
+            let fg_est = fg_fill.map(|f| f.at(x, y));
+            let o = old.as_ref().map_or(bg_f, |f| f.at(x, y)).map(f64::from);
             let mut a = a0;
-            // near the backdrop, solid pixels may still be backdrop seen between hairs: pull
-            // the matte down by how close each colour lies to the local backdrop along the
-            // backdrop → person colour line
+            // pull the matte down by how close each colour lies to the local backdrop along
+            // the backdrop → person colour line
             // (clear pixels never get here: their alpha is under MIN_ALPHA)
-            if let (true, Some(f)) = (dist[i] <= band && y < refine_above, fg_est) {
+            if let (true, Some(f)) = (refine, fg_est) {
                 let d: [f64; 3] = std::array::from_fn(|c| f64::from(f[c]) - o[c]);
                 let dd: f64 = d.iter().map(|v| v * v).sum();
                 if dd > MATTE_MIN_CONTRAST * MATTE_MIN_CONTRAST {
@@ -204,12 +216,6 @@ fn composite(
                     a = a.min(t.clamp(0.0, 1.0));
                 }
             }
-            // along the hair's edge the chroma is the hair's own, full within the refined band,
-            // none at DECONTAMINATE_BAND
-            let tint = match (is_hair && y < refine_above, fg_est) {
-                (true, Some(_)) => ((deep - dist[i]) / (deep - band)).clamp(0.0, 1.0),
-                _ => 0.0,
-            };
             if a >= f64::from(SOLID_ALPHA) && tint == 0.0 {
                 continue; // inside the person: untouched
             }
@@ -273,74 +279,77 @@ fn distance_to(mask: &[bool], w: usize, h: usize) -> Vec<f64> {
 
 /// Every pixel's estimate of the colour of the selected pixels nearest it: the mean of the
 /// selected pixels in its own 2^k-pixel block at the finest scale k where the block has any
-/// ("push-pull" fill: sums halved scale by scale, then filled back from coarse to fine, a block
-/// with only a few selected pixels blending its own mean with the coarser one). `None` when no
-/// pixel is selected.
-#[allow(
-    clippy::indexing_slicing,
-    reason = "level buffers of lw·lh entries indexed with x < lw, y < lh; parents at x/2 < ⌈lw/2⌉"
-)]
-fn push_pull(img: &RgbImage, mask: &[bool]) -> Option<Vec<[f32; 3]>> {
-    let (w, h) = (img.width() as usize, img.height() as usize);
-    if mask.len() < w * h || !mask[..w * h].iter().any(|&m| m) {
-        return None;
-    }
-    // per cell: the selected pixels' colour sums and their count
-    let base: Vec<[f32; 4]> = img
-        .pixels()
-        .zip(mask)
-        .map(|(p, &on)| {
-            if on {
-                [f32::from(p[0]), f32::from(p[1]), f32::from(p[2]), 1.0]
-            } else {
-                [0.0; 4]
-            }
-        })
-        .collect();
-    let mut levels = vec![(w, h, base)];
-    while let Some((lw, lh, cells)) = levels.last() {
-        if *lw <= 1 && *lh <= 1 {
-            break;
+/// ("push-pull" fill: colour sums and counts halved scale by scale; a pixel reads its value off
+/// the finest block above it that holds a selected pixel, on demand, since the composite needs
+/// it only along the edge).
+struct NearestFill {
+    /// The selected pixels themselves (scale 0).
+    base: Vec<Option<[f32; 3]>>,
+    width: usize,
+    /// Scales 1, 2, …: per block, the selected pixels' colour sums and their count.
+    levels: Vec<(usize, Vec<[f32; 4]>)>,
+}
+
+impl NearestFill {
+    /// `None` when no pixel is selected.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "level buffers of lw·lh entries indexed with x < lw, y < lh; parents at x/2 < ⌈lw/2⌉"
+    )]
+    fn new(img: &RgbImage, mask: &[bool]) -> Option<NearestFill> {
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        if mask.len() < w * h || !mask[..w * h].iter().any(|&m| m) {
+            return None;
         }
-        let (lw, lh) = (*lw, *lh);
-        let (pw, ph) = (lw.div_ceil(2), lh.div_ceil(2));
-        let mut parent = vec![[0f32; 4]; pw * ph];
-        for y in 0..lh {
-            let (row, prow) = (y * lw, (y / 2) * pw);
-            for x in 0..lw {
-                let (c, p) = (cells[row + x], &mut parent[prow + x / 2]);
-                for k in 0..4 {
-                    p[k] += c[k];
+        let base: Vec<Option<[f32; 3]>> = img
+            .pixels()
+            .zip(mask)
+            .map(|(p, &on)| on.then(|| [f32::from(p[0]), f32::from(p[1]), f32::from(p[2])]))
+            .collect();
+        let mut levels: Vec<(usize, Vec<[f32; 4]>)> = Vec::new();
+        let (mut lw, mut lh) = (w, h);
+        while lw > 1 || lh > 1 {
+            let (pw, ph) = (lw.div_ceil(2), lh.div_ceil(2));
+            let mut parent = vec![[0f32; 4]; pw * ph];
+            for y in 0..lh {
+                let (row, prow) = (y * lw, (y / 2) * pw);
+                for x in 0..lw {
+                    let c = match levels.last() {
+                        Some((_, cells)) => cells[row + x],
+                        None => base[row + x].map_or([0.0; 4], |v| [v[0], v[1], v[2], 1.0]),
+                    };
+                    let p = &mut parent[prow + x / 2];
+                    for k in 0..4 {
+                        p[k] += c[k];
+                    }
+                }
+            }
+            levels.push((pw, parent));
+            (lw, lh) = (pw, ph);
+        }
+        Some(NearestFill {
+            base,
+            width: w,
+            levels,
+        })
+    }
+
+    /// The estimate at pixel `(x, y)`.
+    fn at(&self, x: usize, y: usize) -> [f32; 3] {
+        if let Some(Some(v)) = self.base.get(y * self.width + x) {
+            return *v;
+        }
+        for (k, (lw, cells)) in self.levels.iter().enumerate() {
+            let s = k + 1;
+            if let Some(c) = cells.get((y >> s) * lw + (x >> s)) {
+                let n = c[3];
+                if n > 0.0 {
+                    return [c[0] / n, c[1] / n, c[2] / n];
                 }
             }
         }
-        levels.push((pw, ph, parent));
+        [0.0; 3] // not reached: the coarsest block holds every selected pixel
     }
-    // fill back from the coarsest level: a cell's own mean, blended with its parent's value
-    // when it holds less than one selected pixel's worth
-    let mut filled: Vec<[f32; 3]> = Vec::new();
-    let mut filled_w = 1;
-    for (lw, lh, cells) in levels.iter().rev() {
-        let mut v = vec![[0f32; 3]; lw * lh];
-        for y in 0..*lh {
-            for x in 0..*lw {
-                let c = cells[y * lw + x];
-                let n = c[3];
-                let own = if n > 0.0 {
-                    [c[0] / n, c[1] / n, c[2] / n]
-                } else {
-                    [0.0; 3]
-                };
-                v[y * lw + x] = match filled.get((y / 2) * filled_w + x / 2) {
-                    Some(up) if n < 1.0 => std::array::from_fn(|k| n * own[k] + (1.0 - n) * up[k]),
-                    _ => own,
-                };
-            }
-        }
-        filled = v;
-        filled_w = *lw;
-    }
-    Some(filled)
 }
 
 #[cfg(test)]
@@ -348,7 +357,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn push_pull_fills_from_the_nearest_selected_pixels() {
+    fn the_fill_takes_the_nearest_selected_pixels() {
         // a blue left half and a gold right half selected only in their outer columns
         let img = RgbImage::from_fn(64, 8, |x, _| {
             if x < 32 {
@@ -358,10 +367,11 @@ mod tests {
             }
         });
         let mask: Vec<bool> = (0..64 * 8).map(|i| i % 64 < 4 || i % 64 >= 60).collect();
-        let f = push_pull(&img, &mask).unwrap();
-        assert_eq!(f[8], [20.0, 40.0, 200.0]);
-        assert_eq!(f[56], [200.0, 160.0, 60.0]);
-        assert!(push_pull(&img, &[false; 64 * 8]).is_none());
+        let f = NearestFill::new(&img, &mask).unwrap();
+        assert_eq!(f.at(8, 0), [20.0, 40.0, 200.0]);
+        assert_eq!(f.at(56, 5), [200.0, 160.0, 60.0]);
+        assert_eq!(f.at(2, 3), [20.0, 40.0, 200.0]);
+        assert!(NearestFill::new(&img, &[false; 64 * 8]).is_none());
     }
 
     #[test]
