@@ -4,7 +4,7 @@
 use image::RgbImage;
 
 use crate::analysis::{Analysis, FaceClass, ParsingMap};
-use crate::color::{srgb_to_lab, Lab};
+use crate::color::{srgb_to_lab_many, Lab};
 use crate::models::sample::{Affine, Pyramid};
 use crate::normalize::{HeadGeometry, PERSON_THRESHOLD};
 
@@ -76,6 +76,9 @@ impl FaceStats {
     pub fn compute(img: &RgbImage, p: &ParsingMap, head: &HeadGeometry) -> Option<FaceStats> {
         let (w, h) = (img.width() as f32, img.height() as f32);
         let mut grid = vec![None; p.size * p.size];
+        // the cells inside the image and their pixels first, then their colours all at once
+        let mut inside = Vec::with_capacity(p.size * p.size);
+        let mut rgb = Vec::with_capacity(p.size * p.size);
         for v in 0..p.size {
             for u in 0..p.size {
                 let [x, y] = p.cell_center(u, v);
@@ -86,15 +89,21 @@ impl FaceStats {
                     .labels
                     .get(v * p.size + u)
                     .and_then(|&l| FaceClass::from_label(l))?;
-                let px = img.get_pixel(x as u32, y as u32).0;
-                let l = head.to_local([x as f64, y as f64]);
-                grid[v * p.size + u] = Some(FaceCell {
+                inside.push((v * p.size + u, x, y, class));
+                rgb.push(img.get_pixel(x as u32, y as u32).0);
+            }
+        }
+        let labs = srgb_to_lab_many(&rgb);
+        for ((&(i, x, y, class), &px), &lab) in inside.iter().zip(&rgb).zip(&labs) {
+            let l = head.to_local([x as f64, y as f64]);
+            if let Some(cell) = grid.get_mut(i) {
+                *cell = Some(FaceCell {
                     x,
                     y,
                     u: l[0] as f32,
                     v: l[1] as f32,
                     class,
-                    lab: srgb_to_lab(px),
+                    lab,
                     rgb: px,
                 });
             }
@@ -300,7 +309,8 @@ impl BackgroundStats {
             }
         }
         let dist = chamfer(&is_person, gw, gh);
-        let mut pixels = Vec::new();
+        let mut kept = Vec::new();
+        let mut rgb = Vec::new();
         for gy in 0..gh {
             for gx in 0..gw {
                 let i = gy * gw + gx;
@@ -308,17 +318,24 @@ impl BackgroundStats {
                 if !cand[i] || dist[i] < 1.5 {
                     continue;
                 }
+                kept.push((gx, gy, i));
+                rgb.push([buf[i * 3] as u8, buf[i * 3 + 1] as u8, buf[i * 3 + 2] as u8]);
+            }
+        }
+        let pixels = kept
+            .into_iter()
+            .zip(srgb_to_lab_many(&rgb))
+            .map(|((gx, gy, i), lab)| {
                 let (x, y) = ((gx as f32 + 0.5) * step, (gy as f32 + 0.5) * step);
-                let px = [buf[i * 3] as u8, buf[i * 3 + 1] as u8, buf[i * 3 + 2] as u8];
-                pixels.push(BgPixel {
+                BgPixel {
                     x,
                     y,
                     u: head.to_local([x as f64, y as f64])[0] as f32,
-                    lab: srgb_to_lab(px),
+                    lab,
                     dist: dist[i] * step,
-                });
-            }
-        }
+                }
+            })
+            .collect();
         Some(BackgroundStats {
             pixels,
             total: gw * gh,
