@@ -1,6 +1,6 @@
 //! `headwear`, `hair_accessory`, `earrings`, `necklace`, `glasses`.
 
-use super::lighting::glare_fractions;
+use super::lighting::{glare_fractions, median};
 use super::regions::{class_nodes, grow, max_in_zone, point_in_polygon};
 use super::Subject;
 use crate::analysis::{mesh, FaceClass as K};
@@ -257,18 +257,14 @@ pub(crate) fn lens_tint(s: &Subject<'_>) -> Option<(f64, f64)> {
     let eye_outlines = [&mesh::RIGHT_EYE_CONTOUR[..], &mesh::LEFT_EYE_CONTOUR[..]]
         .map(|idx| idx.iter().map(|&i| lm.xy(i)).collect::<Vec<_>>());
     let eyes: Vec<Vec<[f32; 2]>> = eye_outlines.iter().map(|p| grow(p, 1.5)).collect();
-    let mut lens: Vec<f64> = st
+    let lens: Vec<f64> = st
         .of_class(K::Eyeglasses)
         .filter(|c| !eyes.iter().any(|p| point_in_polygon([c.x, c.y], p)))
         .map(|c| c.lab.l as f64)
         .collect();
     // the median, not the mean: the class holds the frames too, a dark ring around the lens
     // that a thick black frame makes a third of the region; the lens interior is the majority
-    let k = lens.len() / 2;
-    if k < lens.len() {
-        lens.select_nth_unstable_by(k, f64::total_cmp);
-    }
-    let eye_l = lens.get(k).copied().unwrap_or(skin_l);
+    let eye_l = median(lens).unwrap_or(skin_l);
     Some((share, skin_l - eye_l))
 }
 

@@ -14,11 +14,12 @@ const LENS_GLARE_ABOVE_SKIN_L: f32 = 15.0;
 /// …and near-white.
 const LENS_GLARE_MAX_CHROMA: f32 = 12.0;
 
+/// The median (the upper middle of an even count); `None` when `v` is empty.
 #[allow(
     clippy::indexing_slicing,
     reason = "v is non-empty when indexed at len / 2"
 )]
-fn median(mut v: Vec<f64>) -> Option<f64> {
+pub(super) fn median(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
         return None;
     }

@@ -65,9 +65,7 @@ impl FaceDetector {
     ) -> Result<(Vec<FaceDetection>, f32)> {
         let (w, h) = (width as f64, height as f64);
         let long = w.max(h);
-        // Full view, letterboxed to a square like MediaPipe does.
-        let s = long / INPUT as f64;
-        let full = Affine::scale_offset(s, -(long - w) / 2.0, -(long - h) / 2.0);
+        let full = full_view(w, h);
         let mut found = self.run_view(pyr, &full, DETECTION_FLOOR, None)?;
         let full_view_best = found.iter().map(|f| f.score).fold(0.0, f32::max);
         // Tiles at halving sizes with half-tile strides: level 1 always (second faces), deeper
@@ -103,9 +101,7 @@ impl FaceDetector {
     /// its pyramid is made.
     pub(crate) fn turned_view_score(&self, pyr: &Pyramid<'_>) -> Result<f32> {
         let (w, h) = pyr.base().dimensions();
-        let (w, h) = (w as f64, h as f64);
-        let long = w.max(h);
-        let full = Affine::scale_offset(long / INPUT as f64, -(long - w) / 2.0, -(long - h) / 2.0);
+        let full = full_view(f64::from(w), f64::from(h));
         let mut input = pyr.sample(&full, INPUT, INPUT, 0.0);
         reverse_pixels(&mut input);
         Ok(self
@@ -198,14 +194,16 @@ impl FaceDetector {
     }
 }
 
+/// The full view of a `w × h` photo: letterboxed (centred) into the square input, as MediaPipe
+/// does.
+fn full_view(w: f64, h: f64) -> Affine {
+    let long = w.max(h);
+    Affine::scale_offset(long / INPUT as f64, -(long - w) / 2.0, -(long - h) / 2.0)
+}
+
 /// An HWC RGB image turned by 180°: its pixels in reverse order, each pixel's channels kept.
 fn reverse_pixels(hwc: &mut [f32]) {
-    let n = hwc.len() / 3;
-    for i in 0..n / 2 {
-        for c in 0..3 {
-            hwc.swap(i * 3 + c, (n - 1 - i) * 3 + c);
-        }
-    }
+    hwc.as_chunks_mut::<3>().0.reverse();
 }
 
 /// MediaPipe's weighted NMS: overlapping detections are averaged (weighted by score) into one.
@@ -295,12 +293,7 @@ mod tests {
                 ])
             });
             let turned = image::imageops::rotate180(&img);
-            let long = f64::from(w.max(h));
-            let full = Affine::scale_offset(
-                long / INPUT as f64,
-                -(long - f64::from(w)) / 2.0,
-                -(long - f64::from(h)) / 2.0,
-            );
+            let full = full_view(f64::from(w), f64::from(h));
             let mut view = Pyramid::new(&img).sample(&full, INPUT, INPUT, 0.0);
             reverse_pixels(&mut view);
             let want = Pyramid::new(&turned).sample(&full, INPUT, INPUT, 0.0);

@@ -176,10 +176,11 @@ fn taps(n: usize, out: usize) -> Vec<(usize, usize, f32)> {
         .collect()
 }
 
-/// A lead (logit units) of one class over every other at both ends of an interpolation
-/// interval that float rounding cannot undo between them: the interpolated logits are exact to
-/// a few ulps of their size (BiSeNet's are below 100 in magnitude: ~10⁻⁵), three orders less.
-const SURE_LEAD: f32 = 1e-2;
+/// A lead of one class over every other at both ends of an interpolation interval, as a share
+/// of the largest logit magnitude there, that float rounding cannot undo between them: each
+/// interpolated logit is exact to a few ulps of that magnitude, a difference of two to under
+/// 10⁻⁶ of it, a hundred times less. Relative, so it holds for any parsing model's logit scale.
+const SURE_LEAD: f32 = 1e-4;
 
 /// The label of each cell of an `out × out` grid: the argmax over `classes` of the logits
 /// (`classes` planes of `n × n`, CHW) upsampled bilinearly with aligned corners — exactly the
@@ -197,7 +198,7 @@ pub(crate) fn upsample_argmax(logits: &[f32], classes: usize, n: usize, out: usi
     let t = taps(n, out);
     // one source row blended for every class, column-major by class: row[x·classes + c]
     let mut row = vec![0f32; n * classes];
-    let mut winner = vec![(0u8, 0f32); n];
+    let mut winner = vec![(0u8, 0f32, 0f32); n];
     for (oy, &(y0, y1, fy)) in t.iter().enumerate() {
         for c in 0..classes {
             let plane = &logits[c * n * n..(c + 1) * n * n];
@@ -206,18 +207,20 @@ pub(crate) fn upsample_argmax(logits: &[f32], classes: usize, n: usize, out: usi
                 row[x * classes + c] = r0[x] + (r1[x] - r0[x]) * fy;
             }
         }
-        // each source column's winning class and its lead over the runner-up
+        // each source column's winning class, its lead over the runner-up and the largest
+        // logit magnitude
         for (x, w) in winner.iter_mut().enumerate() {
             let v = &row[x * classes..(x + 1) * classes];
-            let (mut best, mut second, mut arg) = (f32::MIN, f32::MIN, 0u8);
+            let (mut best, mut second, mut arg, mut scale) = (f32::MIN, f32::MIN, 0u8, 0f32);
             for (c, &l) in v.iter().enumerate() {
+                scale = scale.max(l.abs());
                 if l > best {
                     (second, best, arg) = (best, l, c as u8);
                 } else if l > second {
                     second = l;
                 }
             }
-            *w = (arg, best - second);
+            *w = (arg, best - second, scale);
         }
         let line = &mut labels[oy * out..(oy + 1) * out];
         for (ox, &(x0, x1, fx)) in t.iter().enumerate() {
@@ -225,7 +228,8 @@ pub(crate) fn upsample_argmax(logits: &[f32], classes: usize, n: usize, out: usi
             // ahead everywhere between them (each logit is linear in fx): the loop below
             // would find it too
             let (w0, w1) = (winner[x0], winner[x1]);
-            if w0.0 == w1.0 && w0.1 > SURE_LEAD && w1.1 > SURE_LEAD {
+            let sure = SURE_LEAD * w0.2.max(w1.2);
+            if w0.0 == w1.0 && w0.1 > sure && w1.1 > sure {
                 line[ox] = w0.0;
                 continue;
             }
