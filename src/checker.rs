@@ -339,20 +339,23 @@ impl Checker {
         let spec = self.specs.get(spec_id)?;
         let mut timings = Timings::default();
         let t0 = Instant::now();
-        let (analysis, upright) = match &self.models {
+        let (analysis, upright, levels) = match &self.models {
             Some(m) => {
-                let (a, upright, inference, runs) = m.analyze_upright(image)?;
+                let (a, upright, inference, runs, levels) = m.analyze_upright_levels(image)?;
                 timings.inference = inference;
                 timings.model_runs = runs;
-                (Some(a), upright)
+                (Some(a), upright, Some(levels))
             }
-            None => (None, None),
+            None => (None, None, None),
         };
         // a photo stored sideways is checked and rendered upright
         let image = upright.as_ref().unwrap_or(image);
         timings.analyze = t0.elapsed();
         let t0 = Instant::now();
-        let subject = Subject::new(image, analysis.as_ref(), spec);
+        let mut subject = Subject::new(image, analysis.as_ref(), spec);
+        if let Some(levels) = levels {
+            subject = subject.with_pyramid_levels(levels);
+        }
         let results = checks::run_all(&subject);
         let info = ImageInfo {
             width: image.width(),

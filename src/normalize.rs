@@ -4,7 +4,7 @@
 use image::{Rgb, RgbImage};
 
 use crate::analysis::{mesh, Analysis, FaceClass};
-use crate::models::sample::{Affine, Pyramid};
+use crate::models::sample::{round_u8, Affine, Pyramid};
 use crate::spec::{PhotoSpec, Range};
 
 /// Without a parsing map or person mask the crown is estimated from the face: in the classical
@@ -783,11 +783,7 @@ pub(crate) fn render_from(pyr: &Pyramid<'_>, plan: &FramePlan, fill: [u8; 3]) ->
         *p = if s.iter().any(|v| v.is_nan()) {
             Rgb(fill)
         } else {
-            Rgb([
-                s[0].round().clamp(0.0, 255.0) as u8,
-                s[1].round().clamp(0.0, 255.0) as u8,
-                s[2].round().clamp(0.0, 255.0) as u8,
-            ])
+            Rgb([round_u8(s[0]), round_u8(s[1]), round_u8(s[2])])
         };
     }
     out

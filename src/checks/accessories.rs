@@ -32,8 +32,8 @@ fn area_share(s: &Subject<'_>, ks: &[K], above_eyes: bool) -> Option<f64> {
     let st = s.face_stats()?;
     let fw = s.head.as_ref()?.face_width;
     let n = st
-        .cells()
-        .filter(|c| ks.contains(&c.class) && (!above_eyes || c.v < 0.0))
+        .of_classes(ks)
+        .filter(|c| !above_eyes || c.v < 0.0)
         .count() as f64;
     Some(n * (st.cell as f64).powi(2) / (fw * fw).max(1.0))
 }
@@ -180,8 +180,9 @@ pub fn hair_ornament_area(s: &Subject<'_>) -> Option<f64> {
         .map(|b| Lab::median(b.pixels.iter().map(|p| p.lab)));
     let n = st.size;
     let mut outlier = vec![false; n * n];
-    for (i, c) in st.grid.iter().enumerate() {
-        let Some(c) = c else { continue };
+    // only hair, backdrop and clothes cells can be part of an ornament (`in_head` below)
+    for i in st.indices_of(&[K::Hair, K::Background, K::Cloth]) {
+        let Some(c) = &st.grid[i] else { continue };
         // the cheap colour tests first: most cells are not outliers
         let hue_distance = ((c.lab.a - hair.a).powi(2) + (c.lab.b - hair.b).powi(2)).sqrt();
         if c.v > ACCESSORY_MAX_V * fw

@@ -40,8 +40,7 @@ pub fn skin_halves(s: &Subject<'_>) -> Option<(f64, f64)> {
         head.chin_down as f32,
     );
     let skin = || {
-        st.cells()
-            .filter(|c| matches!(c.class, K::Skin | K::Nose))
+        st.of_classes(&[K::Skin, K::Nose])
             .filter(move |c| c.v > -0.25 * fw && c.v < 0.85 * chin && (c.u - cu).abs() > 0.05 * fw)
     };
     let r = median(
@@ -96,14 +95,13 @@ pub fn face_shadow(s: &Subject<'_>, cfg: &FaceShadowCheck) -> CheckResult {
 pub fn glare_fractions(s: &Subject<'_>) -> Option<(f64, f64)> {
     let st = s.face_stats()?;
     let skin_l = median(
-        st.cells()
-            .filter(|c| matches!(c.class, K::Skin | K::Nose))
+        st.of_classes(&[K::Skin, K::Nose])
             .map(|c| c.lab.l as f64)
             .collect(),
     )? as f32;
     let (mut skin, mut hot) = (0usize, 0usize);
     let (mut lens, mut lens_hot) = (0usize, 0usize);
-    for c in st.cells() {
+    for c in st.of_classes(&[K::Skin, K::Nose, K::Eyeglasses]) {
         match c.class {
             K::Skin | K::Nose => {
                 skin += 1;

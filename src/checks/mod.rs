@@ -73,6 +73,13 @@ impl<'a> Subject<'a> {
         }
     }
 
+    /// Takes the anti-aliasing pyramid's levels the analysis built from this image instead of
+    /// building them again (they are the same pixels).
+    pub(crate) fn with_pyramid_levels(self, levels: crate::models::sample::PyramidLevels) -> Self {
+        let _ = self.pyramid.set(Pyramid::with_levels(self.image, levels));
+        self
+    }
+
     /// The anti-aliasing pyramid of the image, built once for every check and the render.
     pub(crate) fn pyramid(&self) -> &Pyramid<'a> {
         self.pyramid.get_or_init(|| Pyramid::new(self.image))

@@ -71,7 +71,7 @@ pub fn sharpness(s: &Subject<'_>, cfg: &SharpnessCheck) -> CheckResult {
 pub fn skin_exposure(s: &Subject<'_>) -> Option<(f64, f64, f64)> {
     let st = s.face_stats()?;
     let (mut n, mut sum, mut dark, mut bright) = (0usize, 0f64, 0usize, 0usize);
-    for c in st.cells().filter(|c| matches!(c.class, K::Skin | K::Nose)) {
+    for c in st.of_classes(&[K::Skin, K::Nose]) {
         n += 1;
         sum += c.lab.l as f64;
         dark += (c.lab.l <= CLIP_DARK_L) as usize;
@@ -137,8 +137,7 @@ pub fn color(s: &Subject<'_>, cfg: &ColorCheck) -> CheckResult {
         return CheckResult::not_applicable(CheckId::Color, ReasonCode::ParsingUnavailable);
     };
     let skin: Vec<f64> = st
-        .cells()
-        .filter(|c| matches!(c.class, K::Skin | K::Nose))
+        .of_classes(&[K::Skin, K::Nose])
         .map(|c| c.lab.chroma() as f64)
         .collect();
     let chroma = skin.iter().sum::<f64>() / skin.len().max(1) as f64;

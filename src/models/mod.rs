@@ -414,14 +414,34 @@ impl Models {
         &self,
         img: &RgbImage,
     ) -> Result<(Analysis, Option<RgbImage>, std::time::Duration, u32)> {
-        let _ = onnx::take_inference_time();
-        let a = self.analyze_upright_inner(img);
-        let (t, n) = onnx::take_inference_time();
-        let (a, upright) = a?;
+        let (a, upright, t, n, _) = self.analyze_upright_levels(img)?;
         Ok((a, upright, t, n))
     }
 
-    fn analyze_upright_inner(&self, img: &RgbImage) -> Result<(Analysis, Option<RgbImage>)> {
+    /// As [`analyze_upright`](Self::analyze_upright), also handing back the anti-aliasing
+    /// pyramid's levels of the photo analysed (the upright one when it was turned), so the
+    /// checks and the render need not build them again.
+    pub(crate) fn analyze_upright_levels(
+        &self,
+        img: &RgbImage,
+    ) -> Result<(
+        Analysis,
+        Option<RgbImage>,
+        std::time::Duration,
+        u32,
+        sample::PyramidLevels,
+    )> {
+        let _ = onnx::take_inference_time();
+        let a = self.analyze_upright_inner(img);
+        let (t, n) = onnx::take_inference_time();
+        let (a, upright, levels) = a?;
+        Ok((a, upright, t, n, levels))
+    }
+
+    fn analyze_upright_inner(
+        &self,
+        img: &RgbImage,
+    ) -> Result<(Analysis, Option<RgbImage>, sample::PyramidLevels)> {
         let pyr = sample::Pyramid::new(img);
         let found = self.faces(&pyr)?;
         let turn = match pick_main(&found.faces) {
@@ -433,14 +453,15 @@ impl Models {
             None => self.turned_view_with_face(img)?,
         };
         let Some(upright) = turn.apply(img) else {
-            return Ok((self.finish(&pyr, found, Rotation::None)?, None));
+            let a = self.finish(&pyr, found, Rotation::None)?;
+            return Ok((a, None, pyr.into_levels()));
         };
         drop(pyr);
         let pyr = sample::Pyramid::new(&upright);
         let found = self.faces(&pyr)?;
         let a = self.finish(&pyr, found, turn)?;
-        drop(pyr);
-        Ok((a, Some(upright)))
+        let levels = pyr.into_levels();
+        Ok((a, Some(upright), levels))
     }
 
     /// [`Rotation::Cw180`] when the photo is upside down. The detector and the mesh model both

@@ -126,10 +126,7 @@ pub(crate) fn crop_for(face: &BBox) -> (f32, f32, f32, Affine) {
 pub(crate) fn crop_image(pyr: &Pyramid<'_>, face: &BBox) -> image::RgbImage {
     let (_, _, _, map) = crop_for(face);
     let hwc = pyr.sample(&map, INPUT, INPUT, 0.0);
-    let raw: Vec<u8> = hwc
-        .iter()
-        .map(|v| v.round().clamp(0.0, 255.0) as u8)
-        .collect();
+    let raw: Vec<u8> = hwc.iter().map(|&v| super::sample::round_u8(v)).collect();
     image::RgbImage::from_raw(INPUT as u32, INPUT as u32, raw)
         .unwrap_or_else(|| image::RgbImage::new(INPUT as u32, INPUT as u32))
 }

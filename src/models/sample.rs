@@ -91,6 +91,14 @@ pub(crate) struct Pyramid<'a> {
     levels: Vec<RgbImage>,
 }
 
+/// A [`Pyramid`]'s levels without the image they were built from (see
+/// [`Pyramid::into_levels`]).
+pub(crate) struct PyramidLevels {
+    width: u32,
+    height: u32,
+    levels: Vec<RgbImage>,
+}
+
 /// The smallest pyramid level kept, pixels on the short side.
 const PYRAMID_MIN_SIDE: u32 = 48;
 
@@ -118,6 +126,29 @@ impl<'a> Pyramid<'a> {
     /// The full-resolution image.
     pub(crate) fn base(&self) -> &'a RgbImage {
         self.base
+    }
+
+    /// The levels below the base, to hand the pyramid on to a later stage that borrows the
+    /// same image ([`Pyramid::with_levels`]) instead of building it again.
+    pub(crate) fn into_levels(self) -> PyramidLevels {
+        PyramidLevels {
+            width: self.base.width(),
+            height: self.base.height(),
+            levels: self.levels,
+        }
+    }
+
+    /// The pyramid of `base` from levels built earlier from it; built afresh when the levels
+    /// belong to an image of another size (they cannot belong to this one).
+    pub(crate) fn with_levels(base: &'a RgbImage, levels: PyramidLevels) -> Self {
+        if (levels.width, levels.height) == base.dimensions() {
+            Pyramid {
+                base,
+                levels: levels.levels,
+            }
+        } else {
+            Pyramid::new(base)
+        }
     }
 
     /// Samples `out_w` × `out_h` RGB pixels (0..=255 as f32, row-major HWC) through `map`,
@@ -230,6 +261,22 @@ pub(crate) fn floor_i64(x: f64) -> i64 {
     }
 }
 
+/// `v.round().clamp(0.0, 255.0) as u8` without a libm call (baseline x86-64 has no rounding
+/// instruction, and the render rounds three values a pixel): the same value for every `f32`,
+/// NaN included (0).
+#[inline]
+pub(crate) fn round_u8(v: f32) -> u8 {
+    if v.is_nan() || v <= 0.0 {
+        0
+    } else if v >= 255.0 {
+        255
+    } else {
+        let t = v as u8; // truncates; 0 ≤ t ≤ 254
+                         // v − t is exact (both below 256, v ≥ t); rounding half away from zero
+        t + u8::from(v - f32::from(t) >= 0.5)
+    }
+}
+
 /// HWC 0..=255 → HWC `x·scale + offset` (in place).
 pub(crate) fn normalize_hwc(buf: &mut [f32], scale: f32, offset: f32) {
     for x in buf.iter_mut() {
@@ -261,6 +308,28 @@ pub(crate) fn to_chw_normalized(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn round_u8_is_round_then_clamp() {
+        let reference = |v: f32| v.round().clamp(0.0, 255.0) as u8;
+        let mut values = vec![
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            -0.0,
+            0.0,
+            f32::MAX,
+        ];
+        // every 1/1024 from −2 to 300, and the neighbours of every half
+        values.extend((-2048..300 * 1024).map(|i| i as f32 / 1024.0));
+        for k in 0..=256 {
+            let half = k as f32 + 0.5;
+            values.extend([half.next_down(), half, half.next_up()]);
+        }
+        for v in values {
+            assert_eq!(super::round_u8(v), reference(v), "{v}");
+        }
+    }
     use super::*;
 
     #[test]
