@@ -77,6 +77,22 @@ pub struct HeadGeometry {
     pub crown_cut: bool,
 }
 
+/// [`HeadGeometry::to_local`]'s frame: origin and unit axes in source coordinates.
+pub(crate) struct LocalFrame {
+    origin: [f64; 2],
+    ex: [f64; 2],
+    ey: [f64; 2],
+}
+
+impl LocalFrame {
+    /// Source point → (u, v).
+    pub(crate) fn to_local(&self, p: [f64; 2]) -> [f64; 2] {
+        let (ex, ey) = (self.ex, self.ey);
+        let d = [p[0] - self.origin[0], p[1] - self.origin[1]];
+        [d[0] * ex[0] + d[1] * ex[1], d[0] * ey[0] + d[1] * ey[1]]
+    }
+}
+
 impl HeadGeometry {
     /// Chin-to-crown height.
     pub fn head_height(&self) -> f64 {
@@ -90,9 +106,17 @@ impl HeadGeometry {
 
     /// Source point → (u, v).
     pub fn to_local(&self, p: [f64; 2]) -> [f64; 2] {
+        self.local_frame().to_local(p)
+    }
+
+    /// The (u, v) frame with its axes worked out once, for many points.
+    pub(crate) fn local_frame(&self) -> LocalFrame {
         let (ex, ey) = self.axes();
-        let d = [p[0] - self.eye_mid[0], p[1] - self.eye_mid[1]];
-        [d[0] * ex[0] + d[1] * ex[1], d[0] * ey[0] + d[1] * ey[1]]
+        LocalFrame {
+            origin: self.eye_mid,
+            ex,
+            ey,
+        }
     }
 
     /// (u, v) → source point.

@@ -84,11 +84,16 @@ impl FaceStats {
     )]
     pub fn compute(img: &RgbImage, p: &ParsingMap, head: &HeadGeometry) -> Option<FaceStats> {
         let (w, h) = (img.width() as f32, img.height() as f32);
+        let frame = head.local_frame();
         let mut grid = vec![None; p.size * p.size];
-        // the cells inside the image and their pixels first, then their colours all at once
-        let mut inside = Vec::with_capacity(p.size * p.size);
-        let mut rgb = Vec::with_capacity(p.size * p.size);
+        let mut class_bits = vec![0u32; p.size * p.size];
+        // a row's cells inside the image and their pixels first, then their colours all at
+        // once (eight at a time); row by row, so the buffers stay small and warm
+        let mut inside = Vec::with_capacity(p.size);
+        let mut rgb = Vec::with_capacity(p.size);
         for v in 0..p.size {
+            inside.clear();
+            rgb.clear();
             for u in 0..p.size {
                 let [x, y] = p.cell_center(u, v);
                 if !(x >= 0.0 && y >= 0.0 && x < w && y < h) {
@@ -101,24 +106,23 @@ impl FaceStats {
                 inside.push((v * p.size + u, x, y, class));
                 rgb.push(img.get_pixel(x as u32, y as u32).0);
             }
-        }
-        let labs = srgb_to_lab_many(&rgb);
-        let mut class_bits = vec![0u32; p.size * p.size];
-        for ((&(i, x, y, class), &px), &lab) in inside.iter().zip(&rgb).zip(&labs) {
-            if let Some(b) = class_bits.get_mut(i) {
-                *b = class_bit(class);
-            }
-            let l = head.to_local([x as f64, y as f64]);
-            if let Some(cell) = grid.get_mut(i) {
-                *cell = Some(FaceCell {
-                    x,
-                    y,
-                    u: l[0] as f32,
-                    v: l[1] as f32,
-                    class,
-                    lab,
-                    rgb: px,
-                });
+            let labs = srgb_to_lab_many(&rgb);
+            for ((&(i, x, y, class), &px), &lab) in inside.iter().zip(&rgb).zip(&labs) {
+                if let Some(b) = class_bits.get_mut(i) {
+                    *b = class_bit(class);
+                }
+                let l = frame.to_local([x as f64, y as f64]);
+                if let Some(cell) = grid.get_mut(i) {
+                    *cell = Some(FaceCell {
+                        x,
+                        y,
+                        u: l[0] as f32,
+                        v: l[1] as f32,
+                        class,
+                        lab,
+                        rgb: px,
+                    });
+                }
             }
         }
         Some(FaceStats {
