@@ -232,8 +232,12 @@ impl HeadGeometry {
                 if in_band && image.is_some() && l[1] < 0.0 {
                     band_cells.push((l[1], v, c[0], c[1]));
                 }
-                // head width: skin, ears and hair between the eye line and half-way to the chin
-                if matches!(k, K::Skin | K::LeftEar | K::RightEar | K::Hair)
+                // head width: skin, ears and hair between the eye line and half-way to the chin;
+                // "hat" there too: at ear height it is the flank of a full head of hair that the
+                // parsing model calls hat (astronaut.png: the float and int8 models split that
+                // flank between hair and hat differently, 16 px of head width apart on one
+                // photo) or a hat whose own check fails; either way it is the head's outline
+                if matches!(k, K::Skin | K::LeftEar | K::RightEar | K::Hair | K::Hat)
                     && l[1] >= 0.0
                     && l[1] <= self.chin_down * 0.5
                     && (l[0] - self.face_center_u).abs() < self.face_width

@@ -341,3 +341,51 @@ fn eye_midpoint_and_eye_distance_ranges_are_planned() {
     let (up, _) = idphoto::normalize::uploaded_geometry(&g, &only_eyes, 1000, 1200);
     assert!((up.eye_distance - 45.0 * (390.0f64 / 1000.0).max(567.0 / 1200.0)).abs() < 1e-6);
 }
+
+/// The head's width at ear height is its outline whatever the parsing model calls the flank:
+/// BiSeNet calls the side of a full head of hair "hat" on some photos (astronaut.png), and the
+/// float and int8 models split that flank between hair and hat differently. A flank labelled
+/// hat measures as wide as the same flank labelled hair.
+#[test]
+fn the_head_width_counts_a_flank_the_model_calls_hat() {
+    use idphoto::analysis::{FaceClass as K, ParsingMap};
+    let mut a = analysis(1000, 1000, 500.0, 500.0, 200.0, 0.0);
+    let (rx, ry, side, n) = (250.0f32, 150.0f32, 500.0f32, 100usize);
+    let cell = side / n as f32;
+    let face = |x: f32, y: f32| {
+        let (dx, dy) = ((x - 500.0) / 100.0, (y - 510.0) / 130.0);
+        dx * dx + dy * dy <= 1.0
+    };
+    // hair 150 px each side of the centre; its right flank (x > 600) at ear height is `flank`
+    let map = |flank: K| {
+        let labels = (0..n * n)
+            .map(|i| {
+                let (x, y) = (
+                    rx + ((i % n) as f32 + 0.5) * cell,
+                    ry + ((i / n) as f32 + 0.5) * cell,
+                );
+                if face(x, y) {
+                    K::Skin as u8
+                } else if (x - 500.0).abs() < 150.0 && (300.0..560.0).contains(&y) {
+                    if x > 600.0 && y > 470.0 {
+                        flank as u8
+                    } else {
+                        K::Hair as u8
+                    }
+                } else {
+                    K::Background as u8
+                }
+            })
+            .collect();
+        ParsingMap::from_labels(rx, ry, side, n, labels)
+    };
+    a.parsing = Some(map(K::Hair));
+    let hair = HeadGeometry::measure(&a).unwrap();
+    a.parsing = Some(map(K::Hat));
+    let hat = HeadGeometry::measure(&a).unwrap();
+    assert!((hair.head_width - 300.0).abs() <= 10.0, "{hair:?}");
+    assert!(
+        (hat.head_width - hair.head_width).abs() < 1e-9,
+        "{hat:?} vs {hair:?}"
+    );
+}
