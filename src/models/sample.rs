@@ -187,66 +187,119 @@ fn sample_bilinear(
     out_h: usize,
     fill: f32,
 ) -> Vec<f32> {
-    let (w, h) = (img.width() as i64, img.height() as i64);
-    let raw = img.as_raw();
-    let stride = img.width() as usize * 3;
+    let src = Source {
+        raw: img.as_raw(),
+        w: img.width() as i64,
+        h: img.height() as i64,
+        stride: img.width() as usize * 3,
+        fill,
+    };
     let mut out = vec![fill; out_w * out_h * 3];
     if out_w == 0 {
+        return out;
+    }
+    if map.b == 0.0 && map.d == 0.0 {
+        // an axis-aligned map (the parsing, detector and segmentation crops): x depends on the
+        // column only and y on the row only — `a·u + b·v + c` with b = 0 is `a·u + c` whatever v
+        // is, bit for bit — so each is worked out once, not once a pixel
+        let xs: Vec<(f64, i64, f32)> = (0..out_w)
+            .map(|u| tap(map.apply(u as f64 + 0.5, 0.5).0 * k - 0.5))
+            .collect();
+        for (v, row) in out.chunks_exact_mut(out_w * 3).enumerate() {
+            let (y, y0, fy) = tap(map.apply(0.5, v as f64 + 0.5).1 * k - 0.5);
+            if !(y > -1.0 && y < src.h as f64) {
+                continue;
+            }
+            for (o, &(x, x0, fx)) in row.chunks_exact_mut(3).zip(&xs) {
+                if x > -1.0 && x < src.w as f64 {
+                    src.bilinear(o, x0, y0, fx, fy);
+                }
+            }
+        }
         return out;
     }
     for (v, row) in out.chunks_exact_mut(out_w * 3).enumerate() {
         for (u, o) in row.chunks_exact_mut(3).enumerate() {
             let (x, y) = map.apply(u as f64 + 0.5, v as f64 + 0.5);
             let (x, y) = (x * k - 0.5, y * k - 0.5);
-            if !(x > -1.0 && y > -1.0 && x < w as f64 && y < h as f64) {
+            if !(x > -1.0 && y > -1.0 && x < src.w as f64 && y < src.h as f64) {
                 continue;
             }
-            let (x0, y0) = (floor_i64(x), floor_i64(y));
-            let (fx, fy) = ((x - x0 as f64) as f32, (y - y0 as f64) as f32);
-            let wts = [
-                (1.0 - fx) * (1.0 - fy),
-                fx * (1.0 - fy),
-                (1.0 - fx) * fy,
-                fx * fy,
-            ];
-            if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
-                // all four neighbours inside: two 2-pixel runs, no per-pixel bounds logic
-                let i = (y0 * w + x0) as usize * 3;
-                if let (Some(p), Some(q)) = (raw.get(i..i + 6), raw.get(i + stride..i + stride + 6))
-                {
-                    for c in 0..3 {
-                        o[c] = wts[0] * p[c] as f32
-                            + wts[1] * p[3 + c] as f32
-                            + wts[2] * q[c] as f32
-                            + wts[3] * q[3 + c] as f32;
-                    }
-                }
-                continue;
-            }
-            // at the border: neighbours outside the image take `fill`
-            let mut acc = [0f32; 3];
-            for (n, (dx, dy)) in [(0, 0), (1, 0), (0, 1), (1, 1)].into_iter().enumerate() {
-                let (xx, yy) = (x0 + dx, y0 + dy);
-                let wgt = wts[n];
-                if wgt == 0.0 {
-                    continue;
-                }
-                let i = ((yy * w + xx) * 3) as usize;
-                let px = match (xx >= 0 && yy >= 0 && xx < w && yy < h)
-                    .then(|| raw.get(i..i + 3))
-                    .flatten()
-                {
-                    Some(p) => [p[0] as f32, p[1] as f32, p[2] as f32],
-                    None => [fill; 3],
-                };
-                for c in 0..3 {
-                    acc[c] += wgt * px[c];
-                }
-            }
-            o.copy_from_slice(&acc);
+            let ((_, x0, fx), (_, y0, fy)) = (tap(x), tap(y));
+            src.bilinear(o, x0, y0, fx, fy);
         }
     }
     out
+}
+
+/// A source coordinate, its pixel below and the weight of the pixel above.
+#[inline]
+fn tap(x: f64) -> (f64, i64, f32) {
+    let x0 = floor_i64(x);
+    (x, x0, (x - x0 as f64) as f32)
+}
+
+/// The pixels [`sample_bilinear`] reads.
+struct Source<'a> {
+    raw: &'a [u8],
+    w: i64,
+    h: i64,
+    stride: usize,
+    fill: f32,
+}
+
+impl Source<'_> {
+    /// Bilinear RGB at the pixels `(x0, y0)`…`(x0 + 1, y0 + 1)` with weights `fx`, `fy` for the
+    /// second of each pair into `o`; neighbours outside the image take `fill`.
+    #[inline]
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "o has 3 entries; p and q are 6-byte slices; source reads go through get()"
+    )]
+    fn bilinear(&self, o: &mut [f32], x0: i64, y0: i64, fx: f32, fy: f32) {
+        let (w, h) = (self.w, self.h);
+        let wts = [
+            (1.0 - fx) * (1.0 - fy),
+            fx * (1.0 - fy),
+            (1.0 - fx) * fy,
+            fx * fy,
+        ];
+        if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
+            // all four neighbours inside: two 2-pixel runs, no per-pixel bounds logic
+            let i = (y0 * w + x0) as usize * 3;
+            let s = self.stride;
+            if let (Some(p), Some(q)) = (self.raw.get(i..i + 6), self.raw.get(i + s..i + s + 6)) {
+                for c in 0..3 {
+                    o[c] = wts[0] * p[c] as f32
+                        + wts[1] * p[3 + c] as f32
+                        + wts[2] * q[c] as f32
+                        + wts[3] * q[3 + c] as f32;
+                }
+            }
+            return;
+        }
+        // at the border: neighbours outside the image take `fill`
+        let mut acc = [0f32; 3];
+        for (n, (dx, dy)) in [(0, 0), (1, 0), (0, 1), (1, 1)].into_iter().enumerate() {
+            let (xx, yy) = (x0 + dx, y0 + dy);
+            let wgt = wts[n];
+            if wgt == 0.0 {
+                continue;
+            }
+            let i = ((yy * w + xx) * 3) as usize;
+            let px = match (xx >= 0 && yy >= 0 && xx < w && yy < h)
+                .then(|| self.raw.get(i..i + 3))
+                .flatten()
+            {
+                Some(p) => [p[0] as f32, p[1] as f32, p[2] as f32],
+                None => [self.fill; 3],
+            };
+            for c in 0..3 {
+                acc[c] += wgt * px[c];
+            }
+        }
+        o.copy_from_slice(&acc);
+    }
 }
 
 /// `x.floor() as i64` without a libm call (baseline x86-64 has no rounding instruction), for
@@ -308,6 +361,33 @@ pub(crate) fn to_chw_normalized(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_axis_aligned_map_samples_as_the_general_path() {
+        // the column/row shortcut against the per-pixel path: a map whose off-diagonal terms are
+        // 1e-300 takes the per-pixel path and gives the same coordinates bit for bit
+        let img = RgbImage::from_fn(37, 23, |x, y| {
+            image::Rgb([
+                (x * 7 % 256) as u8,
+                (y * 11 % 256) as u8,
+                ((x * y) % 256) as u8,
+            ])
+        });
+        for (scale, ox, oy) in [(0.37, -3.2, -1.7), (1.9, 4.4, -6.0), (1.0, 0.0, 0.0)] {
+            let aligned = Affine::scale_offset(scale, ox, oy);
+            let general = Affine {
+                b: 1e-300,
+                d: 1e-300,
+                ..aligned
+            };
+            for fill in [0.0, f32::NAN] {
+                let a = sample_bilinear(&img, &aligned, 1.0, 41, 29, fill);
+                let g = sample_bilinear(&img, &general, 1.0, 41, 29, fill);
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&a), bits(&g), "{scale} {ox} {oy}");
+            }
+        }
+    }
 
     #[test]
     fn round_u8_is_round_then_clamp() {
