@@ -200,6 +200,7 @@ impl HeadGeometry {
         let mut band_cells: Vec<(f64, usize, f32, f32)> = Vec::new();
         let mut backdrop: Vec<crate::color::Lab> = Vec::new();
         let (mut wmin, mut wmax) = (f64::MAX, f64::MIN);
+        let frame = self.local_frame();
         for v in 0..p.size {
             for u in 0..p.size {
                 let Some(k) = p
@@ -218,13 +219,13 @@ impl HeadGeometry {
                 if !head(k) {
                     // the backdrop above the eyes (every 4th cell each way is plenty)
                     if let (Some(img), K::Background, 0, 0) = (image, k, u % 4, v % 4) {
-                        if self.to_local([x, y])[1] < 0.0 {
+                        if frame.to_local([x, y])[1] < 0.0 {
                             backdrop.push(cell_lab(img, c, p.cell()));
                         }
                     }
                     continue;
                 }
-                let l = self.to_local([x, y]);
+                let l = frame.to_local([x, y]);
                 let in_band = (l[0] - self.face_center_u).abs() <= band;
                 if in_band && top.is_none_or(|(t, _, _)| l[1] < t) {
                     top = Some((l[1], v, y));
