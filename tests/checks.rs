@@ -2,6 +2,8 @@
 //! person mask, no model involved): each check is taken just inside and just outside its limit.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use idphoto::analysis::{
     mesh, Analysis, BBox, FaceClass as K, FaceDetection, FaceLandmarks, ParsingMap, PersonMask,
     Pose,
@@ -141,15 +143,7 @@ fn base(spec_id: &str) -> Synth {
     pts[mesh::INNER_LIPS[1]] = [CX, EYE_Y + 71.0, 0.0];
     let size = 256;
     let (px, py, side) = (CX - 200.0, CY - 230.0, 420.0);
-    let cell = side / size as f32;
-    let labels = (0..size * size)
-        .map(|i| {
-            class_at(
-                px + ((i % size) as f32 + 0.5) * cell,
-                py + ((i / size) as f32 + 0.5) * cell,
-            ) as u8
-        })
-        .collect();
+    let parsing = common::label_map((px, py, side, size), class_at);
     let n = 100;
     let person = (0..n * n)
         .map(|i| {
@@ -192,7 +186,7 @@ fn base(spec_id: &str) -> Synth {
         pose: Some(Pose::default()),
         pose_residual_cm: Some(0.4),
         rotation: Default::default(),
-        parsing: Some(ParsingMap::from_labels(px, py, side, size, labels)),
+        parsing: Some(parsing),
         person: Some(PersonMask {
             width: n,
             height: n,

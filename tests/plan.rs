@@ -3,6 +3,9 @@
 //! measured through the plan's own mapping lies inside every range of the spec.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::label_map;
 use idphoto::analysis::{mesh, Analysis, BBox, FaceDetection, FaceLandmarks};
 use idphoto::normalize::{plan, HeadGeometry};
 use idphoto::SpecRegistry;
@@ -96,6 +99,12 @@ proptest! {
             prop_assert!(chin.1 <= hgt + tol, "{id}: chin inside, {}", chin.1);
         }
     }
+}
+
+/// The synthetic face of these tests: an ellipse 200 × 260 px around (500, 510).
+fn in_face(x: f32, y: f32) -> bool {
+    let (dx, dy) = ((x - 500.0) / 100.0, (y - 510.0) / 130.0);
+    dx * dx + dy * dy <= 1.0
 }
 
 /// A level face 100 px wide with its eyes at (500, 400) in a 1000×1200 photo, the crown
@@ -193,28 +202,18 @@ fn without_a_crown_margin_the_plan_keeps_room_above_the_crown() {
 /// finds the crown above the region; only a head that runs off the photo is cut.
 #[test]
 fn the_crown_above_the_parsed_region_comes_from_the_person_mask() {
-    use idphoto::analysis::{FaceClass as K, ParsingMap, PersonMask};
+    use idphoto::analysis::{FaceClass as K, PersonMask};
     let mut a = analysis(1000, 1000, 500.0, 500.0, 200.0, 0.0);
     // the parsed region starts 300 px below the top edge; hair fills its top rows
-    let (rx, ry, side, n) = (250.0f32, 300.0f32, 500.0f32, 50usize);
-    let cell = side / n as f32;
-    let labels = (0..n * n)
-        .map(|i| {
-            let (x, y) = (
-                rx + ((i % n) as f32 + 0.5) * cell,
-                ry + ((i / n) as f32 + 0.5) * cell,
-            );
-            let (dx, dy) = ((x - 500.0) / 100.0, (y - 510.0) / 130.0);
-            if dx * dx + dy * dy <= 1.0 {
-                K::Skin as u8
-            } else if (x - 500.0).abs() < 150.0 && y < 560.0 {
-                K::Hair as u8
-            } else {
-                K::Background as u8
-            }
-        })
-        .collect();
-    a.parsing = Some(ParsingMap::from_labels(rx, ry, side, n, labels));
+    a.parsing = Some(label_map((250.0, 300.0, 500.0, 50), |x, y| {
+        if in_face(x, y) {
+            K::Skin
+        } else if (x - 500.0).abs() < 150.0 && y < 560.0 {
+            K::Hair
+        } else {
+            K::Background
+        }
+    }));
     let person = |top: f32| PersonMask {
         width: 100,
         height: 100,
@@ -249,35 +248,22 @@ fn the_crown_above_the_parsed_region_comes_from_the_person_mask() {
 /// from the backdrop (`CROWN_MIN_DELTA_E`), not the model's overreach; without it, the model's.
 #[test]
 fn the_crown_is_where_the_head_can_be_told_from_the_backdrop() {
-    use idphoto::analysis::{FaceClass as K, ParsingMap};
+    use idphoto::analysis::FaceClass as K;
     let mut a = analysis(1000, 1000, 500.0, 500.0, 200.0, 0.0);
-    let (rx, ry, side, n) = (250.0f32, 150.0f32, 500.0f32, 100usize);
-    let cell = side / n as f32;
     // the model's hair reaches y = 300; the visible (grey) hair starts at y = 330
     let hair = |x: f32, y: f32| (x - 500.0).abs() < 150.0 && (300.0..560.0).contains(&y);
-    let face = |x: f32, y: f32| {
-        let (dx, dy) = ((x - 500.0) / 100.0, (y - 510.0) / 130.0);
-        dx * dx + dy * dy <= 1.0
-    };
-    let labels = (0..n * n)
-        .map(|i| {
-            let (x, y) = (
-                rx + ((i % n) as f32 + 0.5) * cell,
-                ry + ((i / n) as f32 + 0.5) * cell,
-            );
-            if face(x, y) {
-                K::Skin as u8
-            } else if hair(x, y) {
-                K::Hair as u8
-            } else {
-                K::Background as u8
-            }
-        })
-        .collect();
-    a.parsing = Some(ParsingMap::from_labels(rx, ry, side, n, labels));
+    a.parsing = Some(label_map((250.0, 150.0, 500.0, 100), |x, y| {
+        if in_face(x, y) {
+            K::Skin
+        } else if hair(x, y) {
+            K::Hair
+        } else {
+            K::Background
+        }
+    }));
     let img = image::RgbImage::from_fn(1000, 1000, |x, y| {
         let (x, y) = (x as f32 + 0.5, y as f32 + 0.5);
-        if face(x, y) {
+        if in_face(x, y) {
             image::Rgb([220, 180, 160])
         } else if hair(x, y) && y >= 330.0 {
             image::Rgb([215, 215, 210]) // white-grey hair, ΔE ≈ 10 from the backdrop
@@ -348,36 +334,23 @@ fn eye_midpoint_and_eye_distance_ranges_are_planned() {
 /// hat measures as wide as the same flank labelled hair.
 #[test]
 fn the_head_width_counts_a_flank_the_model_calls_hat() {
-    use idphoto::analysis::{FaceClass as K, ParsingMap};
+    use idphoto::analysis::FaceClass as K;
     let mut a = analysis(1000, 1000, 500.0, 500.0, 200.0, 0.0);
-    let (rx, ry, side, n) = (250.0f32, 150.0f32, 500.0f32, 100usize);
-    let cell = side / n as f32;
-    let face = |x: f32, y: f32| {
-        let (dx, dy) = ((x - 500.0) / 100.0, (y - 510.0) / 130.0);
-        dx * dx + dy * dy <= 1.0
-    };
     // hair 150 px each side of the centre; its right flank (x > 600) at ear height is `flank`
     let map = |flank: K| {
-        let labels = (0..n * n)
-            .map(|i| {
-                let (x, y) = (
-                    rx + ((i % n) as f32 + 0.5) * cell,
-                    ry + ((i / n) as f32 + 0.5) * cell,
-                );
-                if face(x, y) {
-                    K::Skin as u8
-                } else if (x - 500.0).abs() < 150.0 && (300.0..560.0).contains(&y) {
-                    if x > 600.0 && y > 470.0 {
-                        flank as u8
-                    } else {
-                        K::Hair as u8
-                    }
+        label_map((250.0, 150.0, 500.0, 100), |x, y| {
+            if in_face(x, y) {
+                K::Skin
+            } else if (x - 500.0).abs() < 150.0 && (300.0..560.0).contains(&y) {
+                if x > 600.0 && y > 470.0 {
+                    flank
                 } else {
-                    K::Background as u8
+                    K::Hair
                 }
-            })
-            .collect();
-        ParsingMap::from_labels(rx, ry, side, n, labels)
+            } else {
+                K::Background
+            }
+        })
     };
     a.parsing = Some(map(K::Hair));
     let hair = HeadGeometry::measure(&a).unwrap();

@@ -105,3 +105,21 @@ pub fn parity_diff(got: &[f32], want: &[f32]) -> (f32, f32) {
         .fold(0f32, f32::max);
     (d, want.iter().map(|v| v.abs()).fold(0f32, f32::max))
 }
+
+/// A synthetic parsing map of the `side`-px square at (`rx`, `ry`), `n` cells a side, each
+/// cell's class read at its centre.
+pub fn label_map(
+    (rx, ry, side, n): (f32, f32, f32, usize),
+    class_at: impl Fn(f32, f32) -> idphoto::analysis::FaceClass,
+) -> idphoto::analysis::ParsingMap {
+    let cell = side / n as f32;
+    let labels = (0..n * n)
+        .map(|i| {
+            class_at(
+                rx + ((i % n) as f32 + 0.5) * cell,
+                ry + ((i / n) as f32 + 0.5) * cell,
+            ) as u8
+        })
+        .collect();
+    idphoto::analysis::ParsingMap::from_labels(rx, ry, side, n, labels)
+}
