@@ -343,6 +343,7 @@ impl BackgroundStats {
             }
         }
         let dist = chamfer(&is_person, gw, gh);
+        let frame = head.local_frame();
         let mut kept = Vec::new();
         let mut rgb = Vec::new();
         for gy in 0..gh {
@@ -364,7 +365,7 @@ impl BackgroundStats {
                 BgPixel {
                     x,
                     y,
-                    u: head.to_local([x as f64, y as f64])[0] as f32,
+                    u: frame.to_local([x as f64, y as f64])[0] as f32,
                     lab,
                     dist: dist[i] * step,
                 }

@@ -202,16 +202,17 @@ fn sample_bilinear(
         // an axis-aligned map (the parsing, detector and segmentation crops): x depends on the
         // column only and y on the row only — `a·u + b·v + c` with b = 0 is `a·u + c` whatever v
         // is, bit for bit — so each is worked out once, not once a pixel
-        let xs: Vec<(f64, i64, f32)> = (0..out_w)
-            .map(|u| tap(map.apply(u as f64 + 0.5, 0.5).0 * k - 0.5))
+        // (`None` for a column or row wholly outside the image: its pixels keep `fill`)
+        let inside = |t: f64, n: i64| (t > -1.0 && t < n as f64).then(|| tap(t));
+        let xs: Vec<Option<(i64, f32)>> = (0..out_w)
+            .map(|u| inside(map.apply(u as f64 + 0.5, 0.5).0 * k - 0.5, src.w))
             .collect();
         for (v, row) in out.chunks_exact_mut(out_w * 3).enumerate() {
-            let (y, y0, fy) = tap(map.apply(0.5, v as f64 + 0.5).1 * k - 0.5);
-            if !(y > -1.0 && y < src.h as f64) {
+            let Some((y0, fy)) = inside(map.apply(0.5, v as f64 + 0.5).1 * k - 0.5, src.h) else {
                 continue;
-            }
-            for (o, &(x, x0, fx)) in row.chunks_exact_mut(3).zip(&xs) {
-                if x > -1.0 && x < src.w as f64 {
+            };
+            for (o, &x) in row.chunks_exact_mut(3).zip(&xs) {
+                if let Some((x0, fx)) = x {
                     src.bilinear(o, x0, y0, fx, fy);
                 }
             }
@@ -225,18 +226,18 @@ fn sample_bilinear(
             if !(x > -1.0 && y > -1.0 && x < src.w as f64 && y < src.h as f64) {
                 continue;
             }
-            let ((_, x0, fx), (_, y0, fy)) = (tap(x), tap(y));
+            let ((x0, fx), (y0, fy)) = (tap(x), tap(y));
             src.bilinear(o, x0, y0, fx, fy);
         }
     }
     out
 }
 
-/// A source coordinate, its pixel below and the weight of the pixel above.
+/// A source coordinate's pixel below and the weight of the pixel above.
 #[inline]
-fn tap(x: f64) -> (f64, i64, f32) {
+fn tap(x: f64) -> (i64, f32) {
     let x0 = floor_i64(x);
-    (x, x0, (x - x0 as f64) as f32)
+    (x0, (x - x0 as f64) as f32)
 }
 
 /// The pixels [`sample_bilinear`] reads.
@@ -324,8 +325,9 @@ pub(crate) fn round_u8(v: f32) -> u8 {
     } else if v >= 255.0 {
         255
     } else {
-        let t = v as u8; // truncates; 0 ≤ t ≤ 254
-                         // v − t is exact (both below 256, v ≥ t); rounding half away from zero
+        // truncates: 0 ≤ t ≤ 254; v − t is then exact (both below 256, v ≥ t), and rounding
+        // is half away from zero
+        let t = v as u8;
         t + u8::from(v - f32::from(t) >= 0.5)
     }
 }
@@ -361,6 +363,7 @@ pub(crate) fn to_chw_normalized(
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn an_axis_aligned_map_samples_as_the_general_path() {
@@ -407,10 +410,9 @@ mod tests {
             values.extend([half.next_down(), half, half.next_up()]);
         }
         for v in values {
-            assert_eq!(super::round_u8(v), reference(v), "{v}");
+            assert_eq!(round_u8(v), reference(v), "{v}");
         }
     }
-    use super::*;
 
     #[test]
     fn square_crop_maps_corners_and_centre() {
