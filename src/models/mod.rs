@@ -23,6 +23,7 @@ mod onnxruntime;
 mod parsing;
 pub(crate) mod sample;
 mod segmentation;
+mod vector_state;
 
 use std::path::{Path, PathBuf};
 

@@ -240,6 +240,7 @@ impl OnnxModel {
             Backend::Ort(model) => {
                 let t0 = Instant::now();
                 let out = model.run(&self.input_shape, input);
+                super::vector_state::clear_upper_state();
                 count_inference(t0.elapsed());
                 return out;
             }
@@ -249,6 +250,9 @@ impl OnnxModel {
             .into_tensor();
         let t0 = Instant::now();
         let outputs = plan.run(tvec!(tensor.into()));
+        // tract's kernels leave the vector registers' upper halves in use: everything after
+        // inference would run up to 3x slower (see `vector_state`)
+        super::vector_state::clear_upper_state();
         count_inference(t0.elapsed());
         let outputs = outputs.map_err(err)?;
         outputs
