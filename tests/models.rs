@@ -261,6 +261,23 @@ fn a_small_face_in_a_large_photo_is_found() {
 }
 
 #[test]
+fn a_large_face_runs_only_the_tiles_that_may_hold_it() {
+    // grace_hopper.jpg: 512 × 600, a face 0.33 of the long side (large); obama.jpg: 910 × 1137,
+    // a face 0.24 of it (not large: every tile runs, other faces may be small)
+    let runs = |name: &str| {
+        let o = common::checker()
+            .process(&common::photo(name), "cn/id-card")
+            .expect("process");
+        o.timings.model_runs
+    };
+    // the full view, 9 tiles of 568 px, then mesh, turned view, parsing and segmentation
+    assert_eq!(runs("obama.jpg"), 14);
+    // 6 tiles of 300 px exist; at most one can hold a 195-px face with room to spare
+    let grace = runs("grace_hopper.jpg");
+    assert!(grace <= 6, "{grace} model runs");
+}
+
+#[test]
 fn two_faces_are_both_reported() {
     let a = common::photo("obama.jpg");
     let b = common::photo("grace_hopper.jpg");
