@@ -9,7 +9,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let which = args.next().unwrap_or_else(|| "parsing".into());
     if which == "--help" || which == "-h" {
-        println!("usage: profile_model [detection|landmarks|segmentation|parsing|pipeline|checks|output] [N (default 5)] [PHOTO] [SPEC]\n       profile_model crops OUT_DIR PHOTO...   (the parsing model's input crop of each photo, as PNG)\n\nruns one model or stage N times for a profiler and prints the time per run;\nAFTER_PARSING=1 runs the parsing model before each `checks`/`output` round (cold caches);\nEACH=1 prints the parts: for `checks` the subject, the shared statistics and each check;\nfor `output` render, matte, background and encode");
+        println!("usage: profile_model [detection|landmarks|segmentation|parsing|pipeline|checks|output] [N (default 5)] [PHOTO] [SPEC]\n       profile_model crops OUT_DIR PHOTO...   (the parsing model's input crop of each photo, as PNG)\n\nruns one model or stage N times for a profiler and prints the time per run;\nAFTER_PARSING=1 runs the parsing model before each `checks`/`output` round (as in the pipeline);\nEACH=1 prints the parts: for `checks` the subject, the shared statistics and each check;\nfor `output` render, matte, background and encode");
         return Ok(());
     }
     if which == "crops" {
