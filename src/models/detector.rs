@@ -359,67 +359,29 @@ mod tests {
 
     #[test]
     fn a_tile_may_hold_a_face_only_clear_of_its_inner_edges() {
-        let face = |x: f32, y: f32, side: f32| BBox {
-            x,
-            y,
-            w: side,
-            h: side,
+        // a 1000 × 1000 photo, tiles of 500; a square face of `side` at (x, y)
+        let holds = |tx: f64, ty: f64, x: f32, y: f32, side: f32| {
+            let face = BBox {
+                x,
+                y,
+                w: side,
+                h: side,
+            };
+            may_hold_whole(tx, ty, 500.0, 1e3, 1e3, face)
         };
-        // a 1000 × 1000 photo, tiles of 500: the one at (250, 250) has four inner edges
-        assert!(may_hold_whole(
-            250.0,
-            250.0,
-            500.0,
-            1e3,
-            1e3,
-            face(400.0, 400.0, 200.0)
-        ));
+        // the tile at (250, 250) has four inner edges
+        assert!(holds(250.0, 250.0, 400.0, 400.0, 200.0));
         // cut by its left edge (the face reaches 30 px past it, more than a tenth of 200)
-        assert!(!may_hold_whole(
-            250.0,
-            250.0,
-            500.0,
-            1e3,
-            1e3,
-            face(220.0, 400.0, 200.0)
-        ));
+        assert!(!holds(250.0, 250.0, 220.0, 400.0, 200.0));
         // past its left edge by less than a tenth of the face, inside the 2 % margin: the
         // tile's own, tighter box of the face may still clear the margin
-        assert!(may_hold_whole(
-            250.0,
-            250.0,
-            500.0,
-            1e3,
-            1e3,
-            face(245.0, 400.0, 200.0)
-        ));
+        assert!(holds(250.0, 250.0, 245.0, 400.0, 200.0));
         // a face larger than the tile cannot be held whole, even a tenth tighter on each side
-        assert!(!may_hold_whole(
-            250.0,
-            250.0,
-            500.0,
-            1e3,
-            1e3,
-            face(150.0, 150.0, 700.0)
-        ));
+        assert!(!holds(250.0, 250.0, 150.0, 150.0, 700.0));
         // the photo's own edges cut nothing: the corner tile holds a face at the corner
-        assert!(may_hold_whole(
-            0.0,
-            0.0,
-            500.0,
-            1e3,
-            1e3,
-            face(-10.0, -10.0, 200.0)
-        ));
+        assert!(holds(0.0, 0.0, -10.0, -10.0, 200.0));
         // a tile elsewhere in the photo cannot
-        assert!(!may_hold_whole(
-            500.0,
-            500.0,
-            500.0,
-            1e3,
-            1e3,
-            face(50.0, 50.0, 200.0)
-        ));
+        assert!(!holds(500.0, 500.0, 50.0, 50.0, 200.0));
     }
 
     #[test]
