@@ -26,10 +26,10 @@ const TILE_MIN_SIDE: f64 = 256.0;
 /// framing, where another face the same distance from the camera is as large and found by
 /// the full view; the skipped tiles could only add faces under half the main one's size
 /// (people far behind, whom the background replacement removes anyway). Of the 84 photos in
-/// `../shared/eval`, the eight with tiles and a smaller main face (0.09–0.25 of the
-/// long side, `evaluate --reports`) run every tile; on the 40 others the statuses are those of all
-/// the tiles and the values too, but for one 720-px photo whose face (0.54 of the side) no
-/// 360-px tile can hold, where a tile's box of part of the face no longer joins the merge.
+/// `../shared/eval`, the eight with tiles and a smaller main face (0.09–0.25 of the long side,
+/// `evaluate --reports`) run every tile; on the 40 others the statuses are those of all the
+/// tiles and the values too, but for one 720-px photo whose face (0.54 of the side) no 360-px
+/// tile can hold, where a tile's box of part of the face no longer joins the merge.
 /// A portrait such as `obama2.jpg` saves 2 of 6 tile runs; the face-filling photos of an ID
 /// service save all of them (issue 15).
 const LARGE_FACE_SHARE: f32 = 0.25;
@@ -104,16 +104,14 @@ impl FaceDetector {
         let full = full_view(w, h);
         let mut found = self.run_view(pyr, &full, DETECTION_FLOOR, None)?;
         let full_view_best = found.iter().map(|f| f.score).fold(0.0, f32::max);
-        let large_face = found.iter().any(|f| {
-            f.score >= TILE_FLOOR && f.bbox.w.max(f.bbox.h) >= LARGE_FACE_SHARE * long as f32
-        });
-        // the main face's box, when it is large: only the tiles that hold it whole run
+        // the main (best confident) face's box, when it is large: only the tiles that may
+        // hold it whole run
         let main_box = found
             .iter()
             .filter(|f| f.score >= TILE_FLOOR)
             .max_by(|a, b| a.score.total_cmp(&b.score))
             .map(|f| f.bbox)
-            .filter(|_| large_face);
+            .filter(|b| b.w.max(b.h) >= LARGE_FACE_SHARE * long as f32);
         // Tiles at halving sizes with half-tile strides: level 1 whenever they run (second
         // faces), deeper levels only while no confident face has been found (a small face in a
         // large photo).
