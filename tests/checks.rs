@@ -680,6 +680,42 @@ fn background_checks_at_their_limits() {
         s.run(CheckId::BackgroundUniform),
         ReasonCode::BackgroundNotUniformReplaced,
     );
+    // a mottle of two colours at one lightness (pink and blue-white tiles, L* 91.5 and 91.6,
+    // 8.7 ΔE*ab apart): no lightness texture, a chroma texture over the whole backdrop
+    let (pink, blue) = ([240, 228, 226], [224, 232, 240]);
+    let mut s = base("cn/id-card");
+    s.paint(|x, y, _| {
+        let light = ((x / 24) + (y / 24)) % 2 == 0;
+        bg(x, y).then_some(if light { pink } else { blue })
+    });
+    let texture = |s: &Synth, name: &str| {
+        let sub = Subject::new(&s.img, Some(&s.a), &s.spec);
+        match run_one(&sub, CheckId::BackgroundUniform).value {
+            Some(idphoto::Measure::Map(m)) => match m.get(name) {
+                Some(idphoto::Measure::Number(v)) => *v,
+                other => panic!("{name}: {other:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
+    };
+    assert!(texture(&s, "texture_l") < 1.0);
+    assert!(texture(&s, "texture_ab") > 3.0);
+    fail(
+        s.run(CheckId::BackgroundUniform),
+        ReasonCode::BackgroundNotUniformReplaced,
+    );
+    // the same two colours as a smooth blend from left to right (a tinted light across a
+    // plain backdrop): the trend is removed, the backdrop is plain
+    let mut s = base("cn/id-card");
+    s.paint(|x, y, _| {
+        let t = x as f32 / W as f32;
+        let mix: [u8; 3] = std::array::from_fn(|c| {
+            (f32::from(pink[c]) * (1.0 - t) + f32::from(blue[c]) * t) as u8
+        });
+        bg(x, y).then_some(mix)
+    });
+    assert!(texture(&s, "texture_ab") < 1.0);
+    pass(s.run(CheckId::BackgroundUniform));
     // uniformity: a left/right step in L*
     let mut s = base("cn/id-card");
     s.paint(|x, y, _| (bg(x, y) && x < W / 2).then_some([236, 236, 236]));

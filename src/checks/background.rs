@@ -54,6 +54,23 @@ pub struct Plainness {
     pub texture_l: f64,
     /// How evenly that texture spreads over the backdrop, 0..=1 (see [`texture_spread`]).
     pub texture_spread: f64,
+    /// RMS chroma difference (ΔE*ab in the a*b* plane) left after removing the best smooth
+    /// (quadratic) trend of a* and of b*: a backdrop of more than one colour. Light changes a
+    /// plain backdrop's lightness, hardly its chroma, which is the paint's own.
+    pub texture_ab: f64,
+    /// How evenly the chroma texture spreads over the backdrop, 0..=1 (see [`texture_spread`]).
+    pub texture_ab_spread: f64,
+}
+
+impl Plainness {
+    /// Whether the backdrop has texture, clutter or objects: lightness or chroma varies beyond
+    /// `cfg`'s limits around a smooth trend, and the variation spreads over the backdrop
+    /// (a texture confined to a few stray strands or a watermark is not a textured backdrop).
+    pub fn textured(&self, cfg: &BackgroundUniformCheck) -> bool {
+        let spread = |v: f64| v >= cfg.min_texture_spread;
+        (self.texture_l > cfg.max_texture_l && spread(self.texture_spread))
+            || (self.texture_ab > cfg.max_texture_ab && spread(self.texture_ab_spread))
+    }
 }
 
 /// A plain backdrop: no texture or objects (L* varies little around a smooth light falloff)
@@ -68,19 +85,20 @@ pub fn uniform(s: &Subject<'_>, cfg: &BackgroundUniformCheck) -> CheckResult {
             ReasonCode::BackgroundNotVisible,
         );
     };
-    // a texture confined to a few stray strands or a watermark is not a textured backdrop
-    let textured = p.texture_l > cfg.max_texture_l && p.texture_spread >= cfg.min_texture_spread;
     CheckResult::judge(
         CheckId::BackgroundUniform,
-        !textured && p.gradient_l <= cfg.max_gradient_l,
+        !p.textured(cfg) && p.gradient_l <= cfg.max_gradient_l,
         Measure::map([
             ("texture_l", p.texture_l),
             ("texture_spread", p.texture_spread),
+            ("texture_ab", p.texture_ab),
+            ("texture_ab_spread", p.texture_ab_spread),
             ("gradient_l", p.gradient_l),
             ("std_l", p.std_l),
         ]),
         Measure::map([
             ("max_texture_l", cfg.max_texture_l),
+            ("max_texture_ab", cfg.max_texture_ab),
             ("min_texture_spread", cfg.min_texture_spread),
             ("max_gradient_l", cfg.max_gradient_l),
         ]),
@@ -92,7 +110,7 @@ pub fn uniform(s: &Subject<'_>, cfg: &BackgroundUniformCheck) -> CheckResult {
     )
 }
 
-/// The backdrop's L* spread, gradient and texture (see [`Plainness`]).
+/// The backdrop's L* spread, gradient and lightness and chroma texture (see [`Plainness`]).
 pub fn plainness(s: &Subject<'_>) -> Option<Plainness> {
     let bg = s.background_stats()?;
     if bg.coverage() < MIN_BACKGROUND_COVERAGE {
@@ -118,22 +136,38 @@ pub fn plainness(s: &Subject<'_>) -> Option<Plainness> {
     if let (Some(t), Some(b)) = (half(&|p| p.y < h / 3.0), half(&|p| p.y >= h / 3.0)) {
         gradient = gradient.max((t.0 - b.0).abs());
     }
-    let samples: Vec<([f64; 2], f64)> = bg
-        .pixels
-        .iter()
-        .map(|p| {
-            (
-                [(p.x / w) as f64 - 0.5, (p.y / h) as f64 - 0.5],
-                p.lab.l as f64,
-            )
-        })
-        .collect();
-    let residuals = quadratic_residual(&samples);
+    // one channel's residuals around its quadratic trend over the image
+    let residual_of = |channel: fn(&Lab) -> f32| {
+        let samples: Vec<([f64; 2], f64)> = bg
+            .pixels
+            .iter()
+            .map(|p| {
+                (
+                    [(p.x / w) as f64 - 0.5, (p.y / h) as f64 - 0.5],
+                    f64::from(channel(&p.lab)),
+                )
+            })
+            .collect();
+        quadratic_residual(&samples)
+    };
+    let residuals = residual_of(|c| c.l);
+    // the chroma residual per sample: its distance from the smooth trend in the a*b* plane
+    let chroma = residual_of(|c| c.a)
+        .zip(residual_of(|c| c.b))
+        .map(|(a, b)| {
+            a.iter()
+                .zip(&b)
+                .map(|(a, b)| a.hypot(*b))
+                .collect::<Vec<f64>>()
+        });
     Some(Plainness {
         std_l: std,
         gradient_l: gradient,
         texture_l: residuals.as_deref().map_or(std, rms),
         texture_spread: residuals.as_deref().map_or(1.0, texture_spread),
+        // a degenerate fit (too few or collinear samples) judges by lightness alone
+        texture_ab: chroma.as_deref().map_or(0.0, rms),
+        texture_ab_spread: chroma.as_deref().map_or(1.0, texture_spread),
     })
 }
 

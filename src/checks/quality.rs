@@ -147,9 +147,12 @@ pub fn color(s: &Subject<'_>, cfg: &ColorCheck) -> CheckResult {
         .colors
         .iter()
         .all(|&c| srgb_to_lab(c).chroma() < NEUTRAL_CHROMA);
-    // A tint is a cast only on a backdrop that should be neutral and is plain enough to judge.
+    // A tint is a cast only on a backdrop that should be neutral and is plain enough to judge:
+    // no lightness or chroma texture above background_uniform's limits, however confined (stray
+    // strands or a watermark, which background_uniform forgives, keep the cast unjudged).
+    let bu = &s.spec.checks.background_uniform;
     let plain = super::background::plainness(s)
-        .is_some_and(|p| p.texture_l <= s.spec.checks.background_uniform.max_texture_l);
+        .is_some_and(|p| p.texture_l <= bu.max_texture_l && p.texture_ab <= bu.max_texture_ab);
     let cast = match (neutral && plain, super::background::background_lab(s)) {
         (true, Some(bg)) => bg.chroma() as f64,
         _ => 0.0,

@@ -94,6 +94,18 @@ pub const DEFAULT_MIN_GLASSES_FRACTION: f64 = 0.02;
 /// with one small object or a soft pattern, 2.0–4.1). The plain L* spread it replaces could not
 /// tell a lit studio backdrop (up to 9.7) from a room.
 pub const DEFAULT_MAX_BACKGROUND_TEXTURE_L: f64 = 6.0;
+/// Largest chroma spread of the backdrop (RMS distance in the a*b* plane from the best smooth
+/// trend of a* and of b*): above it the backdrop shows more than one colour (a painted mottle,
+/// a room, objects) even where lightness varies little. Light changes a plain backdrop's
+/// lightness, hardly its chroma (the paint's own), so the limit is a colour difference an
+/// observer just notices: ΔE*ab 2.3 (Sharma, *Digital Color Imaging Handbook*, 2003, after
+/// Mahy et al. 1994), taken as an RMS over the backdrop. Measured with `evaluate --spec
+/// cn/id-card --labels ../shared/eval/labels.json --photos ../shared/eval/photos --reports
+/// R.jsonl` (background_uniform's `texture_ab`): backdrops labelled plain read 0.04–1.7 where
+/// the chroma texture spreads evenly (two more, 2.5 and 4.5, confined to a watermark or a few
+/// strands: spread 0.23 and 0.17); two labelled not plain that the lightness texture misses (a
+/// painted blue-grey mottle, 4.1 L*; a room with curtains, 4.0 L*) read 3.9 and 4.3.
+pub const DEFAULT_MAX_BACKGROUND_TEXTURE_AB: f64 = 2.3;
 /// How evenly a backdrop's texture must spread to count (the RMS of all but its largest tenth
 /// of residuals over the RMS of all): halfway between a texture confined to a tenth of the
 /// backdrop (0) and Gaussian noise spread over all of it (0.79), by that reasoning rather than by
@@ -353,8 +365,11 @@ check_config!(
     BackgroundUniformCheck {
         /// Largest L* spread around a smooth light falloff (texture, clutter).
         max_texture_l: f64 = DEFAULT_MAX_BACKGROUND_TEXTURE_L,
-        /// A texture above `max_texture_l` fails only when it spreads at least this evenly
-        /// over the backdrop (0..=1): stray hair strands or a watermark do not.
+        /// Largest chroma spread (ΔE*ab in the a*b* plane) around a smooth trend: a backdrop
+        /// of more than one colour.
+        max_texture_ab: f64 = DEFAULT_MAX_BACKGROUND_TEXTURE_AB,
+        /// A texture above `max_texture_l` or `max_texture_ab` fails only when it spreads at
+        /// least this evenly over the backdrop (0..=1): stray hair strands or a watermark do not.
         min_texture_spread: f64 = DEFAULT_MIN_BACKGROUND_TEXTURE_SPREAD,
         /// Largest L* difference between background regions.
         max_gradient_l: f64 = DEFAULT_MAX_BACKGROUND_GRADIENT_L,

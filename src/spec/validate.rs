@@ -245,6 +245,12 @@ pub(crate) fn validate(spec: &PhotoSpec) -> Vec<(String, String)> {
         0.0,
         100.0,
     );
+    v.between(
+        "checks.background_uniform.max_texture_ab",
+        c.background_uniform.max_texture_ab,
+        0.0,
+        100.0,
+    );
     v.fraction(
         "checks.background_uniform.min_texture_spread",
         c.background_uniform.min_texture_spread,
