@@ -293,6 +293,7 @@ pub fn quantity(id: CheckId, key: &str, v: &Measure) -> String {
     } else if is_share(id, key) {
         format!("{} %", number(n * 100.0, 1))
     } else if key.ends_with("_l")
+        || key.ends_with("_ab")
         || key.ends_with("chroma")
         || key.ends_with("variance")
         || matches!(key, "l" | "a" | "b" | "delta_e")
@@ -351,10 +352,11 @@ pub fn name_of(key: &str) -> String {
         .or_else(|| key.strip_suffix("_cm"))
         .or_else(|| key.strip_suffix("_kb"))
         .unwrap_or(key);
-    let base = match base.strip_suffix("_l") {
-        Some(b) => format!("{b} L*"),
-        None if base == "l" => "L*".to_string(),
-        None => base.to_string(),
+    let base = match (base.strip_suffix("_l"), base.strip_suffix("_ab")) {
+        (Some(b), _) => format!("{b} L*"),
+        (_, Some(b)) => format!("{b} a*b*"),
+        _ if base == "l" => "L*".to_string(),
+        _ => base.to_string(),
     };
     base.replace('_', " ")
 }
@@ -405,6 +407,20 @@ mod tests {
         assert_eq!(
             value_text(&c),
             "left covered 57 %, right covered 0.7 %; limit: max covered fraction 20 %"
+        );
+    }
+
+    #[test]
+    fn lightness_and_chroma_textures_read_in_cielab_units() {
+        let c = CheckResult::fail(
+            CheckId::BackgroundUniform,
+            Measure::map([("texture_l", 4.1385), ("texture_ab", 3.9412)]),
+            Measure::map([("max_texture_l", 6.0), ("max_texture_ab", 2.3)]),
+            ReasonCode::BackgroundNotUniform,
+        );
+        assert_eq!(
+            value_text(&c),
+            "texture a*b* 3.9 (max 2.3), texture L* 4.1 (max 6)"
         );
     }
 
