@@ -716,6 +716,19 @@ fn background_checks_at_their_limits() {
     });
     assert!(texture(&s, "texture_ab") < 1.0);
     pass(s.run(CheckId::BackgroundUniform));
+    // a red cloth with creases: tiles of the same paint under a fifth less light (linear RGB
+    // × 0.8: 255, 0, 0 → 231, 0, 0), 5 L* and 7.5 ΔE*ab apart, one paint: plain
+    let mut s = base("cn/id-card");
+    s.paint(|x, y, _| {
+        let lit = ((x / 24) + (y / 24)) % 2 == 0;
+        bg(x, y).then_some(if lit { [255, 0, 0] } else { [231, 0, 0] })
+    });
+    assert!(
+        texture(&s, "texture_ab") < 0.5,
+        "{}",
+        texture(&s, "texture_ab")
+    );
+    pass(s.run(CheckId::BackgroundUniform));
     // uniformity: a left/right step in L*
     let mut s = base("cn/id-card");
     s.paint(|x, y, _| (bg(x, y) && x < W / 2).then_some([236, 236, 236]));

@@ -54,9 +54,10 @@ pub struct Plainness {
     pub texture_l: f64,
     /// How evenly that texture spreads over the backdrop, 0..=1 (see [`texture_spread`]).
     pub texture_spread: f64,
-    /// RMS chroma difference (ΔE*ab in the a*b* plane) left after removing the best smooth
+    /// RMS chroma difference (ΔE*ab in the a*b* plane, each sample's a*b* taken at the backdrop's
+    /// mean lightness so that shading does not count) left after removing the best smooth
     /// (quadratic) trend of a* and of b*: a backdrop of more than one colour. Light changes a
-    /// plain backdrop's lightness, hardly its chroma, which is the paint's own.
+    /// plain backdrop's lightness, not its paint.
     pub texture_ab: f64,
     /// How evenly the chroma texture spreads over the backdrop, 0..=1 (see [`texture_spread`]).
     pub texture_ab_spread: f64,
@@ -137,23 +138,28 @@ pub fn plainness(s: &Subject<'_>) -> Option<Plainness> {
         gradient = gradient.max((t.0 - b.0).abs());
     }
     // one channel's residuals around its quadratic trend over the image
-    let residual_of = |channel: fn(&Lab) -> f32| {
+    let residual_of = |channel: &dyn Fn(&Lab) -> f64| {
         let samples: Vec<([f64; 2], f64)> = bg
             .pixels
             .iter()
             .map(|p| {
                 (
                     [(p.x / w) as f64 - 0.5, (p.y / h) as f64 - 0.5],
-                    f64::from(channel(&p.lab)),
+                    channel(&p.lab),
                 )
             })
             .collect();
         quadratic_residual(&samples)
     };
-    let residuals = residual_of(|c| c.l);
-    // the chroma residual per sample: its distance from the smooth trend in the a*b* plane
-    let chroma = residual_of(|c| c.a)
-        .zip(residual_of(|c| c.b))
+    let residuals = residual_of(&|c| f64::from(c.l));
+    // Shading (light × k) scales L* + 16, a* and b* alike by k^⅓ (CIELAB's cube root), so a
+    // saturated backdrop's creases and falloff move its a*b* as much as a colour change would
+    // (10 % less light on a red cloth: 3.6 ΔE*ab). Each sample's a*b* is taken at the
+    // backdrop's mean lightness, (a*, b*)·(L̄ + 16)/(L* + 16): the same paint reads the same
+    // under any light (exactly, above L* 8, where the cube root holds).
+    let at_mean = |c: &Lab, v: f32| f64::from(v) * (mean + 16.0) / (f64::from(c.l) + 16.0);
+    let chroma = residual_of(&|c| at_mean(c, c.a))
+        .zip(residual_of(&|c| at_mean(c, c.b)))
         .map(|(a, b)| {
             a.iter()
                 .zip(&b)

@@ -95,16 +95,17 @@ pub const DEFAULT_MIN_GLASSES_FRACTION: f64 = 0.02;
 /// tell a lit studio backdrop (up to 9.7) from a room.
 pub const DEFAULT_MAX_BACKGROUND_TEXTURE_L: f64 = 6.0;
 /// Largest chroma spread of the backdrop (RMS distance in the a*b* plane from the best smooth
-/// trend of a* and of b*): above it the backdrop shows more than one colour (a painted mottle,
-/// a room, objects) even where lightness varies little. Light changes a plain backdrop's
-/// lightness, hardly its chroma (the paint's own), so the limit is a colour difference an
-/// observer just notices: ΔE*ab 2.3 (Sharma, *Digital Color Imaging Handbook*, 2003, after
-/// Mahy et al. 1994), taken as an RMS over the backdrop. Measured with `evaluate --spec
-/// cn/id-card --labels ../shared/eval/labels.json --photos ../shared/eval/photos --reports
-/// R.jsonl` (background_uniform's `texture_ab`): backdrops labelled plain read 0.04–1.7 where
-/// the chroma texture spreads evenly (two more, 2.5 and 4.5, confined to a watermark or a few
-/// strands: spread 0.23 and 0.17); two labelled not plain that the lightness texture misses (a
-/// painted blue-grey mottle, 4.1 L*; a room with curtains, 4.0 L*) read 3.9 and 4.3.
+/// trend of a* and of b*, each sample's a*b* taken at the backdrop's mean lightness so that
+/// shading does not count): above it the backdrop shows more than one colour (a painted
+/// mottle, a room, objects) even where lightness varies little. Light changes a plain
+/// backdrop's lightness, not its paint, so the limit is a colour difference an observer just
+/// notices: ΔE*ab 2.3 (Sharma, *Digital Color Imaging Handbook*, 2003, after Mahy et al.
+/// 1994), taken as an RMS over the backdrop. Measured with `evaluate --spec cn/id-card --labels
+/// ../shared/eval/labels.json --photos ../shared/eval/photos --reports R.jsonl`
+/// (background_uniform's `texture_ab`): backdrops labelled plain read 0.04–1.33 where the
+/// chroma texture spreads evenly (two more, 0.93 and 4.6, confined to a few strands or a
+/// watermark: spread 0.20 and 0.22); two labelled not plain that the lightness texture misses
+/// (a painted blue-grey mottle, 4.1 L*; a room with curtains, 4.0 L*) read 4.0 and 4.9.
 pub const DEFAULT_MAX_BACKGROUND_TEXTURE_AB: f64 = 2.3;
 /// How evenly a backdrop's texture must spread to count (the RMS of all but its largest tenth
 /// of residuals over the RMS of all): halfway between a texture confined to a tenth of the
