@@ -296,7 +296,8 @@ pub fn quantity(id: CheckId, key: &str, v: &Measure) -> String {
         || key.ends_with("_ab")
         || key.ends_with("chroma")
         || key.ends_with("variance")
-        || matches!(key, "l" | "a" | "b" | "delta_e")
+        || key.ends_with("delta_e")
+        || matches!(key, "l" | "a" | "b")
     {
         // CIELAB quantities and the like: a tenth is below what anyone sees
         number(n, 1)
@@ -356,6 +357,7 @@ pub fn name_of(key: &str) -> String {
         (Some(b), _) => format!("{b} L*"),
         (_, Some(b)) => format!("{b} a*b*"),
         _ if base == "l" => "L*".to_string(),
+        _ if base == "a" || base == "b" => format!("{base}*"),
         _ => base.to_string(),
     };
     base.replace('_', " ")

@@ -354,6 +354,8 @@ reason_codes! {
     BackgroundNotVisible => "background_not_visible", NA, "可见背景过少，无法判断背景", "too little background is visible to judge it";
     /// The face parsing mask needed by the check is missing.
     ParsingUnavailable => "parsing_unavailable", NA, "未加载人脸解析模型，无法检测此项", "the face parsing model is not loaded; this check cannot run";
+    /// The face parsing found no facial skin to measure (a face too blurred, dark or covered).
+    SkinNotFound => "skin_not_found", NA, "可见面部过少，无法检测此项", "too little facial skin is visible to measure; this check cannot run";
     /// The photo was stored sideways or upside down; it is checked and delivered upright.
     PhotoRotated => "photo_rotated", AUTO, "照片方向不正（侧置或倒置），已自动转正", "the photo is sideways or upside down; it is turned upright";
     /// No face was found.
@@ -646,7 +648,8 @@ impl CheckResult {
     }
 
     /// Whether this result keeps the verdict from passing: a failure that needs a retake, or a
-    /// check that could not run because a model is missing (a rule nobody verified never passes).
+    /// check that could not run because a model is missing or found nothing to measure (a rule
+    /// nobody verified never passes).
     pub fn blocks_pass(&self) -> bool {
         self.needs_retake()
             || (self.status == Status::NotApplicable
@@ -656,6 +659,7 @@ impl CheckResult {
                         ReasonCode::AnalysisUnavailable
                             | ReasonCode::ParsingUnavailable
                             | ReasonCode::SegmentationUnavailable
+                            | ReasonCode::SkinNotFound
                     )
                 ))
     }

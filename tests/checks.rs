@@ -845,7 +845,21 @@ fn exposure_color_and_sharpness() {
     let mut s = base("cn/id-card");
     s.paint(|x, y, _| Synth::is_skin(x, y).then_some([160, 160, 160]));
     fail(s.run(CheckId::Color), ReasonCode::NotColor);
+    // a*, b* ≈ 3.8, 7.2: 1.2 outside the natural box (a* 5–25, b* 5–35), within the 2.3 allowed
     s.paint(|x, y, _| Synth::is_skin(x, y).then_some([170, 155, 145])); // chroma ≈ 7.5
+    pass(s.run(CheckId::Color));
+    // a*, b* ≈ 1.7, 8.2: 3.3 outside, a cool cast
+    s.paint(|x, y, _| Synth::is_skin(x, y).then_some([174, 163, 150]));
+    fail(s.run(CheckId::Color), ReasonCode::ColorCast);
+    // a blue cast (b* ≈ −12.9) and a green one (a* ≈ −14.4)
+    s.paint(|x, y, _| Synth::is_skin(x, y).then_some([160, 160, 185]));
+    fail(s.run(CheckId::Color), ReasonCode::ColorCast);
+    s.paint(|x, y, _| Synth::is_skin(x, y).then_some([150, 170, 130]));
+    fail(s.run(CheckId::Color), ReasonCode::ColorCast);
+    // natural skin before a blue cloth on a spec that wants white: the cloth is paint, no cast
+    let mut s = base("cn/id-card");
+    let bg = |x: u32, y: u32| class_at(x as f32 + 0.5, y as f32 + 0.5) == K::Background;
+    s.paint(|x, y, _| bg(x, y).then_some([67, 142, 219]));
     pass(s.run(CheckId::Color));
     // sharpness: the ±12 checker is sharp; the same face blurred is not
     let mut s = base("cn/id-card");

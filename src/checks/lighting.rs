@@ -72,7 +72,7 @@ fn luminance(l: f64) -> f64 {
 /// shadow over one side does not.
 pub fn face_shadow(s: &Subject<'_>, cfg: &FaceShadowCheck) -> CheckResult {
     let Some((r, l)) = skin_halves(s) else {
-        return CheckResult::not_applicable(CheckId::FaceShadow, ReasonCode::ParsingUnavailable);
+        return CheckResult::not_applicable(CheckId::FaceShadow, ReasonCode::SkinNotFound);
     };
     let (yr, yl) = (luminance(r), luminance(l));
     let ratio = yr.max(yl) / yr.min(yl).max(1e-4);
@@ -127,7 +127,7 @@ pub fn glare_fractions(s: &Subject<'_>) -> Option<(f64, f64)> {
 /// No specular highlights on the skin or the lenses.
 pub fn glare(s: &Subject<'_>, cfg: &GlareCheck) -> CheckResult {
     let Some((skin, lens)) = glare_fractions(s) else {
-        return CheckResult::not_applicable(CheckId::Glare, ReasonCode::ParsingUnavailable);
+        return CheckResult::not_applicable(CheckId::Glare, ReasonCode::SkinNotFound);
     };
     CheckResult::judge(
         CheckId::Glare,

@@ -2,7 +2,6 @@
 
 use super::Subject;
 use crate::analysis::FaceClass as K;
-use crate::color::srgb_to_lab;
 use crate::models::sample::Affine;
 use crate::report::{CheckId, CheckResult, Measure, Reason, ReasonCode};
 use crate::spec::{ColorCheck, ExposureCheck, SharpnessCheck};
@@ -16,8 +15,6 @@ const SHARPNESS_SIDE: usize = 128;
 const CLIP_DARK_L: f32 = 2.0;
 /// L* at or above which a skin pixel is clipped white.
 const CLIP_BRIGHT_L: f32 = 98.0;
-/// Background colours with chroma below this are "neutral": a tint there is a colour cast.
-const NEUTRAL_CHROMA: f32 = 5.0;
 
 /// Variance of the Laplacian of the face, resampled to a fixed size.
 #[allow(
@@ -89,7 +86,7 @@ pub fn skin_exposure(s: &Subject<'_>) -> Option<(f64, f64, f64)> {
 /// Neither under- nor over-exposed, no clipping on the face.
 pub fn exposure(s: &Subject<'_>, cfg: &ExposureCheck) -> CheckResult {
     let Some((l, dark, bright)) = skin_exposure(s) else {
-        return CheckResult::not_applicable(CheckId::Exposure, ReasonCode::ParsingUnavailable);
+        return CheckResult::not_applicable(CheckId::Exposure, ReasonCode::SkinNotFound);
     };
     let value = Measure::map([
         ("face_l", l),
@@ -131,43 +128,53 @@ pub fn exposure(s: &Subject<'_>, cfg: &ExposureCheck) -> CheckResult {
     CheckResult::with_reasons(CheckId::Exposure, value, limit, reasons)
 }
 
-/// Colour photo with natural skin chroma; no cast on a backdrop that should be neutral.
+/// Colour photo with natural skin colour: not grayscale or sepia (skin chroma), no colour cast
+/// (the skin's mean a*b* inside the natural box of ISO/IEC 29794-5, within a just-noticeable
+/// difference). The cast is read off the skin, not the backdrop: a tinted backdrop may be paint.
 pub fn color(s: &Subject<'_>, cfg: &ColorCheck) -> CheckResult {
     let Some(st) = s.face_stats() else {
-        return CheckResult::not_applicable(CheckId::Color, ReasonCode::ParsingUnavailable);
+        return CheckResult::not_applicable(CheckId::Color, ReasonCode::SkinNotFound);
     };
-    let skin: Vec<f64> = st
-        .of_classes(&[K::Skin, K::Nose])
-        .map(|c| c.lab.chroma() as f64)
-        .collect();
-    let chroma = skin.iter().sum::<f64>() / skin.len().max(1) as f64;
-    let neutral = s
-        .spec
-        .background
-        .colors
-        .iter()
-        .all(|&c| srgb_to_lab(c).chroma() < NEUTRAL_CHROMA);
-    // A tint is a cast only on a backdrop that should be neutral and is plain enough to judge:
-    // no lightness or chroma texture above background_uniform's limits, however confined (stray
-    // strands or a watermark, which background_uniform forgives, keep the cast unjudged).
-    let bu = &s.spec.checks.background_uniform;
-    let plain = super::background::plainness(s)
-        .is_some_and(|p| p.texture_l <= bu.max_texture_l && p.texture_ab <= bu.max_texture_ab);
-    let cast = match (neutral && plain, super::background::background_lab(s)) {
-        (true, Some(bg)) => bg.chroma() as f64,
-        _ => 0.0,
-    };
-    let value = Measure::map([("skin_chroma", chroma), ("cast_chroma", cast)]);
-    let limit = Measure::map([
-        ("min_skin_chroma", cfg.min_skin_chroma),
-        ("max_cast_chroma", cfg.max_cast_chroma),
+    let (mut n, mut chroma, mut a, mut b) = (0usize, 0f64, 0f64, 0f64);
+    for c in st.of_classes(&[K::Skin, K::Nose]) {
+        n += 1;
+        chroma += f64::from(c.lab.chroma());
+        a += f64::from(c.lab.a);
+        b += f64::from(c.lab.b);
+    }
+    if n == 0 {
+        return CheckResult::not_applicable(CheckId::Color, ReasonCode::SkinNotFound);
+    }
+    let k = n as f64;
+    let (chroma, a, b) = (chroma / k, a / k, b / k);
+    let cast = outside(a, &cfg.natural_a).hypot(outside(b, &cfg.natural_b));
+    let value = Measure::map([
+        ("skin_chroma", chroma),
+        ("a", a),
+        ("b", b),
+        ("cast_delta_e", cast),
+    ]);
+    let limit = Measure::nested([
+        ("min_skin_chroma", Measure::num(cfg.min_skin_chroma)),
+        ("natural_a", Measure::from(cfg.natural_a)),
+        ("natural_b", Measure::from(cfg.natural_b)),
+        ("max_cast_delta_e", Measure::num(cfg.max_cast_delta_e)),
     ]);
     let mut reasons: Vec<Reason> = Vec::new();
     if chroma < cfg.min_skin_chroma {
         reasons.push(ReasonCode::NotColor.into());
-    }
-    if cast > cfg.max_cast_chroma {
-        reasons.push(ReasonCode::ColorCast.into());
+    } else if cast > cfg.max_cast_delta_e {
+        // (a grayscale face lies outside the box too: that is its own reason)
+        reasons.push(Reason::from(ReasonCode::ColorCast).with_detail(format!(
+            "skin a* {a:.1}, b* {b:.1}: {cast:.1} outside the natural range"
+        )));
     }
     CheckResult::with_reasons(CheckId::Color, value, limit, reasons)
+}
+
+/// How far `v` lies outside `r` (0 inside; an open end is no bound).
+fn outside(v: f64, r: &crate::spec::Range) -> f64 {
+    let below = r.min.map_or(0.0, |m| (m - v).max(0.0));
+    let above = r.max.map_or(0.0, |m| (v - m).max(0.0));
+    below.max(above)
 }

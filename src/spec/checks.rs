@@ -145,8 +145,22 @@ pub const DEFAULT_FACE_L: Range = Range::new(35.0, 85.0);
 pub const DEFAULT_MAX_CLIPPED_FRACTION: f64 = 0.02;
 /// Smallest mean chroma (C*ab) of facial skin: below this the photo is grayscale.
 pub const DEFAULT_MIN_SKIN_CHROMA: f64 = 6.0;
-/// Largest chroma of the background's mean colour: a colour cast.
-pub const DEFAULT_MAX_CAST_CHROMA: f64 = 12.0;
+/// The natural range of the facial skin's mean a* (ISO/IEC 29794-5's natural-colour measure as
+/// BSI's reference implementation OFIQ computes it, `NaturalColour::CalculateScore`: mean a* and
+/// b* of the cheeks, natural within a* 5–25 and b* 5–35; the distance outside that box is the
+/// raw score).
+pub const DEFAULT_NATURAL_SKIN_A: Range = Range::new(5.0, 25.0);
+/// The natural range of the facial skin's mean b* (see [`DEFAULT_NATURAL_SKIN_A`]).
+pub const DEFAULT_NATURAL_SKIN_B: Range = Range::new(5.0, 35.0);
+/// How far (ΔE*ab in the a*b* plane) the skin's mean colour may lie outside the natural box
+/// before it is a colour cast: a colour difference an observer just notices, ΔE*ab 2.3 (Sharma,
+/// *Digital Color Imaging Handbook*, 2003), so a face that cannot be told from a natural one
+/// passes. Measured with `evaluate --spec cn/id-card --labels ../shared/eval/labels.json
+/// --photos ../shared/eval/photos --reports R.jsonl` (color's `cast_delta_e`): 76 of the 80
+/// colour photos lie inside the box, one 0.4 outside (a slightly cool room light), three 3.1–17.7
+/// outside (an orange cast, a magenta one, a desaturated low-key grade). The backdrop is no
+/// evidence either way: a blue cloth or a pink wall is paint, not a cast.
+pub const DEFAULT_MAX_CAST_DELTA_E: f64 = 2.3;
 
 fn yes() -> bool {
     true
@@ -424,8 +438,12 @@ check_config!(
     ColorCheck {
         /// Smallest mean chroma of the face.
         min_skin_chroma: f64 = DEFAULT_MIN_SKIN_CHROMA,
-        /// Largest chroma of the background's mean colour.
-        max_cast_chroma: f64 = DEFAULT_MAX_CAST_CHROMA,
+        /// Natural range of the facial skin's mean a*.
+        natural_a: Range = DEFAULT_NATURAL_SKIN_A,
+        /// Natural range of the facial skin's mean b*.
+        natural_b: Range = DEFAULT_NATURAL_SKIN_B,
+        /// Largest distance (ΔE*ab) of the skin's mean a*b* outside the natural ranges.
+        max_cast_delta_e: f64 = DEFAULT_MAX_CAST_DELTA_E,
     }
 );
 

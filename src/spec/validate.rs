@@ -287,9 +287,11 @@ pub(crate) fn validate(spec: &PhotoSpec) -> Vec<(String, String)> {
         0.0,
         150.0,
     );
+    v.range("checks.color.natural_a", &c.color.natural_a, -128.0, 128.0);
+    v.range("checks.color.natural_b", &c.color.natural_b, -128.0, 128.0);
     v.between(
-        "checks.color.max_cast_chroma",
-        c.color.max_cast_chroma,
+        "checks.color.max_cast_delta_e",
+        c.color.max_cast_delta_e,
         0.0,
         150.0,
     );
