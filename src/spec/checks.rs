@@ -148,7 +148,8 @@ pub const DEFAULT_MIN_SKIN_CHROMA: f64 = 6.0;
 /// The natural range of the facial skin's mean a* (ISO/IEC 29794-5's natural-colour measure as
 /// BSI's reference implementation OFIQ computes it, `NaturalColour::CalculateScore`: mean a* and
 /// b* of the cheeks, natural within a* 5–25 and b* 5–35; the distance outside that box is the
-/// raw score).
+/// raw score). OFIQ averages two cheek rectangles; this crate averages the parsing's skin and
+/// nose over the whole face.
 pub const DEFAULT_NATURAL_SKIN_A: Range = Range::new(5.0, 25.0);
 /// The natural range of the facial skin's mean b* (see [`DEFAULT_NATURAL_SKIN_A`]).
 pub const DEFAULT_NATURAL_SKIN_B: Range = Range::new(5.0, 35.0);
