@@ -502,6 +502,28 @@ fn glasses_rules_follow_the_sources() {
     }
 }
 
+/// Pose limits: ICAO's ±5° capture tolerance where the document's rule states it (ISO/IEC
+/// 19794-5 for `icao/passport` and what extends it); elsewhere ("frontal", "face the camera")
+/// what reviewers call frontal, 10° of yaw and 20° of pitch, inside the Chinese visa page's
+/// own 20°/25°.
+#[test]
+fn pose_limits_follow_the_sources() {
+    let reg = SpecRegistry::builtin().unwrap();
+    for (id, yaw, pitch) in [
+        ("icao/passport", 5.0, 5.0),
+        ("eu/schengen-visa", 5.0, 5.0),
+        ("cn/id-card", 10.0, 20.0),
+        ("cn/guangdong/id-card", 10.0, 20.0),
+        ("cn/exit-entry", 10.0, 20.0),
+        ("cn/visa", 10.0, 20.0),
+        ("us/passport", 10.0, 20.0),
+        ("uk/passport", 10.0, 20.0),
+    ] {
+        let p = &reg.get(id).unwrap().checks.head_pose;
+        assert_eq!((p.max_yaw_deg, p.max_pitch_deg), (yaw, pitch), "{id}");
+    }
+}
+
 /// The numbers corrected against their sources (cited in each file): the social-security
 /// card's national standard, the driving licence's archive-photo rules, the Korean visa notice.
 #[test]
