@@ -399,6 +399,18 @@ fn out_of_range_values_are_errors_naming_the_field() {
         ),
         ("[output]\nprint_width_mm = 40.0\n", "output.print_width_mm"),
         ("[background]\ncolors = []\n", "background.colors"),
+        (
+            "[checks.background_uniform]\nmax_texture_ab = -1.0\n",
+            "checks.background_uniform.max_texture_ab",
+        ),
+        (
+            "[checks.color]\nnatural_a = { min = 25.0, max = 5.0 }\n",
+            "checks.color.natural_a.min",
+        ),
+        (
+            "[checks.color]\nmax_cast_delta_e = -2.0\n",
+            "checks.color.max_cast_delta_e",
+        ),
     ] {
         let child = format!("extends = \"base\"\n{patch}");
         let (file, field, msg) = spec_err(load(&[("base", BASE), ("child", &child)]));
