@@ -559,12 +559,7 @@ pub fn encode(img: &RgbImage, out: &OutputSpec) -> Result<Encoded> {
 const SEEDED_PROBES: usize = 3;
 
 fn closer(a: (Vec<u8>, u8), b: (Vec<u8>, u8), range: &crate::spec::Range) -> (Vec<u8>, u8) {
-    let dist = |n: usize| {
-        let kb = n as f64 / 1000.0;
-        let below = range.min.map_or(0.0, |m| (m - kb).max(0.0));
-        let above = range.max.map_or(0.0, |m| (kb - m).max(0.0));
-        below + above
-    };
+    let dist = |n: usize| range.distance(n as f64 / 1000.0);
     // ties go to the later try: the search moves towards the range
     if dist(b.0.len()) <= dist(a.0.len()) {
         b

@@ -147,7 +147,7 @@ pub fn color(s: &Subject<'_>, cfg: &ColorCheck) -> CheckResult {
     }
     let k = n as f64;
     let (chroma, a, b) = (chroma / k, a / k, b / k);
-    let cast = outside(a, &cfg.natural_a).hypot(outside(b, &cfg.natural_b));
+    let cast = cfg.natural_a.distance(a).hypot(cfg.natural_b.distance(b));
     let value = Measure::map([
         ("skin_chroma", chroma),
         ("a", a),
@@ -170,11 +170,4 @@ pub fn color(s: &Subject<'_>, cfg: &ColorCheck) -> CheckResult {
         )));
     }
     CheckResult::with_reasons(CheckId::Color, value, limit, reasons)
-}
-
-/// How far `v` lies outside `r` (0 inside; an open end is no bound).
-fn outside(v: f64, r: &crate::spec::Range) -> f64 {
-    let below = r.min.map_or(0.0, |m| (m - v).max(0.0));
-    let above = r.max.map_or(0.0, |m| (v - m).max(0.0));
-    below.max(above)
 }

@@ -59,6 +59,14 @@ impl Range {
         !v.is_nan() && self.min.is_none_or(|m| v >= m) && self.max.is_none_or(|m| v <= m)
     }
 
+    /// How far `v` lies outside the range: 0 inside, else the distance to the bound it passes
+    /// (an open end is no bound).
+    pub fn distance(&self, v: f64) -> f64 {
+        let below = self.min.map_or(0.0, |m| (m - v).max(0.0));
+        let above = self.max.map_or(0.0, |m| (v - m).max(0.0));
+        below.max(above)
+    }
+
     /// The value to aim at: the middle of a closed range, else the one bound given.
     pub fn target(&self) -> Option<f64> {
         match (self.min, self.max) {
