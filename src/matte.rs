@@ -64,6 +64,11 @@ pub fn person_matte(a: &Analysis, plan: &FramePlan) -> Matte {
         for x in 0..w {
             let (sx, sy) = plan.map.apply(x as f64 + 0.5, y as f64 + 0.5);
             let (sx, sy) = (sx as f32, sy as f32);
+            // padding beyond the photo's edge is backdrop: the parsing model saw fill there
+            if !(sx >= 0.0 && sy >= 0.0 && sx < a.width as f32 && sy < a.height as f32) {
+                alpha[y * w + x] = 0.0;
+                continue;
+            }
             let class = a.parsing.as_ref().and_then(|p| p.class_at(sx, sy));
             // the parsing map where it covers, the person mask elsewhere
             alpha[y * w + x] = match class {
@@ -355,6 +360,50 @@ impl NearestFill {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn padding_beyond_the_photo_is_backdrop() {
+        use crate::analysis::ParsingMap;
+        use crate::models::sample::Affine;
+        use crate::normalize::{FramePlan, OutputGeometry};
+        // a 100 × 100 photo whose parsing region reaches 50 px past every edge, skin throughout
+        // (what the model may call the fill it was shown there)
+        let labels = vec![FaceClass::Skin as u8; 50 * 50];
+        let a = Analysis {
+            width: 100,
+            height: 100,
+            parsing: Some(ParsingMap::from_labels(-50.0, -50.0, 200.0, 50, labels)),
+            ..Analysis::default()
+        };
+        // the output shows source x −40..60: its 40 leftmost columns are padding
+        let plan = FramePlan {
+            scale: 1.0,
+            rotation_deg: 0.0,
+            map: Affine {
+                a: 1.0,
+                b: 0.0,
+                c: -40.0,
+                d: 0.0,
+                e: 1.0,
+                f: 0.0,
+            },
+            width: 100,
+            height: 100,
+            geometry: OutputGeometry::default(),
+            padding: [0, 0, 0, 40],
+            reachable: true,
+            reframed: true,
+            crown_margin_relaxed: false,
+        };
+        let m = person_matte(&a, &plan);
+        for y in 0..100 {
+            // clear of the 2-px feathering at the photo's edge
+            for x in (0..37).chain(43..100) {
+                let want = if x < 40 { 0.0 } else { 1.0 };
+                assert_eq!(m.alpha[y * 100 + x], want, "({x}, {y})");
+            }
+        }
+    }
 
     #[test]
     fn the_fill_takes_the_nearest_selected_pixels() {

@@ -214,6 +214,35 @@ fn every_fixture_photo_is_analysed_sanely() {
     }
 }
 
+/// The parsing model calls part of the flag behind Grace Hopper's cap "hat"; the pipeline reads
+/// a hat only where the person mask holds (see `ParsingMap::clear_hat_off_person`).
+#[test]
+fn a_hat_is_read_only_on_the_person() {
+    let img = common::photo("grace_hopper.jpg");
+    let a = models().analyze(&img).unwrap();
+    let (p, m) = (a.parsing.as_ref().unwrap(), a.person.as_ref().unwrap());
+    let (w, h) = (img.width() as f32, img.height() as f32);
+    let (mut on, mut off) = (0usize, 0usize);
+    for v in 0..p.size {
+        for u in 0..p.size {
+            let [x, y] = p.cell_center(u, v);
+            if x < 0.0 || y < 0.0 || x >= w || y >= h {
+                continue;
+            }
+            if p.class_at(x, y) == Some(FaceClass::Hat) {
+                if m.prob_at(x, y) < idphoto::analysis::BACKDROP_MAX_PERSON {
+                    off += 1;
+                } else {
+                    on += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(off, 0, "hat cells off the person ({on} on it)");
+    // the cap itself stays a hat
+    assert!(on > 5_000, "{on} hat cells on the person");
+}
+
 #[test]
 fn turned_head_reads_as_yaw() {
     let a = models()

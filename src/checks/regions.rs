@@ -3,7 +3,7 @@
 
 use image::RgbImage;
 
-use crate::analysis::{Analysis, FaceClass, ParsingMap};
+use crate::analysis::{Analysis, FaceClass, ParsingMap, BACKDROP_MAX_PERSON};
 use crate::color::{srgb_to_lab_many, Lab};
 use crate::models::sample::{Affine, Pyramid};
 use crate::normalize::{HeadGeometry, PERSON_THRESHOLD};
@@ -278,8 +278,6 @@ pub fn grow(poly: &[[f32; 2]], k: f32) -> Vec<[f32; 2]> {
 
 /// Long side of the grid the background is sampled on.
 const BG_GRID: usize = 160;
-/// Person probability below which a pixel is backdrop.
-const BG_MAX_PERSON: f32 = 0.2;
 
 /// One backdrop sample.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -338,7 +336,7 @@ impl BackgroundStats {
                     prob >= PERSON_THRESHOLD || parse.is_some_and(|k| k != FaceClass::Background);
                 is_person[gy * gw + gx] = person;
                 let clear =
-                    prob < BG_MAX_PERSON && parse.is_none_or(|k| k == FaceClass::Background);
+                    prob < BACKDROP_MAX_PERSON && parse.is_none_or(|k| k == FaceClass::Background);
                 cand.push(clear);
             }
         }

@@ -554,6 +554,10 @@ impl Models {
         if let Some(s) = &self.segmenter {
             analysis.person = Some(s.run(pyr, w, h)?);
         }
+        // a "hat" the person's outline does not hold is backdrop
+        if let (Some(p), Some(m)) = (analysis.parsing.as_mut(), analysis.person.as_ref()) {
+            p.clear_hat_off_person(m);
+        }
         Ok(analysis)
     }
 
