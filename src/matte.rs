@@ -51,7 +51,8 @@ pub struct Matte {
 }
 
 /// A soft person matte for each output pixel of `plan`, from the analysis' masks: the parsing
-/// map where it covers (sharp hair and face edges), the person mask elsewhere.
+/// map where it covers (sharp hair and face edges), the person mask elsewhere, and backdrop
+/// wherever the output shows padding beyond the analysed photo (`a.width` × `a.height`).
 #[allow(
     clippy::indexing_slicing,
     reason = "alpha and hair have w·h entries, x < w, y < h"
