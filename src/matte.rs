@@ -61,15 +61,20 @@ pub fn person_matte(a: &Analysis, plan: &FramePlan) -> Matte {
     let (w, h) = (plan.width as usize, plan.height as usize);
     let mut alpha = vec![1.0f32; w * h];
     let mut hair = vec![false; w * h];
+    let mut padding = vec![false; w * h];
+    let (pw, ph) = (a.width as f32, a.height as f32);
     for y in 0..h {
         for x in 0..w {
             let (sx, sy) = plan.map.apply(x as f64 + 0.5, y as f64 + 0.5);
             let (sx, sy) = (sx as f32, sy as f32);
-            // padding beyond the photo's edge is backdrop: the parsing model saw fill there
-            if !(sx >= 0.0 && sy >= 0.0 && sx < a.width as f32 && sy < a.height as f32) {
-                alpha[y * w + x] = 0.0;
-                continue;
-            }
+            // Padding beyond the photo's edge is backdrop, whatever the parsing model called
+            // the fill it saw there; until the edge is feathered it takes the matte of the
+            // photo's nearest edge pixel, so a person the photo cuts off stays cut sharply.
+            padding[y * w + x] = !(sx >= 0.0 && sy >= 0.0 && sx < pw && sy < ph);
+            let (sx, sy) = (
+                sx.clamp(0.0, (pw - 0.5).max(0.0)),
+                sy.clamp(0.0, (ph - 0.5).max(0.0)),
+            );
             let class = a.parsing.as_ref().and_then(|p| p.class_at(sx, sy));
             // the parsing map where it covers, the person mask elsewhere
             alpha[y * w + x] = match class {
@@ -77,10 +82,13 @@ pub fn person_matte(a: &Analysis, plan: &FramePlan) -> Matte {
                 Some(_) => 1.0,
                 None => a.person.as_ref().map_or(1.0, |m| m.prob_at(sx, sy)),
             };
-            hair[y * w + x] = class == Some(FaceClass::Hair);
+            hair[y * w + x] = class == Some(FaceClass::Hair) && !padding[y * w + x];
         }
     }
     feather(&mut alpha, w, h, 2);
+    for (a, _) in alpha.iter_mut().zip(&padding).filter(|(_, &p)| p) {
+        *a = 0.0;
+    }
     Matte {
         width: plan.width,
         height: plan.height,
@@ -398,8 +406,8 @@ mod tests {
         };
         let m = person_matte(&a, &plan);
         for y in 0..100 {
-            // clear of the 2-px feathering at the photo's edge
-            for x in (0..37).chain(43..100) {
+            // padding is backdrop; the photo keeps its edge sharp (skin to its first column)
+            for x in 0..100 {
                 let want = if x < 40 { 0.0 } else { 1.0 };
                 assert_eq!(m.alpha[y * 100 + x], want, "({x}, {y})");
             }
