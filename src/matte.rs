@@ -375,13 +375,23 @@ mod tests {
         use crate::analysis::ParsingMap;
         use crate::models::sample::Affine;
         use crate::normalize::{FramePlan, OutputGeometry};
-        // a 100 × 100 photo whose parsing region reaches 50 px past every edge, skin throughout
-        // (what the model may call the fill it was shown there)
-        let labels = vec![FaceClass::Skin as u8; 50 * 50];
+        // a 100 × 100 photo of skin whose parsing region reaches 48 px past every edge, in
+        // 4-px cells; the fill past the edge parsed as backdrop
+        let inside = |i: usize| (12..37).contains(&i);
+        let labels: Vec<u8> = (0..50 * 50)
+            .map(|i| {
+                let skin = inside(i % 50) && inside(i / 50);
+                (if skin {
+                    FaceClass::Skin
+                } else {
+                    FaceClass::Background
+                }) as u8
+            })
+            .collect();
         let a = Analysis {
             width: 100,
             height: 100,
-            parsing: Some(ParsingMap::from_labels(-50.0, -50.0, 200.0, 50, labels)),
+            parsing: Some(ParsingMap::from_labels(-48.0, -48.0, 200.0, 50, labels)),
             ..Analysis::default()
         };
         // the output shows source x −40..60: its 40 leftmost columns are padding
