@@ -86,8 +86,8 @@ pub fn person_matte(a: &Analysis, plan: &FramePlan) -> Matte {
         }
     }
     feather(&mut alpha, w, h, 2);
-    for (a, _) in alpha.iter_mut().zip(&padding).filter(|(_, &p)| p) {
-        *a = 0.0;
+    for (v, _) in alpha.iter_mut().zip(&padding).filter(|(_, &p)| p) {
+        *v = 0.0;
     }
     Matte {
         width: plan.width,
