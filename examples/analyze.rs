@@ -55,6 +55,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             a.pose,
             dst.display()
         );
+        for f in &a.faces {
+            let b = f.bbox;
+            println!(
+                "   face score {:.3} box {:.0},{:.0} {:.0}×{:.0}",
+                f.score, b.x, b.y, b.w, b.h
+            );
+        }
         if let Some(h) = &s.head {
             println!("   head: face_width {:.1} head_width {:.1} crown_up {:.1} ({:?}, cut {}) chin_down {:.1}", h.face_width, h.head_width, h.crown_up, h.crown_source, h.crown_cut, h.chin_down);
         }

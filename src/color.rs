@@ -43,6 +43,11 @@ impl Lab {
     }
 }
 
+/// An 8-bit sRGB value as linear light, 0..=1.
+pub fn srgb_to_linear(v: u8) -> f32 {
+    linear_lut().get(usize::from(v)).copied().unwrap_or(0.0)
+}
+
 fn linear_lut() -> &'static [f32; 256] {
     static LUT: OnceLock<[f32; 256]> = OnceLock::new();
     LUT.get_or_init(|| {

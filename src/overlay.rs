@@ -295,6 +295,24 @@ fn regions_of(id: crate::report::CheckId, a: &Analysis) -> Vec<Region> {
     }
 }
 
+/// The highlights and lens reflections the glare check found, each outlined (the face box
+/// when none can be measured).
+fn glare_regions(img: &RgbImage, a: &Analysis) -> Vec<Region> {
+    let found = crate::normalize::HeadGeometry::measure_with_image(a, img).and_then(|head| {
+        let st = crate::checks::FaceStats::compute(img, a.parsing.as_ref()?, &head)?;
+        crate::checks::specular::find(&st, &head)
+    });
+    let Some(h) = found else {
+        return regions_of(crate::report::CheckId::Glare, a);
+    };
+    h.spots
+        .iter()
+        .map(|s| s.bbox)
+        .chain(h.lens_bbox)
+        .map(|[x, y, w, h]| Region::Box(x - 2.0, y - 2.0, w + 4.0, h + 4.0))
+        .collect()
+}
+
 /// Draws the analysis (faces, mesh, output crop) and outlines, with a short label, the region
 /// each failed check of `report` points at: the ears, brows, eyes, mouth, an accessory's
 /// parsing region, the face, or the whole backdrop — red ([`FAIL_COLOR`]) when the person must
@@ -340,7 +358,12 @@ pub fn draw_report_with(
         } else {
             AUTO_COLOR
         };
-        for r in regions_of(c.id, a) {
+        let regions = if c.id == crate::report::CheckId::Glare {
+            glare_regions(img, a)
+        } else {
+            regions_of(c.id, a)
+        };
+        for r in regions {
             match r {
                 Region::Box(x, y, bw, bh) => {
                     for t in 0..thick {

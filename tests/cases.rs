@@ -48,6 +48,16 @@ fn analysis(img: &RgbImage) -> Analysis {
     common::checker().analyze(img).unwrap().unwrap()
 }
 
+/// Linear light (0..1 and above) as 8-bit sRGB, kept under 250 so nothing clips white.
+fn to_srgb(lin: f32) -> u8 {
+    let s = if lin <= 0.003_130_8 {
+        lin * 12.92
+    } else {
+        1.055 * lin.powf(1.0 / 2.4) - 0.055
+    };
+    (s * 255.0).round().clamp(0.0, 250.0) as u8
+}
+
 /// Applies one edit. Edits that need to know where the face is ask the models first.
 fn edit(name: &str, img: RgbImage) -> RgbImage {
     match name {
@@ -90,6 +100,31 @@ fn edit(name: &str, img: RgbImage) -> RgbImage {
                 }
             }
             out
+        }
+        "bright_matte" => {
+            // the whole photo lit 1.6 times as brightly (linear light): a bright face without
+            // shine (what would clip stops under 250)
+            let mut out = img;
+            for p in out.pixels_mut() {
+                *p = Rgb(p
+                    .0
+                    .map(|v| to_srgb(idphoto::color::srgb_to_linear(v) * 1.6)));
+            }
+            out
+        }
+        "enlarged_3x" => {
+            // a web photo: reduced to a quarter, then enlarged 3× (to a size the output takes
+            // at about 1:1, so the output shows the enlargement)
+            let (w, h) = img.dimensions();
+            let small =
+                image::imageops::resize(&img, w / 4, h / 4, image::imageops::FilterType::Triangle);
+            let (sw, sh) = small.dimensions();
+            image::imageops::resize(
+                &small,
+                sw * 3,
+                sh * 3,
+                image::imageops::FilterType::CatmullRom,
+            )
         }
         "rotate_12" | "rotate_25" => imageproc::geometric_transformations::rotate_about_center(
             &img,
@@ -165,7 +200,16 @@ fn fixture_cases() {
             continue;
         };
         let img = match &case.edit {
-            Some(e) => edit(e, img),
+            Some(e) => {
+                let img = edit(e, img);
+                // IDPHOTO_SAVE_EDITS=DIR keeps each edited photo, to look at or check by hand
+                if let Some(dir) = std::env::var_os("IDPHOTO_SAVE_EDITS") {
+                    let stem = case.photo.trim_end_matches(".jpg").trim_end_matches(".png");
+                    let path = std::path::Path::new(&dir).join(format!("{stem}+{e}.png"));
+                    img.save(&path).unwrap();
+                }
+                img
+            }
             None => img,
         };
         let label = format!(
@@ -213,7 +257,15 @@ fn fixture_cases() {
                     if ok { "ok" } else { "MISMATCH" }
                 ));
                 if !ok {
-                    problems.push(format!("{label}: {id} expected {want:?}, got {got:?}"));
+                    let value = r
+                        .checks
+                        .iter()
+                        .find(|c| c.id.as_str() == id.as_str())
+                        .and_then(|c| serde_json::to_string(&c.value).ok())
+                        .unwrap_or_default();
+                    problems.push(format!(
+                        "{label}: {id} expected {want:?}, got {got:?} (value {value})"
+                    ));
                 }
             }
         }

@@ -776,13 +776,13 @@ fn face_shadow_at_the_limit() {
 
 #[test]
 fn glare_at_the_limit() {
-    // limit 1 % of the skin: white specular pixels in the skin
+    // limit 3 % of the skin: white specular pixels in the skin
     let skin_cells = {
         let s = base("cn/id-card");
         let p = s.a.parsing.as_ref().unwrap();
         p.count(K::Skin) as f32 * p.cell() * p.cell()
     };
-    for (share, expect_fail) in [(0.007f32, false), (0.014, true)] {
+    for (share, expect_fail) in [(0.02f32, false), (0.045, true)] {
         let mut s = base("cn/id-card");
         let side = (share * skin_cells).sqrt();
         s.paint(|x, y, _| {
@@ -799,27 +799,56 @@ fn glare_at_the_limit() {
 }
 
 #[test]
+fn a_bright_matte_face_is_not_glare_and_a_shiny_spot_is() {
+    // pale skin at L* ≈ 91 with little chroma: every pixel of it was glare by brightness and
+    // chroma alone; it is the skin's own colour at every pixel, so none of it is reflected
+    let pale = [246u8, 228, 214];
+    let mut s = base("cn/id-card");
+    s.paint(|x, y, _| Synth::is_skin(x, y).then_some(pale));
+    pass(s.run(CheckId::Glare));
+    // the same face with shine on the forehead: white light added (30 % of the red channel
+    // and more), a sixth of the face width across, nothing clipped
+    let spot = |x: u32, y: u32| {
+        ((x as f32 - CX).powi(2) + (y as f32 - (EYE_Y - 35.0)).powi(2)).sqrt() < 0.11 * FW
+    };
+    let mut shiny = s.clone();
+    let dark = [150u8, 100, 75];
+    shiny.paint(|x, y, _| Synth::is_skin(x, y).then_some(dark));
+    pass(shiny.run(CheckId::Glare));
+    // on dark skin, shine is light added to each channel: brighter and paler
+    shiny.paint(|x, y, _| (Synth::is_skin(x, y) && spot(x, y)).then_some([225, 195, 180]));
+    fail(shiny.run(CheckId::Glare), ReasonCode::Glare);
+    // as bright, with the skin's own colour: brighter diffuse skin, not shine
+    let mut lit = s.clone();
+    lit.paint(|x, y, _| Synth::is_skin(x, y).then_some(dark));
+    lit.paint(|x, y, _| (Synth::is_skin(x, y) && spot(x, y)).then_some([225, 150, 112]));
+    pass(lit.run(CheckId::Glare));
+}
+
+#[test]
 fn lens_glare_relative_to_the_face() {
-    // clear lenses over both eyes (2 × 48 × 32 px = 3072 px²), a white reflection on the
-    // image-left lens; limit 2.5 % of the lens area
+    // clear lenses over both eyes (2 × 48 × 32 px; searched clear of the frame), a reflection
+    // on the image-left lens; limit 1.5 % of the searched lens area
     let lens = |x: f32, y: f32| {
         ((x - (CX - 36.0)).abs() < 24.0 || (x - (CX + 36.0)).abs() < 24.0)
             && (y - EYE_Y).abs() < 16.0
     };
     for (share, color, expect_fail) in [
-        (0.018f32, [240u8, 240, 240], false),
-        (0.035, [240, 240, 240], true),
-        // as large, but only a little lighter than the skin (L* ≈ 70 against ≈ 66): what the
-        // lens shows through it, not a reflection
-        (0.035, [170, 170, 170], false),
+        (0.006f32, [240u8, 240, 240], false),
+        (0.03, [240, 240, 240], true),
+        // a green reflection of an anti-reflection coating
+        (0.03, [120, 200, 190], true),
+        // as large, lighter than the skin but with the skin's own colour (its blue no
+        // higher): what the lens shows through it, not a reflection
+        (0.03, [230, 175, 130], false),
     ] {
         let mut s = base("cn/id-card");
         s.spec.checks.glasses.rule = Some(GlassesRule::Allowed);
         s.relabel(K::Eyeglasses, None, lens);
         let side = (share * 3072.0).sqrt();
         s.paint(|x, y, _| {
-            ((x as f32 - (CX - 50.0)).abs() < side / 2.0
-                && (y as f32 - (EYE_Y - 8.0)).abs() < side / 2.0)
+            ((x as f32 - (CX - 40.0)).abs() < side / 2.0
+                && (y as f32 - (EYE_Y - 4.0)).abs() < side / 2.0)
                 .then_some(color)
         });
         let r = s.run(CheckId::Glare);
@@ -861,10 +890,16 @@ fn exposure_color_and_sharpness() {
     let bg = |x: u32, y: u32| class_at(x as f32 + 0.5, y as f32 + 0.5) == K::Background;
     s.paint(|x, y, _| bg(x, y).then_some([67, 142, 219]));
     pass(s.run(CheckId::Color));
-    // sharpness: the ±12 checker is sharp; the same face blurred is not
+    // sharpness: the face drawn to the pixel is sharp; the same face blurred is not, nor is
+    // it reduced to a third and enlarged back (a web photo)
     let mut s = base("cn/id-card");
     pass(s.run(CheckId::Sharpness));
-    s.img = image::imageops::blur(&s.img, 3.0);
+    let sharp = s.img.clone();
+    s.img = image::imageops::blur(&sharp, 3.0);
+    fail(s.run(CheckId::Sharpness), ReasonCode::Blurry);
+    let (w, h) = sharp.dimensions();
+    let small = image::imageops::resize(&sharp, w / 3, h / 3, image::imageops::Triangle);
+    s.img = image::imageops::resize(&small, w, h, image::imageops::CatmullRom);
     fail(s.run(CheckId::Sharpness), ReasonCode::Blurry);
 }
 

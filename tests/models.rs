@@ -289,21 +289,52 @@ fn a_small_face_in_a_large_photo_is_found() {
     );
 }
 
+/// Obama's portrait with another portrait, reduced to `share` of the canvas's long side, pasted
+/// beside his shoulder: a subject's large face and a second person's smaller one.
+fn large_face_and_another(share: f32) -> RgbImage {
+    let main = common::photo("obama.jpg");
+    let other = common::photo("grace_hopper.jpg");
+    let long = main.width().max(main.height()) as f32;
+    let side = (share * long) as u32;
+    let h = side * other.height() / other.width().max(1);
+    let small = image::imageops::resize(&other, side, h, image::imageops::FilterType::Triangle);
+    let mut canvas = main.clone();
+    paste(
+        &mut canvas,
+        &small,
+        main.width() - side - 10,
+        main.height() - h - 10,
+    );
+    canvas
+}
+
 #[test]
-fn a_large_face_runs_only_the_tiles_that_may_hold_it() {
-    // grace_hopper.jpg: 512 × 600, a face 0.33 of the long side (large); obama.jpg: 910 × 1137,
-    // a face 0.24 of it (not large: every tile runs, other faces may be small)
-    let runs = |name: &str| {
-        let o = common::checker()
-            .process(&common::photo(name), "cn/id-card")
-            .expect("process");
-        o.timings.model_runs
-    };
-    // the full view, 9 tiles of 568 px, then mesh, turned view, parsing and segmentation
-    assert_eq!(runs("obama.jpg"), 14);
-    // 6 tiles of 300 px exist; at most one can hold a 195-px face with room to spare
-    let grace = runs("grace_hopper.jpg");
-    assert!(grace <= 6, "{grace} model runs");
+fn a_second_person_beside_a_large_face_is_counted() {
+    // obama.jpg's face is a quarter of its long side; a second portrait a fifth of the long
+    // side (its face about 70 px: too small for the full view, found by the level-1 tiles
+    // away from his face) and one a tenth (its face about 35 px: the level-2 tiles only)
+    for share in [0.2f32, 0.1] {
+        let a = models()
+            .analyze(&large_face_and_another(share))
+            .expect("analyze");
+        let confident = a.faces_above(0.5);
+        assert_eq!(
+            confident, 2,
+            "portrait at {share} of the side: {:?}",
+            a.faces
+        );
+    }
+}
+
+#[test]
+fn every_tile_runs_whatever_the_main_face_size() {
+    // grace_hopper.jpg: 512 × 600, a face 0.33 of the long side; the full view, 9 tiles of
+    // 300 px (3 × 3 at a 150-px stride), then mesh, turned view, parsing and segmentation: no
+    // tile is skipped for a large face
+    let o = common::checker()
+        .process(&common::photo("grace_hopper.jpg"), "cn/id-card")
+        .expect("process");
+    assert_eq!(o.timings.model_runs, 1 + 9 + 4);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! `headwear`, `hair_accessory`, `earrings`, `necklace`, `glasses`.
 
-use super::lighting::{glare_fractions, median};
+use super::lighting::median;
 use super::regions::{class_nodes, grow, max_in_zone, point_in_polygon};
 use super::Subject;
 use crate::analysis::{mesh, FaceClass as K};
@@ -282,7 +282,7 @@ pub fn glasses(s: &Subject<'_>, cfg: &GlassesCheck) -> CheckResult {
     };
     let rule = cfg.effective_rule();
     let present = share >= cfg.min_fraction;
-    let lens_glare = glare_fractions(s).map_or(0.0, |(_, lens)| lens);
+    let lens_glare = s.highlights().map_or(0.0, |h| h.lens_fraction());
     let max_glare = s.spec.checks.glare.max_lens_fraction;
     let value = Measure::nested([
         ("fraction", Measure::num(share)),

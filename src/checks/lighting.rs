@@ -5,15 +5,6 @@ use crate::analysis::FaceClass as K;
 use crate::report::{CheckId, CheckResult, Measure, ReasonCode};
 use crate::spec::{FaceShadowCheck, GlareCheck};
 
-/// A specular highlight: L* above this…
-pub const GLARE_MIN_L: f32 = 90.0;
-/// …with chroma below this (white light reflected, not lit skin).
-pub const GLARE_MAX_CHROMA: f32 = 12.0;
-/// A lens cell is a reflection when it is this much brighter (L*) than the median facial skin…
-const LENS_GLARE_ABOVE_SKIN_L: f32 = 15.0;
-/// …and near-white.
-const LENS_GLARE_MAX_CHROMA: f32 = 12.0;
-
 /// The median (the upper middle of an even count); `None` when `v` is empty.
 #[allow(
     clippy::indexing_slicing,
@@ -90,49 +81,26 @@ pub fn face_shadow(s: &Subject<'_>, cfg: &FaceShadowCheck) -> CheckResult {
     )
 }
 
-/// Share of skin that is specular highlight, and share of lens area that is a reflection
-/// (brighter than the face's own skin, near-white).
-pub fn glare_fractions(s: &Subject<'_>) -> Option<(f64, f64)> {
-    let st = s.face_stats()?;
-    let skin_l = median(
-        st.of_classes(&[K::Skin, K::Nose])
-            .map(|c| c.lab.l as f64)
-            .collect(),
-    )? as f32;
-    let (mut skin, mut hot) = (0usize, 0usize);
-    let (mut lens, mut lens_hot) = (0usize, 0usize);
-    for c in st.of_classes(&[K::Skin, K::Nose, K::Eyeglasses]) {
-        match c.class {
-            K::Skin | K::Nose => {
-                skin += 1;
-                if c.lab.l > GLARE_MIN_L && c.lab.chroma() < GLARE_MAX_CHROMA {
-                    hot += 1;
-                }
-            }
-            K::Eyeglasses => {
-                lens += 1;
-                if c.lab.l > skin_l + LENS_GLARE_ABOVE_SKIN_L
-                    && c.lab.chroma() < LENS_GLARE_MAX_CHROMA
-                {
-                    lens_hot += 1;
-                }
-            }
-            _ => {}
-        }
-    }
-    let f = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-    (skin > 0).then(|| (f(hot, skin), f(lens_hot, lens)))
-}
-
-/// No specular highlights on the skin or the lenses.
+/// No specular highlights on the skin or reflections in the lenses
+/// ([`super::specular`]: reflected light, not bright skin).
 pub fn glare(s: &Subject<'_>, cfg: &GlareCheck) -> CheckResult {
-    let Some((skin, lens)) = glare_fractions(s) else {
+    let Some(h) = s.highlights() else {
         return CheckResult::not_applicable(CheckId::Glare, ReasonCode::SkinNotFound);
     };
+    let (skin, lens) = (h.skin_fraction(), h.lens_fraction());
+    let largest = h
+        .spots
+        .first()
+        .map_or(0.0, |sp| sp.cells as f64 / h.skin_cells.max(1) as f64);
     CheckResult::judge(
         CheckId::Glare,
         skin <= cfg.max_fraction && lens <= cfg.max_lens_fraction,
-        Measure::map([("fraction", skin), ("lens_fraction", lens)]),
+        Measure::map([
+            ("fraction", skin),
+            ("spots", h.spots.len() as f64),
+            ("largest_spot", largest),
+            ("lens_fraction", lens),
+        ]),
         Measure::map([
             ("max_fraction", cfg.max_fraction),
             ("max_lens_fraction", cfg.max_lens_fraction),

@@ -14,6 +14,7 @@
 
 mod accessories;
 mod background;
+mod edge_blur;
 mod expression;
 mod geometry;
 mod lighting;
@@ -21,6 +22,7 @@ mod occlusion;
 mod pose;
 mod quality;
 mod regions;
+pub mod specular;
 
 use std::sync::OnceLock;
 
@@ -51,6 +53,7 @@ pub struct Subject<'a> {
     pub plan: Option<FramePlan>,
     pyramid: OnceLock<Pyramid<'a>>,
     face: OnceLock<Option<FaceStats>>,
+    highlights: OnceLock<Option<specular::Highlights>>,
     background: OnceLock<Option<BackgroundStats>>,
 }
 
@@ -69,6 +72,7 @@ impl<'a> Subject<'a> {
             plan,
             pyramid: OnceLock::new(),
             face: OnceLock::new(),
+            highlights: OnceLock::new(),
             background: OnceLock::new(),
         }
     }
@@ -92,6 +96,13 @@ impl<'a> Subject<'a> {
                 let a = self.analysis?;
                 FaceStats::compute(self.image, a.parsing.as_ref()?, self.head.as_ref()?)
             })
+            .as_ref()
+    }
+
+    /// Specular highlights on the skin and reflections in the lenses (computed once).
+    pub fn highlights(&self) -> Option<&specular::Highlights> {
+        self.highlights
+            .get_or_init(|| specular::find(self.face_stats()?, self.head.as_ref()?))
             .as_ref()
     }
 

@@ -18,45 +18,9 @@ const TILE_FLOOR: f32 = 0.5;
 const NMS_IOU: f32 = 0.3;
 /// Tiles smaller than this many source pixels are not run (the full view covers them).
 const TILE_MIN_SIDE: f64 = 256.0;
-/// A confident full-view face at least this share of the photo's long side (its box's long
-/// side) is large: of the level-1 tiles, only those that may hold it whole run (they refine
-/// its box, which the later models' crops follow: the box stays what all the tiles give),
-/// and the others are skipped. The full view (the long side at 128 px) finds faces down to
-/// about 16 of its pixels, 1/8 of the long side; a face twice that size is an ID-style
-/// framing, where another face the same distance from the camera is as large and found by
-/// the full view; the skipped tiles could only add faces under half the main one's size
-/// (people far behind, whom the background replacement removes anyway). Of the 84 photos in
-/// `../shared/eval`, the eight with tiles and a smaller main face (0.09–0.25 of the long side,
-/// `evaluate --reports`) run every tile; on the 40 others the statuses are those of all the
-/// tiles and the values too, but for one 720-px photo whose face (0.54 of the side) no 360-px
-/// tile can hold, where a tile's box of part of the face no longer joins the merge.
-/// A portrait such as `obama2.jpg` saves 2 of 6 tile runs; the face-filling photos of an ID
-/// service save all of them (issue 15).
-const LARGE_FACE_SHARE: f32 = 0.25;
 /// Deepest tile level: tiles of 1/8 of the long side find faces down to about 2 % of it
 /// (BlazeFace short-range needs a face of about 16 of its 128 input pixels).
 const MAX_TILE_LEVEL: u32 = 3;
-
-/// Whether the tile at (`tx`, `ty`) of side `t` in a `w` × `h` photo may keep a detection of
-/// the face the full view boxed as `b`: a tile drops the faces its inner edges cut (2 % of its
-/// side in, [`FaceDetector::decode_view`]), and its own box of the face may be up to a tenth
-/// of the box's size tighter on each side than the full view's, so the test allows for both.
-/// A tile that fails it cannot add to the face's merged box.
-fn may_hold_whole(tx: f64, ty: f64, t: f64, w: f64, h: f64, b: BBox) -> bool {
-    let (bx, by, bw, bh) = (
-        f64::from(b.x),
-        f64::from(b.y),
-        f64::from(b.w),
-        f64::from(b.h),
-    );
-    let margin = 0.02 * t;
-    let fits = |lo: f64, size: f64, t0: f64, dim: f64| {
-        let slack = 0.1 * size;
-        (t0 <= 0.0 || lo + slack >= t0 + margin)
-            && (t0 + t >= dim || lo + size - slack <= t0 + t - margin)
-    };
-    fits(bx, bw, tx, w) && fits(by, bh, ty, h)
-}
 
 /// The 896 anchor centres, in 0..1 input units: 16×16 cells ×2 at stride 8, 8×8 ×6 at stride 16.
 fn anchors() -> Vec<(f32, f32)> {
@@ -104,20 +68,14 @@ impl FaceDetector {
         let full = full_view(w, h);
         let mut found = self.run_view(pyr, &full, DETECTION_FLOOR, None)?;
         let full_view_best = found.iter().map(|f| f.score).fold(0.0, f32::max);
-        // the main (best confident) face's box, when it is large: only the tiles that may
-        // hold it whole run
-        let main_box = found
-            .iter()
-            .filter(|f| f.score >= TILE_FLOOR)
-            .max_by(|a, b| a.score.total_cmp(&b.score))
-            .map(|f| f.bbox)
-            .filter(|b| b.w.max(b.h) >= LARGE_FACE_SHARE * long as f32);
-        // Tiles at halving sizes with half-tile strides: level 1 whenever they run (second
-        // faces), deeper levels only while no confident face has been found (a small face in a
-        // large photo).
+        // Tiles at halving sizes with half-tile strides, every level whose tiles are at least
+        // TILE_MIN_SIDE, every tile: each level finds faces down to half the size the level
+        // above finds, wherever they are, so no tile can be skipped without losing the faces
+        // only it would find (another person beside or behind the subject, however large the
+        // subject's own face).
         for level in 1..=MAX_TILE_LEVEL {
             let t = long / (1u32 << level) as f64;
-            if t < TILE_MIN_SIDE || (level > 1 && found.iter().any(|f| f.score >= TILE_FLOOR)) {
+            if t < TILE_MIN_SIDE {
                 break;
             }
             let stride = t / 2.0;
@@ -130,16 +88,13 @@ impl FaceDetector {
             };
             for ty in starts(h) {
                 for tx in starts(w) {
-                    if main_box.is_some_and(|b| !may_hold_whole(tx, ty, t, w, h, b)) {
-                        continue;
-                    }
                     let map = Affine::scale_offset(t / INPUT as f64, tx, ty);
                     let tile = (tx, ty, t, w, h);
                     found.extend(self.run_view(pyr, &map, TILE_FLOOR, Some(tile))?);
                 }
             }
         }
-        Ok((weighted_nms(found), full_view_best))
+        Ok((drop_parts_of_faces(weighted_nms(found)), full_view_best))
     }
 
     /// The best score of the letterboxed full view of the photo turned by 180° (0 when nothing
@@ -254,6 +209,48 @@ fn reverse_pixels(hwc: &mut [f32]) {
     hwc.as_chunks_mut::<3>().0.reverse();
 }
 
+/// A detection lying at least this share inside a larger face's box is part of that face.
+const PART_OF_FACE_SHARE: f32 = 0.5;
+
+/// Drops detections that lie mostly inside a larger confident face's box: a tile that
+/// sees an eye and an ear, or half a face, can score like a face, but one person's head cannot
+/// lie inside another's, so such a box is a part of the larger face, not a second person.
+/// Faces side by side, cheek to cheek or one behind the other overlap far less.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "order and keep index dets, all of one length"
+)]
+pub(crate) fn drop_parts_of_faces(dets: Vec<FaceDetection>) -> Vec<FaceDetection> {
+    let mut kept: Vec<FaceDetection> = Vec::with_capacity(dets.len());
+    let inside = |small: &BBox, big: &BBox| {
+        let iw = (small.x + small.w).min(big.x + big.w) - small.x.max(big.x);
+        let ih = (small.y + small.h).min(big.y + big.h) - small.y.max(big.y);
+        iw.max(0.0) * ih.max(0.0) >= PART_OF_FACE_SHARE * small.area()
+    };
+    // largest first, so a part is met after the face that holds it
+    let mut order: Vec<usize> = (0..dets.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&dets[a], &dets[b]);
+        b.bbox.area().total_cmp(&a.bbox.area())
+    });
+    let mut keep = vec![false; dets.len()];
+    for &i in &order {
+        let d = &dets[i];
+        if !kept.iter().any(|k| inside(&d.bbox, &k.bbox)) {
+            keep[i] = true;
+            // only a confident face holds parts: a low-scoring box (a texture, or the merge of
+            // two heads) must not swallow a face inside it
+            if d.score >= TILE_FLOOR {
+                kept.push(d.clone());
+            }
+        }
+    }
+    dets.into_iter()
+        .zip(keep)
+        .filter_map(|(d, k)| k.then_some(d))
+        .collect()
+}
+
 /// MediaPipe's weighted NMS: overlapping detections are averaged (weighted by score) into one.
 #[allow(
     clippy::indexing_slicing,
@@ -356,30 +353,24 @@ mod tests {
     }
 
     #[test]
-    fn a_tile_may_hold_a_face_only_clear_of_its_inner_edges() {
-        // a 1000 × 1000 photo, tiles of 500; a square face of `side` at (x, y)
-        let holds = |tx: f64, ty: f64, x: f32, y: f32, side: f32| {
-            let face = BBox {
-                x,
-                y,
-                w: side,
-                h: side,
-            };
-            may_hold_whole(tx, ty, 500.0, 1e3, 1e3, face)
+    fn a_box_inside_a_larger_face_is_part_of_it() {
+        let b = |score: f32, x: f32, y: f32, s: f32| FaceDetection {
+            score,
+            bbox: BBox { x, y, w: s, h: s },
+            keypoints: [[x, y]; 6],
         };
-        // the tile at (250, 250) has four inner edges
-        assert!(holds(250.0, 250.0, 400.0, 400.0, 200.0));
-        // cut by its left edge (the face reaches 30 px past it, more than a tenth of 200)
-        assert!(!holds(250.0, 250.0, 220.0, 400.0, 200.0));
-        // past its left edge by less than a tenth of the face, inside the 2 % margin: the
-        // tile's own, tighter box of the face may still clear the margin
-        assert!(holds(250.0, 250.0, 245.0, 400.0, 200.0));
-        // a face larger than the tile cannot be held whole, even a tenth tighter on each side
-        assert!(!holds(250.0, 250.0, 150.0, 150.0, 700.0));
-        // the photo's own edges cut nothing: the corner tile holds a face at the corner
-        assert!(holds(0.0, 0.0, -10.0, -10.0, 200.0));
-        // a tile elsewhere in the photo cannot
-        assert!(!holds(500.0, 500.0, 50.0, 50.0, 200.0));
+        // the face, an eye-and-ear box inside it that scored higher, a face beside it that
+        // overlaps it by a quarter of its own box, a face far away, and a low-scoring large
+        // box over that face, which does not swallow it
+        let out = drop_parts_of_faces(vec![
+            b(0.95, 150.0, 120.0, 60.0),
+            b(0.9, 100.0, 100.0, 200.0),
+            b(0.8, 250.0, 100.0, 200.0),
+            b(0.7, 900.0, 100.0, 80.0),
+            b(0.35, 850.0, 50.0, 300.0),
+        ]);
+        let xs: Vec<f32> = out.iter().map(|d| d.bbox.x).collect();
+        assert_eq!(xs, vec![100.0, 250.0, 900.0, 850.0]);
     }
 
     #[test]

@@ -275,7 +275,7 @@ pub(crate) fn validate(spec: &PhotoSpec) -> Vec<(String, String)> {
     );
     v.fraction("checks.glare.max_fraction", c.glare.max_fraction);
     v.fraction("checks.glare.max_lens_fraction", c.glare.max_lens_fraction);
-    v.positive("checks.sharpness.min_sharpness", c.sharpness.min_sharpness);
+    v.positive("checks.sharpness.max_blur_px", c.sharpness.max_blur_px);
     v.range("checks.exposure.face_l", &c.exposure.face_l, 0.0, 100.0);
     v.fraction(
         "checks.exposure.max_clipped_fraction",
