@@ -368,6 +368,9 @@ reason_codes! {
     LowResolution => "low_resolution", RETAKE, "人脸分辨率过低，请使用更高像素的照片", "the face has too few pixels; use a higher-resolution photo";
     /// Part of the head or the required margin is outside the photo.
     HeadCutOff => "head_cut_off", RETAKE, "头部或所需边距超出照片范围，请离镜头远一些重拍", "part of the head or the required margin is outside the photo; step back and retake";
+    /// The output needs more of the person than the photo shows (the body or hair is cut by
+    /// the photo's bottom or side edge): padding there would cut them with a hard edge.
+    BodyCutOff => "body_cut_off", RETAKE, "人像在照片下方或左右中断，无法用背景色补足，请离镜头远一些重拍", "the person is cut off by the photo's bottom or side edge where the document shows more of them; this cannot be padded with background; step back and retake";
     /// The margin is missing but is filled with the spec's background colour.
     MarginPadded => "margin_padded", AUTO, "照片边距不足，已用背景色补足", "the photo lacks margin; it is padded with the background colour";
     /// Head turned left or right.

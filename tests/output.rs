@@ -125,7 +125,7 @@ fn every_reachable_output_rechecks_compliant_geometry() {
                 return (false, vec![]);
             };
             let again = checker.check_bytes(&out.bytes, spec).unwrap();
-            let bad = geometry
+            let mut bad: Vec<String> = geometry
                 .iter()
                 .filter_map(|&id| {
                     let c = again.check(id).unwrap();
@@ -134,6 +134,17 @@ fn every_reachable_output_rechecks_compliant_geometry() {
                     })
                 })
                 .collect();
+            // what the output shows: a head-and-shoulders photo has the body across the
+            // middle of its bottom row, not backdrop (padding under a cut-off body)
+            let img = first.output_image.as_ref().unwrap();
+            let share = bottom_middle_backdrop_share(img);
+            if share > 0.5 {
+                bad.push(format!(
+                    "{} {spec}: the bottom row's middle third is {:.0} % backdrop: the body ends inside the frame",
+                    p.display(),
+                    share * 100.0
+                ));
+            }
             (true, bad)
         })
         .unzip();
@@ -143,6 +154,43 @@ fn every_reachable_output_rechecks_compliant_geometry() {
         "too few reachable photos"
     );
     assert!(bad.is_empty(), "{bad:#?}");
+}
+
+/// Share of the middle third of an output's bottom row that has the backdrop's colour (its
+/// top-left pixel's, within 12 levels a channel).
+fn bottom_middle_backdrop_share(img: &image::RgbImage) -> f64 {
+    let (w, h) = img.dimensions();
+    let bg = img.get_pixel(0, 0).0;
+    let row: Vec<[u8; 3]> = (w / 3..2 * w / 3)
+        .map(|x| img.get_pixel(x, h - 1).0)
+        .collect();
+    let near = |p: &[u8; 3]| p.iter().zip(bg).all(|(&a, b)| a.abs_diff(b) <= 12);
+    row.iter().filter(|p| near(p)).count() as f64 / row.len().max(1) as f64
+}
+
+#[test]
+fn a_photo_cut_below_the_chin_is_a_retake_not_padded() {
+    // obama.jpg ends just below his chin: the ID card's frame needs his neck and shoulders,
+    // which padding would cut off with a hard white edge
+    let full = common::photo("obama.jpg");
+    let cut = image::imageops::crop_imm(&full, 0, 0, full.width(), 430).to_image();
+    let o = always().process(&cut, "cn/id-card").unwrap();
+    let framing = o.report.check(CheckId::Framing).unwrap();
+    assert_eq!(framing.status, Status::Fail, "{framing:?}");
+    let reason = framing.reason.as_ref().unwrap();
+    assert_eq!(reason.code, idphoto::ReasonCode::BodyCutOff, "{reason:?}");
+    assert!(
+        reason
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("bottom")),
+        "{reason:?}"
+    );
+    // the whole photo needs no padding under him: no body cut
+    let o = always().process(&full, "cn/id-card").unwrap();
+    let framing = o.report.check(CheckId::Framing).unwrap();
+    assert_ne!(framing.status, Status::Fail, "{framing:?}");
+    assert!(bottom_middle_backdrop_share(o.output_image.as_ref().unwrap()) < 0.5);
 }
 
 #[test]

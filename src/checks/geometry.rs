@@ -100,14 +100,95 @@ pub fn framing(s: &Subject<'_>) -> CheckResult {
         return CheckResult::fail(CheckId::Framing, value, limit, ReasonCode::HeadCutOff);
     }
     if plan.needs_padding() {
-        let code = if s.spec.background.replaceable {
-            ReasonCode::MarginPadded
-        } else {
-            ReasonCode::HeadCutOff
-        };
-        return CheckResult::fail(CheckId::Framing, value, limit, code);
+        if !s.spec.background.replaceable {
+            return CheckResult::fail(CheckId::Framing, value, limit, ReasonCode::HeadCutOff);
+        }
+        // padding is backdrop only where backdrop would be: where the person reaches the
+        // photo's edge, the output would show them cut by a hard edge of backdrop colour
+        let cut = a
+            .person
+            .as_ref()
+            .map(|m| person_at_padding(plan, m, a.width, a.height))
+            .unwrap_or_default();
+        if let Some((side, depth)) = cut.deepest().filter(|&(_, d)| d > MAX_BODY_CUT_PX) {
+            let reason = Reason::from(ReasonCode::BodyCutOff).with_detail(format!(
+                "the person reaches the photo's {side} edge; {depth:.0} output px of them are missing"
+            ));
+            return CheckResult::with_reasons(CheckId::Framing, value, limit, vec![reason]);
+        }
+        return CheckResult::fail(CheckId::Framing, value, limit, ReasonCode::MarginPadded);
     }
     CheckResult::pass(CheckId::Framing, value, limit)
+}
+
+/// Output pixels of padding next to the person, per side of the photo they lie beyond, as a
+/// depth: the count over the output's width (top, bottom) or height (left, right).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct BodyCut {
+    /// Beyond the photo's top edge.
+    pub top: f64,
+    /// Beyond its right edge.
+    pub right: f64,
+    /// Beyond its bottom edge.
+    pub bottom: f64,
+    /// Beyond its left edge.
+    pub left: f64,
+}
+
+impl BodyCut {
+    /// The side with the deepest cut and its depth (`None` when nothing is cut).
+    pub fn deepest(&self) -> Option<(&'static str, f64)> {
+        [
+            ("top", self.top),
+            ("right", self.right),
+            ("bottom", self.bottom),
+            ("left", self.left),
+        ]
+        .into_iter()
+        .filter(|&(_, d)| d > 0.0)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+    }
+}
+
+/// Padding of up to this many output pixels beside the person is tolerated (the rounding of
+/// the crop and the person mask's soft edge); more is a visible cut.
+const MAX_BODY_CUT_PX: f64 = 1.5;
+
+/// Where the output's padding borders the person: each output pixel beyond the photo is
+/// matched to the photo's nearest edge pixel, and counts when the person mask holds that
+/// pixel (the person continues past the edge, so the padding would cut them).
+pub fn person_at_padding(
+    plan: &crate::normalize::FramePlan,
+    person: &crate::analysis::PersonMask,
+    width: u32,
+    height: u32,
+) -> BodyCut {
+    let (w, h) = (f64::from(width), f64::from(height));
+    let mut cut = BodyCut::default();
+    for v in 0..plan.height {
+        for u in 0..plan.width {
+            let (x, y) = plan.map.apply(f64::from(u) + 0.5, f64::from(v) + 0.5);
+            if x >= 0.0 && y >= 0.0 && x < w && y < h {
+                continue;
+            }
+            let (ex, ey) = (x.clamp(0.5, w - 0.5), y.clamp(0.5, h - 0.5));
+            if person.prob_at(ex as f32, ey as f32) < crate::normalize::PERSON_THRESHOLD {
+                continue;
+            }
+            // the side the pixel lies furthest beyond
+            let beyond = [(0.0 - y), (x - w), (y - h), (0.0 - x)];
+            let side = (0..4)
+                .max_by(|&a, &b| beyond[a].total_cmp(&beyond[b]))
+                .unwrap_or(2);
+            match side {
+                0 => cut.top += 1.0 / f64::from(plan.width),
+                1 => cut.right += 1.0 / f64::from(plan.height),
+                2 => cut.bottom += 1.0 / f64::from(plan.width),
+                _ => cut.left += 1.0 / f64::from(plan.height),
+            }
+        }
+    }
+    cut
 }
 
 /// The geometry of the photo as uploaded (see [`crate::normalize::uploaded_geometry`]).

@@ -51,8 +51,8 @@ const MAX_COLOURED_RATIO: f32 = 0.85;
 /// brightest skin's blue (the 95th percentile) by this factor: a lens passes at most what is
 /// behind it, so that light was reflected (white from a flash or a window, green or purple
 /// from an anti-reflection coating). A gold or brown frame has little blue and is not
-/// counted; nor is the backdrop seen through a lens beyond the cheek (see
-/// [`LENS_HALF_WIDTH_FW`]).
+/// counted; nor is the backdrop seen through a lens beyond the cheek (the search stays
+/// over the face).
 pub const LENS_ABOVE_SKIN_BLUE: f32 = 1.5;
 /// The lens is searched only within this share of the face width either side of the face's
 /// centre line (over the face, not over the backdrop beside it)…
