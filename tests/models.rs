@@ -289,11 +289,12 @@ fn a_small_face_in_a_large_photo_is_found() {
     );
 }
 
-/// Obama's portrait with another portrait, reduced to `share` of the canvas's long side, pasted
-/// beside his shoulder: a subject's large face and a second person's smaller one.
+/// grace_hopper.jpg (a face a third of its long side) with obama.jpg reduced to `share` of
+/// the long side pasted in the corner away from her face: a subject's large face and a second
+/// person's smaller one.
 fn large_face_and_another(share: f32) -> RgbImage {
-    let main = common::photo("obama.jpg");
-    let other = common::photo("grace_hopper.jpg");
+    let main = common::photo("grace_hopper.jpg");
+    let other = common::photo("obama.jpg");
     let long = main.width().max(main.height()) as f32;
     let side = (share * long) as u32;
     let h = side * other.height() / other.width().max(1);
@@ -302,18 +303,18 @@ fn large_face_and_another(share: f32) -> RgbImage {
     paste(
         &mut canvas,
         &small,
-        main.width() - side - 10,
-        main.height() - h - 10,
+        main.width() - side - 4,
+        main.height() - h - 4,
     );
     canvas
 }
 
 #[test]
 fn a_second_person_beside_a_large_face_is_counted() {
-    // obama.jpg's face is a quarter of its long side; a second portrait a fifth of the long
-    // side (its face about 70 px: too small for the full view, found by the level-1 tiles
-    // away from his face) and one a tenth (its face about 35 px: the level-2 tiles only)
-    for share in [0.2f32, 0.1] {
+    // his face about 0.09 of the long side at a portrait of 0.35 (too small for the full
+    // view; found by the level-1 tiles away from her face, which a speed path once skipped
+    // for a large face) and 0.07 at 0.28
+    for share in [0.35f32, 0.28] {
         let a = models()
             .analyze(&large_face_and_another(share))
             .expect("analyze");

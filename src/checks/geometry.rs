@@ -177,9 +177,11 @@ pub fn person_at_padding(
             }
             // the side the pixel lies furthest beyond
             let beyond = [(0.0 - y), (x - w), (y - h), (0.0 - x)];
-            let side = (0..4)
-                .max_by(|&a, &b| beyond[a].total_cmp(&beyond[b]))
-                .unwrap_or(2);
+            let side = beyond
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map_or(2, |(i, _)| i);
             match side {
                 0 => cut.top += 1.0 / f64::from(plan.width),
                 1 => cut.right += 1.0 / f64::from(plan.height),

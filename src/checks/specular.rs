@@ -121,14 +121,14 @@ fn luminance(l: f32) -> f32 {
     }
 }
 
-/// Summed-area table of an `n` × `n` grid, `(n + 1)²` entries.
-fn integral(v: &[f32], n: usize) -> Vec<f64> {
-    let m = n + 1;
-    let mut t = vec![0f64; m * m];
-    for y in 0..n {
+/// Summed-area table of a `w` × `h` grid, `(w + 1) · (h + 1)` entries.
+fn integral(v: &[f32], w: usize, h: usize) -> Vec<f64> {
+    let m = w + 1;
+    let mut t = vec![0f64; m * (h + 1)];
+    for y in 0..h {
         let mut row = 0f64;
-        for x in 0..n {
-            row += f64::from(v.get(y * n + x).copied().unwrap_or(0.0));
+        for x in 0..w {
+            row += f64::from(v.get(y * w + x).copied().unwrap_or(0.0));
             let above = t.get(y * m + x + 1).copied().unwrap_or(0.0);
             if let Some(e) = t.get_mut((y + 1) * m + x + 1) {
                 *e = above + row;
@@ -138,9 +138,9 @@ fn integral(v: &[f32], n: usize) -> Vec<f64> {
     t
 }
 
-/// Sum of a summed-area table over cells `x0..x1`, `y0..y1`.
-fn box_sum(t: &[f64], n: usize, x0: usize, y0: usize, x1: usize, y1: usize) -> f64 {
-    let m = n + 1;
+/// Sum of a summed-area table of a grid `w` wide over cells `x0..x1`, `y0..y1`.
+fn box_sum(t: &[f64], w: usize, x0: usize, y0: usize, x1: usize, y1: usize) -> f64 {
+    let m = w + 1;
     let at = |x: usize, y: usize| t.get(y * m + x).copied().unwrap_or(0.0);
     at(x1, y1) - at(x0, y1) - at(x1, y0) + at(x0, y0)
 }
@@ -149,15 +149,34 @@ fn box_sum(t: &[f64], n: usize, x0: usize, y0: usize, x1: usize, y1: usize) -> f
 /// `head` measures.
 pub fn find(st: &FaceStats, head: &HeadGeometry) -> Option<Highlights> {
     let face_width = head.face_width;
-    let n = st.size;
     let cell = f64::from(st.cell).max(1e-6);
     let cells_of = |fw_share: f64| (fw_share * face_width / cell).round().max(1.0) as usize;
-    let cell_at = |i: usize| st.grid.get(i).and_then(Option::as_ref);
+    // the searched classes' bounding rectangle of the grid, with a margin for the filters
+    let n = st.size;
+    let (mut x0, mut y0, mut x1, mut y1) = (n, n, 0, 0);
+    for i in st.indices_of(&[K::Skin, K::Nose, K::Eyeglasses]) {
+        let (x, y) = (i % n, i / n);
+        (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x + 1), y1.max(y + 1));
+    }
+    if x0 >= x1 || y0 >= y1 {
+        return None;
+    }
+    let pad = cells_of(DIFFUSE_RADIUS_FW);
+    let (x0, y0) = (x0.saturating_sub(pad), y0.saturating_sub(pad));
+    let (x1, y1) = ((x1 + pad).min(n), (y1 + pad).min(n));
+    let (n, h) = (x1 - x0, y1 - y0);
+    let local: Vec<Option<&FaceCell>> = (0..n * h)
+        .map(|i| {
+            let (x, y) = (x0 + i % n, y0 + i / n);
+            st.grid.get(y * st.size + x).and_then(Option::as_ref)
+        })
+        .collect();
+    let cell_at = |i: usize| local.get(i).copied().flatten();
     let is_skin = |c: &FaceCell| matches!(c.class, K::Skin | K::Nose);
     let mask_of = |f: &dyn Fn(&FaceCell) -> bool| -> Vec<f32> {
-        st.grid
+        local
             .iter()
-            .map(|c| f32::from(u8::from(c.as_ref().is_some_and(f))))
+            .map(|c| f32::from(u8::from(c.is_some_and(f))))
             .collect()
     };
     let lin = |c: &FaceCell| c.rgb.map(srgb_to_linear);
@@ -168,10 +187,10 @@ pub fn find(st: &FaceStats, head: &HeadGeometry) -> Option<Highlights> {
     let coloured = beta <= MAX_COLOURED_RATIO;
     let bright_blue = quantile(skin.iter().map(|c| c[2]).collect(), 0.95)?;
     // the specular share and L* of each searched skin cell (the skin shrunk by e)
-    let searched = eroded(&mask_of(&is_skin), n, cells_of(SKIN_ERODE_FW));
-    let mut share = vec![0f32; n * n];
-    let mut reflected = vec![0f32; n * n];
-    let mut light = vec![0f32; n * n];
+    let searched = eroded(&mask_of(&is_skin), n, h, cells_of(SKIN_ERODE_FW));
+    let mut share = vec![0f32; n * h];
+    let mut reflected = vec![0f32; n * h];
+    let mut light = vec![0f32; n * h];
     for (i, _) in searched.iter().enumerate().filter(|(_, &m)| m > 0.0) {
         let Some(c) = cell_at(i) else { continue };
         let [r, _, b] = lin(c);
@@ -192,8 +211,8 @@ pub fn find(st: &FaceStats, head: &HeadGeometry) -> Option<Highlights> {
             *l = luminance(c.lab.l);
         }
     }
-    let share = box_mean(&share, &searched, n, cells_of(SMOOTH_FW));
-    let reflected = box_mean(&reflected, &searched, n, cells_of(SMOOTH_FW));
+    let share = box_mean(&share, &searched, n, h, cells_of(SMOOTH_FW));
+    let reflected = box_mean(&reflected, &searched, n, h, cells_of(SMOOTH_FW));
     // the diffuse skin's luminance around each cell: the mean over searched cells that are
     // not specular, within DIFFUSE_RADIUS_FW
     let diffuse: Vec<f32> = searched
@@ -207,8 +226,8 @@ pub fn find(st: &FaceStats, head: &HeadGeometry) -> Option<Highlights> {
             }
         })
         .collect();
-    let around = box_mean(&light, &diffuse, n, cells_of(DIFFUSE_RADIUS_FW));
-    let hot: Vec<bool> = (0..n * n)
+    let around = box_mean(&light, &diffuse, n, h, cells_of(DIFFUSE_RADIUS_FW));
+    let hot: Vec<bool> = (0..n * h)
         .map(|i| {
             let at = |v: &[f32]| v.get(i).copied().unwrap_or(f32::NAN);
             at(&searched) > 0.0
@@ -217,7 +236,7 @@ pub fn find(st: &FaceStats, head: &HeadGeometry) -> Option<Highlights> {
         })
         .collect();
     let min_cells = ((MIN_SPOT_FW * face_width / cell).powi(2)).max(2.0) as usize;
-    let mut spots: Vec<Spot> = components(&hot, n)
+    let mut spots: Vec<Spot> = components(&hot, n, h)
         .into_iter()
         .filter(|c| c.len() >= min_cells)
         .map(|cells| {
@@ -238,7 +257,7 @@ pub fn find(st: &FaceStats, head: &HeadGeometry) -> Option<Highlights> {
         c.class == K::Eyeglasses
             && (f64::from(c.u) - head.face_center_u).abs() <= LENS_HALF_WIDTH_FW * face_width
     };
-    let lens = eroded(&mask_of(&over_face), n, cells_of(LENS_ERODE_FW));
+    let lens = eroded(&mask_of(&over_face), n, h, cells_of(LENS_ERODE_FW));
     let lens_cells: Vec<&FaceCell> = lens
         .iter()
         .enumerate()
@@ -247,14 +266,14 @@ pub fn find(st: &FaceStats, head: &HeadGeometry) -> Option<Highlights> {
         .collect();
     // reflected light in compact spots, as on the skin: scattered cells are the frame's edge
     // or the eye's white at the lens's rim
-    let reflects: Vec<bool> = (0..n * n)
+    let reflects: Vec<bool> = (0..n * h)
         .map(|i| {
             lens.get(i).is_some_and(|&m| m > 0.0)
                 && cell_at(i)
                     .is_some_and(|c| lin(c)[2] > LENS_ABOVE_SKIN_BLUE * bright_blue.max(0.01))
         })
         .collect();
-    let reflecting: Vec<&FaceCell> = components(&reflects, n)
+    let reflecting: Vec<&FaceCell> = components(&reflects, n, h)
         .into_iter()
         .filter(|c| c.len() >= min_cells)
         .flatten()
@@ -282,45 +301,46 @@ fn bbox_of<'c>(cells: impl Iterator<Item = &'c FaceCell>, cell: f32) -> [f32; 4]
     [x0 - h, y0 - h, x1 - x0 + cell, y1 - y0 + cell]
 }
 
-/// A 0/1 mask of an `n` × `n` grid shrunk by `e` cells: a cell stays when every cell within
+/// A 0/1 mask of a `w` × `h` grid shrunk by `e` cells: a cell stays when every cell within
 /// `e` of it is set.
-fn eroded(mask: &[f32], n: usize, e: usize) -> Vec<f32> {
-    let t = integral(mask, n);
+fn eroded(mask: &[f32], w: usize, h: usize, e: usize) -> Vec<f32> {
+    let t = integral(mask, w, h);
     let full = ((2 * e + 1) * (2 * e + 1)) as f64 - 0.5;
-    (0..n * n)
+    (0..w * h)
         .map(|i| {
-            let (x, y) = (i % n, i / n);
+            let (x, y) = (i % w, i / w);
             let inside = x >= e
                 && y >= e
-                && x + e < n
-                && y + e < n
-                && box_sum(&t, n, x - e, y - e, x + e + 1, y + e + 1) >= full;
+                && x + e < w
+                && y + e < h
+                && box_sum(&t, w, x - e, y - e, x + e + 1, y + e + 1) >= full;
             f32::from(u8::from(inside))
         })
         .collect()
 }
 
-/// The mean of `v` over the cells within `r` of each cell where `w` is 1 (0 where none is).
-fn box_mean(v: &[f32], w: &[f32], n: usize, r: usize) -> Vec<f32> {
-    let weighted: Vec<f32> = v.iter().zip(w).map(|(a, b)| a * b).collect();
-    let (t_w, t_v) = (integral(w, n), integral(&weighted, n));
-    (0..n * n)
+/// The mean of `v` over the cells within `r` of each cell where `wt` is 1, on a `w` × `h`
+/// grid (0 where none is).
+fn box_mean(v: &[f32], wt: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
+    let weighted: Vec<f32> = v.iter().zip(wt).map(|(a, b)| a * b).collect();
+    let (t_w, t_v) = (integral(wt, w, h), integral(&weighted, w, h));
+    (0..w * h)
         .map(|i| {
-            let (x, y) = (i % n, i / n);
+            let (x, y) = (i % w, i / w);
             let (x0, y0) = (x.saturating_sub(r), y.saturating_sub(r));
-            let (x1, y1) = ((x + r + 1).min(n), (y + r + 1).min(n));
-            let count = box_sum(&t_w, n, x0, y0, x1, y1);
+            let (x1, y1) = ((x + r + 1).min(w), (y + r + 1).min(h));
+            let count = box_sum(&t_w, w, x0, y0, x1, y1);
             if count < 0.5 {
                 0.0
             } else {
-                (box_sum(&t_v, n, x0, y0, x1, y1) / count) as f32
+                (box_sum(&t_v, w, x0, y0, x1, y1) / count) as f32
             }
         })
         .collect()
 }
 
-/// 8-connected components of the `true` cells of an `n` × `n` grid, as lists of indices.
-fn components(mask: &[bool], n: usize) -> Vec<Vec<usize>> {
+/// 8-connected components of the `true` cells of a `w` × `h` grid, as lists of indices.
+fn components(mask: &[bool], w: usize, h: usize) -> Vec<Vec<usize>> {
     let mut seen = vec![false; mask.len()];
     let mut out = Vec::new();
     let mut stack = Vec::new();
@@ -335,14 +355,14 @@ fn components(mask: &[bool], n: usize) -> Vec<Vec<usize>> {
         }
         while let Some(i) = stack.pop() {
             comp.push(i);
-            let (x, y) = ((i % n) as isize, (i / n) as isize);
+            let (x, y) = ((i % w) as isize, (i / w) as isize);
             for dy in -1..=1 {
                 for dx in -1..=1 {
                     let (xx, yy) = (x + dx, y + dy);
-                    if xx < 0 || yy < 0 || xx as usize >= n || yy as usize >= n {
+                    if xx < 0 || yy < 0 || xx as usize >= w || yy as usize >= h {
                         continue;
                     }
-                    let j = yy as usize * n + xx as usize;
+                    let j = yy as usize * w + xx as usize;
                     if mask.get(j).copied().unwrap_or(false)
                         && !seen.get(j).copied().unwrap_or(true)
                     {

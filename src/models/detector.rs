@@ -68,14 +68,16 @@ impl FaceDetector {
         let full = full_view(w, h);
         let mut found = self.run_view(pyr, &full, DETECTION_FLOOR, None)?;
         let full_view_best = found.iter().map(|f| f.score).fold(0.0, f32::max);
-        // Tiles at halving sizes with half-tile strides, every level whose tiles are at least
-        // TILE_MIN_SIDE, every tile: each level finds faces down to half the size the level
-        // above finds, wherever they are, so no tile can be skipped without losing the faces
-        // only it would find (another person beside or behind the subject, however large the
-        // subject's own face).
+        // Tiles at halving sizes with half-tile strides. Level 1 runs every tile whatever the
+        // main face's size: its tiles find faces down to 1/16 of the long side anywhere (a
+        // second person beside or behind the subject), so none can be skipped without losing
+        // the faces only it would find. Deeper levels (faces down to 1/64) run while no
+        // confident face has been found: the search for a small subject in a large photo.
+        // Run always they cost 42 more runs on a 910 × 1137 portrait (+170 ms, a third of the
+        // photo's time), for faces under 1/16 of the long side beside a confident one.
         for level in 1..=MAX_TILE_LEVEL {
             let t = long / (1u32 << level) as f64;
-            if t < TILE_MIN_SIDE {
+            if t < TILE_MIN_SIDE || (level > 1 && found.iter().any(|f| f.score >= TILE_FLOOR)) {
                 break;
             }
             let stride = t / 2.0;
