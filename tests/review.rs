@@ -657,3 +657,95 @@ fn ten_thousand_rows_load_and_filter() {
     drop(d);
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+#[test]
+#[ignore = "needs Chromium: bash scripts/review-test.sh (run by .ci/run)"]
+fn evaluate_page_in_headless_chromium() {
+    let tmp = std::env::temp_dir().join(format!("idphoto-evaluate-page-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    // labels a person might give the fixture photos: five checks, passes and fails
+    let labels = json!({
+        "obama.jpg": {"mouth_closed": "fail", "glare": "pass", "sharpness": "pass"},
+        "grace_hopper.jpg": {"headwear": "fail", "glare": "pass", "sharpness": "pass"},
+        "biden.jpg": {"mouth_closed": "pass", "glare": "pass", "sharpness": "pass"},
+        "obama2.jpg": {"head_pose": "fail", "sharpness": "pass"},
+        "astronaut.png": {"glare": "pass", "sharpness": "pass", "headwear": "pass"}
+    });
+    std::fs::write(tmp.join("labels.json"), labels.to_string()).unwrap();
+    let page = tmp.join("page").join("evaluate.html");
+    std::fs::create_dir_all(page.parent().unwrap()).unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_idphoto"))
+        .args(["evaluate", "--spec", "cn/id-card", "--labels"])
+        .arg(tmp.join("labels.json"))
+        .arg("--photos")
+        .arg(common::fixture("photos"))
+        .arg("--html")
+        .arg(&page)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "offline: no web links"
+    );
+
+    let d = Driver::start(&tmp.join("profile"));
+    d.goto(&format!("file://{}", page.display()));
+    // a section per labelled check
+    let sections = d.script("return [...document.querySelectorAll('section')].map(s => s.id);");
+    let mut ids: Vec<String> = sections
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        [
+            "glare",
+            "head_pose",
+            "headwear",
+            "mouth_closed",
+            "sharpness"
+        ]
+    );
+    // sharpness: its judged value on a strip with a dot per labelled photo and the limit
+    let dots = d.script(
+        "const s=[...document.querySelectorAll('#sharpness .strip')].find(x=>x.querySelector('h3').textContent==='blur_px');\
+         return s ? [s.querySelectorAll('circle').length, s.querySelectorAll('line').length] : null;",
+    );
+    assert_eq!(dots, json!([5, 1]), "the blur_px strip: dots, limit lines");
+    // every dot links to its photo, relative to the page
+    let hrefs = d
+        .script("return [...document.querySelectorAll('svg a')].map(a => a.getAttribute('href'));");
+    for h in hrefs.as_array().unwrap() {
+        let h = h.as_str().unwrap();
+        let name = h.rsplit('/').next().unwrap();
+        assert!(
+            common::fixture(&format!("photos/{name}")).exists(),
+            "{h} does not name a fixture photo"
+        );
+        assert!(
+            page.parent().unwrap().join(h).exists(),
+            "{h} is not reachable from the page"
+        );
+    }
+    // hovering a dot shows its overlay and what was measured
+    let shown = d.script(
+        "const a=document.querySelector('#mouth_closed svg a');\
+         a.dispatchEvent(new MouseEvent('mouseenter'));\
+         const p=document.getElementById('preview');\
+         return [getComputedStyle(p).display, p.querySelector('img').src.slice(0,23), p.textContent];",
+    );
+    assert_eq!(shown[0], json!("block"));
+    assert_eq!(shown[1], json!("data:image/jpeg;base64,"));
+    assert!(shown[2].as_str().unwrap().contains("labelled"), "{shown}");
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/review-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    d.screenshot(&shots.join("evaluate.png"));
+    let _ = std::fs::remove_dir_all(&tmp);
+}

@@ -105,9 +105,9 @@ pub fn sharpness(s: &Subject<'_>, cfg: &SharpnessCheck) -> CheckResult {
         CheckId::Sharpness,
         b.output_px <= cfg.max_blur_px,
         Measure::map([
-            ("output_blur_px", b.output_px),
-            ("blur_px", b.source_px),
-            ("sharpest_blur_px", b.sharpest_px),
+            ("blur_px", b.output_px),
+            ("source_blur_px", b.source_px),
+            ("sharpest_source_blur_px", b.sharpest_px),
         ]),
         Measure::map([("max_blur_px", cfg.max_blur_px)]),
         ReasonCode::Blurry,

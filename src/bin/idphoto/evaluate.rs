@@ -11,6 +11,7 @@ use idphoto::checker::OutputPolicy;
 use idphoto::evaluate::{self, Label, Labels};
 
 use crate::cli::{self, Common, Failure};
+use crate::evaluate_page;
 
 const USAGE: &str = "usage: idphoto evaluate --spec ID --labels LABELS.json --photos DIR [OPTIONS]";
 
@@ -19,8 +20,9 @@ const HELP: &str = "idphoto evaluate — compare the checks with labels a person
 usage: idphoto evaluate --spec ID --labels LABELS.json --photos DIR [OPTIONS]
 
 LABELS.json maps a photo file name (relative to DIR) to {check id: \"pass\" | \"fail\"}; a check
-not named is not judged (README, \"Calibrating on your own photos\"). Prints per check the false
-rejects (labelled pass, reported fail) and misses (labelled fail, not reported fail), every
+not named is not judged (README, \"Measuring accuracy on your own labelled photos\"). Prints per
+check the false rejects (labelled pass, reported fail or fixed) and misses (labelled fail,
+reported anything else), every
 disagreement with its value and limit, the pose error against --pose, and how many clean
 photos (at least 8 labels, all pass) pass every labelled check.
 
@@ -32,6 +34,9 @@ COMMON
   --json FILE       write the summary {checks: {ID: {pass_labels, false_rejects, fail_labels,
                     misses}}, pose_mae_deg, clean: {total, passed}}
   --reports FILE    write every report, one JSON line per photo
+  --html FILE       write one offline page: per labelled check, each measured value of the
+                    labelled-pass and labelled-fail photos on a strip with the spec's limit
+                    drawn across it, each dot linked to its photo, its overlay shown on hover
   -h, --help        this help
 
 exit status: 0 done, 2 error (bad arguments, unreadable labels, unknown spec, models missing)";
@@ -43,13 +48,15 @@ struct Args {
     pose: Option<PathBuf>,
     json: Option<PathBuf>,
     reports: Option<PathBuf>,
+    html: Option<PathBuf>,
 }
 
 fn parse(args: Vec<OsString>) -> Result<Option<Args>, lexopt::Error> {
     use lexopt::prelude::*;
     let mut p = cli::parser(args);
     let mut common = Common::default();
-    let (mut labels, mut photos, mut pose, mut json, mut reports) = (None, None, None, None, None);
+    let (mut labels, mut photos, mut pose, mut json, mut reports, mut html) =
+        (None, None, None, None, None, None);
     while let Some(arg) = p.next()? {
         match arg {
             Long(name) if Common::knows(name) => {
@@ -61,6 +68,7 @@ fn parse(args: Vec<OsString>) -> Result<Option<Args>, lexopt::Error> {
             Long("pose") => pose = Some(PathBuf::from(p.value()?)),
             Long("json") => json = Some(PathBuf::from(p.value()?)),
             Long("reports") => reports = Some(PathBuf::from(p.value()?)),
+            Long("html") => html = Some(PathBuf::from(p.value()?)),
             Long("help") | Short('h') => return Ok(None),
             _ => return Err(arg.unexpected()),
         }
@@ -72,6 +80,7 @@ fn parse(args: Vec<OsString>) -> Result<Option<Args>, lexopt::Error> {
         pose,
         json,
         reports,
+        html,
     }))
 }
 
@@ -96,12 +105,21 @@ fn run(args: &Args) -> Result<(), Failure> {
         Some(p) => evaluate::read_poses(p)?,
         None => BTreeMap::new(),
     };
-    for p in [&args.json, &args.reports].into_iter().flatten() {
+    for p in [&args.json, &args.reports, &args.html]
+        .into_iter()
+        .flatten()
+    {
         idphoto::files::check_writable(p)?;
     }
     let (reg, spec) = args.common.spec_checked()?;
     let checker = args.common.checker(reg, OutputPolicy::Never)?;
-    let reports = evaluate::check_photos(&checker, &spec, &args.photos, &labels, &poses);
+    let (reports, thumbs) = if args.html.is_some() {
+        // the page shows each photo's overlay: the reports and the overlays in one pass
+        evaluate_page::check_with_overlays(&checker, &spec, &args.photos, &labels)
+    } else {
+        let r = evaluate::check_photos(&checker, &spec, &args.photos, &labels, &poses);
+        (r, BTreeMap::new())
+    };
     if let Some(path) = &args.reports {
         let mut f = Vec::new();
         for (n, r) in &reports {
@@ -115,7 +133,7 @@ fn run(args: &Args) -> Result<(), Failure> {
     }
     let ev = evaluate::evaluate(&labels, &poses, &reports);
     println!(
-        "{} labelled photos, spec {}; false reject = labelled pass, reported fail; miss = labelled fail, not reported fail\n",
+        "{} labelled photos, spec {}; false reject = labelled pass, reported fail or fixed; miss = labelled fail, reported anything else\n",
         labels.photos.len(),
         spec
     );
@@ -181,6 +199,12 @@ fn run(args: &Args) -> Result<(), Failure> {
     if let Some(path) = &args.json {
         idphoto::files::write_atomic(path, serde_json::to_string_pretty(&ev.summary)?.as_bytes())?;
         println!("summary written to {}", path.display());
+    }
+    if let Some(path) = &args.html {
+        let href = evaluate_page::href_from(path, &args.photos);
+        let page = evaluate_page::page(&spec, &labels, &reports, &href, &thumbs);
+        idphoto::files::write_atomic(path, page.as_bytes())?;
+        println!("page written to {}", path.display());
     }
     Ok(())
 }

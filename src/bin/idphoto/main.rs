@@ -13,6 +13,7 @@ mod batch;
 mod check;
 mod cli;
 mod evaluate;
+mod evaluate_page;
 mod review;
 mod specs;
 
