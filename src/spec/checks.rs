@@ -148,12 +148,13 @@ pub const DEFAULT_MAX_LIGHTING_RATIO: f64 = 4.0;
 /// ([`crate::checks::specular`]): 3 % of the skin is a hot spot about a sixth of the face's
 /// width across — a shiny forehead or nose a viewer notices at once. The highlights every lit
 /// face has (the tip of the nose, a catch on the cheekbone) stay under 1–2 %; on
-/// `../shared/eval` the labelled clean faces read 0–1.2 %.
+/// `../shared/eval` the faces labelled without glare read 0–1.6 %.
 pub const DEFAULT_MAX_GLARE_FRACTION: f64 = 0.03;
 /// Largest share of the lens area (over the face, clear of the frame) holding reflected light
 /// ([`crate::checks::specular::LENS_ABOVE_SKIN_BLUE`]): 1.5 % of a lens is a reflection of
 /// about an eighth of its width across. On `../shared/eval` the lenses labelled with a
-/// reflection read 0.018–0.052, clear lenses 0–0.006.
+/// reflection read 0.017–0.053, the other glasses 0–0.005 but for the twin of three labelled
+/// reflections (0.023, a reflection at its lens's rim).
 pub const DEFAULT_MAX_LENS_GLARE_FRACTION: f64 = 0.015;
 /// Largest blur radius (Gaussian σ of the face's sharpest edges, in pixels at the output's
 /// scale). A photo that was sampled sharply has edges of σ 0.5–1 px (the pixel grid, the lens
