@@ -43,6 +43,15 @@ impl Lab {
     }
 }
 
+/// Relative luminance Y (0..1, linear light) of a CIELAB lightness L* (CIE's inverse of L*).
+pub fn relative_luminance(l: f64) -> f64 {
+    if l > 8.0 {
+        ((l + 16.0) / 116.0).powi(3)
+    } else {
+        l / 903.3
+    }
+}
+
 /// An 8-bit sRGB value as linear light, 0..=1.
 pub fn srgb_to_linear(v: u8) -> f32 {
     linear_lut().get(usize::from(v)).copied().unwrap_or(0.0)

@@ -215,6 +215,23 @@ fn broken(s: Option<Status>) -> bool {
     matches!(s, Some(Status::Fail | Status::Fixed))
 }
 
+/// Whether a reported status disagrees with a person's label: a false reject (labelled pass,
+/// reported `fail` or `fixed`) or a miss (labelled fail, reported anything else).
+pub fn disagrees(label: Label, status: Option<Status>) -> bool {
+    match label {
+        Label::Pass => broken(status),
+        Label::Fail => !broken(status),
+    }
+}
+
+/// Every photo named in `labels` or `poses`, once each, sorted.
+pub fn photo_names<'a>(labels: &'a Labels, poses: &'a BTreeMap<String, Pose>) -> Vec<&'a String> {
+    let mut names: Vec<&String> = labels.photos.keys().chain(poses.keys()).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// Reports (or the error that stopped each) for every photo named in `labels` or `poses`,
 /// read from the folder `photos` and checked against `spec`, in parallel.
 pub fn check_photos(
@@ -225,10 +242,7 @@ pub fn check_photos(
     poses: &BTreeMap<String, Pose>,
 ) -> BTreeMap<String, std::result::Result<Report, String>> {
     use rayon::prelude::*;
-    let mut names: Vec<&String> = labels.photos.keys().chain(poses.keys()).collect();
-    names.sort();
-    names.dedup();
-    names
+    photo_names(labels, poses)
         .par_iter()
         .map(|n| {
             let r = checker

@@ -1,7 +1,7 @@
 //! `headwear`, `hair_accessory`, `earrings`, `necklace`, `glasses`.
 
 use super::lighting::median;
-use super::regions::{class_nodes, grow, max_in_zone, point_in_polygon};
+use super::regions::{class_nodes, components, grow, max_in_zone, point_in_polygon};
 use super::Subject;
 use crate::analysis::{mesh, FaceClass as K};
 use crate::color::{delta_e2000, Lab};
@@ -203,30 +203,11 @@ pub fn hair_ornament_area(s: &Subject<'_>) -> Option<f64> {
         outlier[i] = in_head
             && backdrop.is_none_or(|b| delta_e2000(c.lab, b) > ACCESSORY_MIN_BACKDROP_DELTA_E);
     }
-    let mut seen = vec![false; n * n];
-    let (mut best, mut stack) = (0usize, Vec::new());
-    for start in 0..n * n {
-        if !outlier[start] || seen[start] {
-            continue;
-        }
-        seen[start] = true;
-        stack.push(start);
-        let mut size = 0;
-        while let Some(i) = stack.pop() {
-            size += 1;
-            let (u, v) = (i % n, i / n);
-            for vv in v.saturating_sub(1)..(v + 2).min(n) {
-                for uu in u.saturating_sub(1)..(u + 2).min(n) {
-                    let j = vv * n + uu;
-                    if outlier[j] && !seen[j] {
-                        seen[j] = true;
-                        stack.push(j);
-                    }
-                }
-            }
-        }
-        best = best.max(size);
-    }
+    let best = components(&outlier, n, n)
+        .iter()
+        .map(Vec::len)
+        .max()
+        .unwrap_or(0);
     Some(best as f64 * (st.cell as f64 / fw as f64).powi(2))
 }
 

@@ -10,6 +10,8 @@
 //! Motion blurs only the edges across the motion, so the radius is estimated per gradient
 //! direction and the largest is the photo's.
 
+use super::regions::quantile;
+
 /// The known second blur, pixels. Large enough that an edge already blurred by 3–4 px (a photo
 /// enlarged 4×) still changes measurably (R ≈ 1.1), small enough for the features of a face of
 /// 100 px to stay apart.
@@ -37,8 +39,6 @@ pub struct EdgeBlur {
     /// The same across the sharpest direction (equal to `sigma` for even blur; smaller under
     /// motion blur).
     pub sigma_sharpest: f32,
-    /// Edge points measured.
-    pub edges: usize,
 }
 
 /// A normalised 1-D Gaussian kernel of radius ⌈3σ⌉.
@@ -137,13 +137,8 @@ pub fn estimate(g: &[f32], w: usize, h: usize) -> Option<EdgeBlur> {
             }
         }
     }
-    let mut sorted: Vec<f32> = mag.iter().copied().filter(|&m| m > 0.0).collect();
-    if sorted.is_empty() {
-        return None;
-    }
-    let k = ((sorted.len() as f64 * 0.99) as usize).min(sorted.len() - 1);
-    let (_, p99, _) = sorted.select_nth_unstable_by(k, f32::total_cmp);
-    let floor = (*p99 * STRONG_EDGE_SHARE).max(MIN_EDGE_GRADIENT);
+    let p99 = quantile(mag.iter().copied().filter(|&m| m > 0.0).collect(), 0.99)?;
+    let floor = (p99 * STRONG_EDGE_SHARE).max(MIN_EDGE_GRADIENT);
     // neighbour offsets along each direction's gradient
     let step: [(isize, isize); 4] = [(1, 0), (1, 1), (0, 1), (-1, 1)];
     let mut radii: [Vec<f32>; 4] = Default::default();
@@ -181,22 +176,16 @@ pub fn estimate(g: &[f32], w: usize, h: usize) -> Option<EdgeBlur> {
             }
         }
     }
-    let edges = radii.iter().map(Vec::len).sum();
     let per_dir: Vec<f32> = radii
         .into_iter()
         .filter(|v| v.len() >= MIN_EDGES_PER_DIRECTION)
-        .map(|mut v| {
-            let k = ((v.len() as f64 * SHARP_QUANTILE) as usize).min(v.len() - 1);
-            let (_, q, _) = v.select_nth_unstable_by(k, f32::total_cmp);
-            *q
-        })
+        .filter_map(|v| quantile(v, SHARP_QUANTILE))
         .collect();
     let sigma = per_dir.iter().copied().reduce(f32::max)?;
     let sigma_sharpest = per_dir.iter().copied().reduce(f32::min)?;
     Some(EdgeBlur {
         sigma,
         sigma_sharpest,
-        edges,
     })
 }
 

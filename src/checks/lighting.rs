@@ -2,6 +2,7 @@
 
 use super::Subject;
 use crate::analysis::FaceClass as K;
+use crate::color::relative_luminance;
 use crate::report::{CheckId, CheckResult, Measure, ReasonCode};
 use crate::spec::{FaceShadowCheck, GlareCheck};
 
@@ -49,15 +50,6 @@ pub fn skin_halves(s: &Subject<'_>) -> Option<(f64, f64)> {
     Some((r, l))
 }
 
-/// Relative luminance Y (0..1) of a CIELAB lightness.
-fn luminance(l: f64) -> f64 {
-    if l > 8.0 {
-        ((l + 16.0) / 116.0).powi(3)
-    } else {
-        l / 903.3
-    }
-}
-
 /// Even light across the face: the lighting ratio between the brighter and the darker half of
 /// the facial skin stays below the spec's limit. A soft key light (2:1–3:1) passes; a hard
 /// shadow over one side does not.
@@ -65,7 +57,7 @@ pub fn face_shadow(s: &Subject<'_>, cfg: &FaceShadowCheck) -> CheckResult {
     let Some((r, l)) = skin_halves(s) else {
         return CheckResult::not_applicable(CheckId::FaceShadow, ReasonCode::SkinNotFound);
     };
-    let (yr, yl) = (luminance(r), luminance(l));
+    let (yr, yl) = (relative_luminance(r), relative_luminance(l));
     let ratio = yr.max(yl) / yr.min(yl).max(1e-4);
     CheckResult::judge(
         CheckId::FaceShadow,

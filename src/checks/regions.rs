@@ -430,6 +430,51 @@ pub(crate) fn bounds(poly: &[[f32; 2]]) -> [f32; 4] {
     )
 }
 
+/// The `q` quantile of some values: the element a sort would put at `⌊len · q⌋` (`None` when
+/// empty), found in linear time.
+pub(crate) fn quantile(mut v: Vec<f32>, q: f64) -> Option<f32> {
+    if v.is_empty() {
+        return None;
+    }
+    let k = ((v.len() as f64 * q) as usize).min(v.len() - 1);
+    let (_, x, _) = v.select_nth_unstable_by(k, f32::total_cmp);
+    Some(*x)
+}
+
+/// 8-connected components of the `true` cells of a `w` × `h` grid, as lists of indices.
+pub(crate) fn components(mask: &[bool], w: usize, h: usize) -> Vec<Vec<usize>> {
+    let mut seen = vec![false; mask.len()];
+    let (mut out, mut stack) = (Vec::new(), Vec::new());
+    let set = |v: &[bool], j: usize| v.get(j).copied().unwrap_or(false);
+    for start in 0..mask.len() {
+        if !set(mask, start) || set(&seen, start) {
+            continue;
+        }
+        if let Some(s) = seen.get_mut(start) {
+            *s = true;
+        }
+        stack.push(start);
+        let mut comp = Vec::new();
+        while let Some(i) = stack.pop() {
+            comp.push(i);
+            let (x, y) = (i % w, i / w);
+            for yy in y.saturating_sub(1)..(y + 2).min(h) {
+                for xx in x.saturating_sub(1)..(x + 2).min(w) {
+                    let j = yy * w + xx;
+                    if set(mask, j) && !set(&seen, j) {
+                        if let Some(s) = seen.get_mut(j) {
+                            *s = true;
+                        }
+                        stack.push(j);
+                    }
+                }
+            }
+        }
+        out.push(comp);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

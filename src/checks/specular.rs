@@ -12,13 +12,13 @@
 //! pale, grey or washed-out patch that is no brighter than its surroundings is not shine.
 //!
 //! A lens passes at most the light behind it in each channel (its transmittance is at most 1);
-//! what is behind it is the eye region's skin. A lens pixel brighter in some channel than the
-//! brightest skin of the face therefore holds reflected light — white from a flash or a window,
-//! green or purple from an anti-reflection coating.
+//! what is behind it is the eye region's skin. A lens pixel whose blue — the channel skin gives
+//! least of — is well above the brightest skin's therefore holds reflected light: white from a
+//! flash or a window, green or purple from an anti-reflection coating.
 
-use super::regions::{FaceCell, FaceStats};
+use super::regions::{components, quantile, FaceCell, FaceStats};
 use crate::analysis::FaceClass as K;
-use crate::color::srgb_to_linear;
+use crate::color::{relative_luminance, srgb_to_linear};
 use crate::normalize::HeadGeometry;
 
 /// A skin cell is specular when at least this share of its red channel is reflected light.
@@ -27,13 +27,13 @@ use crate::normalize::HeadGeometry;
 /// a clipped spot 1.
 pub const MIN_SPECULAR_SHARE: f32 = 0.3;
 /// …and the light it reflects is at least this share of the diffuse skin's light around it
-/// (linear luminance): the spot is then at least 1.5 times as bright as the skin around it
-/// from reflection alone, which a viewer sees as a hot spot. The lit side of a nose or a
+/// (linear luminance): the spot is then at least twice as bright as the skin around it, from
+/// reflection alone, which a viewer sees as a hot spot. The lit side of a nose or a
 /// cheekbone is brighter too, but with the skin's own colour: it reflects little. (An L*
 /// difference would not do: on bright skin the same reflected light raises L* far less.)
 pub const MIN_REFLECTED_OVER_DIFFUSE: f32 = 1.0;
-/// Share and reflected light are read as the mean over this share of the face width around a cell (about
-/// 3 × 3 cells): a highlight is an area, a single pixel may be noise.
+/// Share and reflected light are read as the mean over this share of the face width around a
+/// cell (about 3 × 3 cells): a highlight is an area, a single pixel may be noise.
 const SMOOTH_FW: f64 = 0.005;
 /// The diffuse skin around a cell: skin within this share of the face width (a cheek's or the
 /// forehead's own shading changes over about a fifth of the face).
@@ -67,8 +67,6 @@ pub struct Spot {
     pub bbox: [f32; 4],
     /// Grid cells it covers.
     pub cells: usize,
-    /// Its largest specular share.
-    pub peak_share: f32,
 }
 
 /// What [`find`] measured.
@@ -99,25 +97,6 @@ impl Highlights {
         } else {
             self.lens_reflection_cells as f64 / self.lens_cells as f64
         }
-    }
-}
-
-/// The `q` quantile of some values (`None` when empty).
-fn quantile(mut v: Vec<f32>, q: f64) -> Option<f32> {
-    if v.is_empty() {
-        return None;
-    }
-    let k = ((v.len() as f64 * q) as usize).min(v.len() - 1);
-    let (_, x, _) = v.select_nth_unstable_by(k, f32::total_cmp);
-    Some(*x)
-}
-
-/// Relative luminance Y (0..1) of a CIELAB lightness.
-fn luminance(l: f32) -> f32 {
-    if l > 8.0 {
-        ((l + 16.0) / 116.0).powi(3)
-    } else {
-        l / 903.3
     }
 }
 
@@ -186,7 +165,8 @@ pub fn find(st: &FaceStats, head: &HeadGeometry) -> Option<Highlights> {
     let beta = quantile(skin.iter().map(|[r, _, b]| b / r.max(1e-4)).collect(), 0.5)?;
     let coloured = beta <= MAX_COLOURED_RATIO;
     let bright_blue = quantile(skin.iter().map(|c| c[2]).collect(), 0.95)?;
-    // the specular share and L* of each searched skin cell (the skin shrunk by e)
+    // the specular share, reflected light and luminance of each searched skin cell (the skin
+    // shrunk by SKIN_ERODE_FW)
     let searched = eroded(&mask_of(&is_skin), n, h, cells_of(SKIN_ERODE_FW));
     let mut share = vec![0f32; n * h];
     let mut reflected = vec![0f32; n * h];
@@ -208,7 +188,7 @@ pub fn find(st: &FaceStats, head: &HeadGeometry) -> Option<Highlights> {
             *s = sh;
             // the white light added to every channel: w = (B − βR) / (1 − β) = share · R
             *w = sh.max(0.0) * r;
-            *l = luminance(c.lab.l);
+            *l = relative_luminance(f64::from(c.lab.l)) as f32;
         }
     }
     let share = box_mean(&share, &searched, n, h, cells_of(SMOOTH_FW));
@@ -239,16 +219,9 @@ pub fn find(st: &FaceStats, head: &HeadGeometry) -> Option<Highlights> {
     let mut spots: Vec<Spot> = components(&hot, n, h)
         .into_iter()
         .filter(|c| c.len() >= min_cells)
-        .map(|cells| {
-            let peak = cells
-                .iter()
-                .map(|&i| share.get(i).copied().unwrap_or(0.0))
-                .fold(0.0, f32::max);
-            Spot {
-                bbox: bbox_of(cells.iter().filter_map(|&i| cell_at(i)), st.cell),
-                cells: cells.len(),
-                peak_share: peak,
-            }
+        .map(|cells| Spot {
+            bbox: bbox_of(cells.iter().filter_map(|&i| cell_at(i)), st.cell),
+            cells: cells.len(),
         })
         .collect();
     spots.sort_by_key(|s| std::cmp::Reverse(s.cells));
@@ -258,12 +231,7 @@ pub fn find(st: &FaceStats, head: &HeadGeometry) -> Option<Highlights> {
             && (f64::from(c.u) - head.face_center_u).abs() <= LENS_HALF_WIDTH_FW * face_width
     };
     let lens = eroded(&mask_of(&over_face), n, h, cells_of(LENS_ERODE_FW));
-    let lens_cells: Vec<&FaceCell> = lens
-        .iter()
-        .enumerate()
-        .filter(|(_, &m)| m > 0.0)
-        .filter_map(|(i, _)| cell_at(i))
-        .collect();
+    let lens_cells = lens.iter().filter(|&&m| m > 0.0).count();
     // reflected light in compact spots, as on the skin: scattered cells are the frame's edge
     // or the eye's white at the lens's rim
     let reflects: Vec<bool> = (0..n * h)
@@ -282,7 +250,7 @@ pub fn find(st: &FaceStats, head: &HeadGeometry) -> Option<Highlights> {
     Some(Highlights {
         skin_cells,
         spots,
-        lens_cells: lens_cells.len(),
+        lens_cells,
         lens_reflection_cells: reflecting.len(),
         lens_bbox: (!reflecting.is_empty()).then(|| bbox_of(reflecting.into_iter(), st.cell)),
     })
@@ -337,44 +305,4 @@ fn box_mean(v: &[f32], wt: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
             }
         })
         .collect()
-}
-
-/// 8-connected components of the `true` cells of a `w` × `h` grid, as lists of indices.
-fn components(mask: &[bool], w: usize, h: usize) -> Vec<Vec<usize>> {
-    let mut seen = vec![false; mask.len()];
-    let mut out = Vec::new();
-    let mut stack = Vec::new();
-    for start in 0..mask.len() {
-        if !mask.get(start).copied().unwrap_or(false) || seen.get(start).copied().unwrap_or(true) {
-            continue;
-        }
-        let mut comp = Vec::new();
-        stack.push(start);
-        if let Some(s) = seen.get_mut(start) {
-            *s = true;
-        }
-        while let Some(i) = stack.pop() {
-            comp.push(i);
-            let (x, y) = ((i % w) as isize, (i / w) as isize);
-            for dy in -1..=1 {
-                for dx in -1..=1 {
-                    let (xx, yy) = (x + dx, y + dy);
-                    if xx < 0 || yy < 0 || xx as usize >= w || yy as usize >= h {
-                        continue;
-                    }
-                    let j = yy as usize * w + xx as usize;
-                    if mask.get(j).copied().unwrap_or(false)
-                        && !seen.get(j).copied().unwrap_or(true)
-                    {
-                        if let Some(s) = seen.get_mut(j) {
-                            *s = true;
-                        }
-                        stack.push(j);
-                    }
-                }
-            }
-        }
-        out.push(comp);
-    }
-    out
 }

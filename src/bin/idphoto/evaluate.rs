@@ -115,7 +115,7 @@ fn run(args: &Args) -> Result<(), Failure> {
     let checker = args.common.checker(reg, OutputPolicy::Never)?;
     let (reports, thumbs) = if args.html.is_some() {
         // the page shows each photo's overlay: the reports and the overlays in one pass
-        evaluate_page::check_with_overlays(&checker, &spec, &args.photos, &labels)
+        evaluate_page::check_with_overlays(&checker, &spec, &args.photos, &labels, &poses)
     } else {
         let r = evaluate::check_photos(&checker, &spec, &args.photos, &labels, &poses);
         (r, BTreeMap::new())

@@ -5,7 +5,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use idphoto::evaluate::{Label, Labels};
+use idphoto::evaluate::{disagrees, photo_names, Label, Labels};
+use idphoto::report::Pose;
+
+use crate::review::{original_url, url_path};
 use idphoto::{CheckId, Measure, Report, Status};
 
 /// One photo's value of one numeric part of a check's measure.
@@ -64,15 +67,6 @@ fn esc(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
-}
-
-/// Whether the report's status disagrees with the label (a false reject or a miss).
-fn disagrees(label: Label, status: Option<Status>) -> bool {
-    let broken = matches!(status, Some(Status::Fail | Status::Fixed));
-    match label {
-        Label::Pass => broken,
-        Label::Fail => !broken,
-    }
 }
 
 /// The page. `photos_href` is the photos folder as the page should link it (relative to the
@@ -265,7 +259,7 @@ fn strip(path: &str, pts: &[Point<'_>], limits: &[(String, f64)], photos_href: &
             svg,
             "<a href=\"{}/{}\" data-info=\"{}\" data-photo=\"{}\"><circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"{}\" fill=\"{color}\" fill-opacity=\"0.75\" stroke=\"{}\" stroke-width=\"{}\"><title>{}</title></circle></a>",
             esc(photos_href),
-            esc(p.photo),
+            esc(&url_path(p.photo)),
             esc(&info),
             esc(p.photo),
             x(p.value),
@@ -282,17 +276,19 @@ fn strip(path: &str, pts: &[Point<'_>], limits: &[(String, f64)], photos_href: &
 /// Each labelled photo's report (or the error that stopped it).
 pub type Reports = BTreeMap<String, Result<Report, String>>;
 
-/// Reports for every labelled photo, and each photo's overlay (the failing regions outlined)
-/// as a small JPEG data URI, in one parallel pass.
+/// Reports for every photo named in `labels` or `poses` (the photos
+/// [`idphoto::evaluate::check_photos`] checks), and each photo's overlay (the failing regions
+/// outlined) as a small JPEG data URI, in one parallel pass.
 pub fn check_with_overlays(
     checker: &idphoto::Checker,
     spec: &str,
     photos: &std::path::Path,
     labels: &Labels,
+    poses: &BTreeMap<String, Pose>,
 ) -> (Reports, BTreeMap<String, String>) {
     use base64::Engine as _;
     use rayon::prelude::*;
-    let names: Vec<&String> = labels.photos.keys().collect();
+    let names = photo_names(labels, poses);
     let done: Vec<(String, Result<Report, String>, Option<String>)> = names
         .par_iter()
         .map(|n| match checker.process_path(photos.join(n), spec) {
@@ -335,7 +331,7 @@ pub fn check_with_overlays(
 }
 
 /// The photos folder as the page at `page` links it: relative to the page's folder when both
-/// resolve, else as an absolute `file:` path; `/` separated, percent-encoded where a URL needs.
+/// resolve, else as an absolute `file:` URL; percent-encoded as the review page's links are.
 pub fn href_from(page: &std::path::Path, photos: &std::path::Path) -> String {
     let abs = |p: &std::path::Path| std::fs::canonicalize(p).ok();
     let dir = page
@@ -346,24 +342,11 @@ pub fn href_from(page: &std::path::Path, photos: &std::path::Path) -> String {
         (Some(d), Some(p)) => relative(&d, &p),
         _ => None,
     };
-    let s = match rel {
-        Some(r) => r,
-        None => format!(
-            "file://{}",
-            abs(photos)
-                .unwrap_or_else(|| photos.to_path_buf())
-                .display()
-        ),
-    };
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/' | b':') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
+    match rel {
+        Some(r) => url_path(&r),
+        None => original_url(&photos.to_string_lossy())
+            .unwrap_or_else(|| url_path(&photos.to_string_lossy())),
     }
-    out
 }
 
 /// `to` relative to the folder `from` (both absolute), with `..` steps.

@@ -283,7 +283,7 @@ fn src(dir: &Path, rel: &Option<String>, embed: bool) -> Option<String> {
 
 /// A relative file path as a URL path: every byte outside `A–Z a–z 0–9 - . _ ~ /`
 /// percent-encoded, so `#`, `?`, `%` and spaces in file names do not end or bend the link.
-fn url_path(rel: &str) -> String {
+pub(crate) fn url_path(rel: &str) -> String {
     let mut out = String::with_capacity(rel.len());
     for b in rel.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
@@ -296,7 +296,7 @@ fn url_path(rel: &str) -> String {
 }
 
 /// The input photo as a `file:` URL (absolute, percent-encoded), when it still exists.
-fn original_url(input: &str) -> Option<String> {
+pub(crate) fn original_url(input: &str) -> Option<String> {
     let abs = std::fs::canonicalize(input).ok()?;
     let path = abs.to_string_lossy().replace('\\', "/");
     let path = if path.starts_with('/') {
