@@ -6,6 +6,7 @@
 //! idphoto review --out-dir DIR [--spec ID INPUT...]
 //! idphoto specs list | show ID [--json] | validate
 //! idphoto evaluate --spec ID --labels LABELS.json --photos DIR
+//! idphoto serve [--addr 127.0.0.1:8080] [--workers N] [--queue N]
 //! ```
 //! Every subcommand answers `--help` with its options, defaults and exit codes.
 
@@ -15,6 +16,8 @@ mod cli;
 mod evaluate;
 mod evaluate_page;
 mod review;
+#[cfg(feature = "serve")]
+mod serve;
 mod specs;
 
 use std::process::ExitCode;
@@ -29,6 +32,7 @@ commands:
   review    an offline HTML review page over a batch (or over photos it checks first)
   specs     list, show or validate the document specs (built-in plus --specs DIR)
   evaluate  compare the checks with labels a person gave
+  serve     the checker as an HTTP service (JSON API; built with the cargo feature `serve`)
 
 `idphoto <COMMAND> --help` lists a command's options, defaults and exit codes.
 
@@ -49,6 +53,8 @@ fn main() -> ExitCode {
         "review" => review::main(rest),
         "specs" => specs::main(rest),
         "evaluate" => evaluate::main(rest),
+        #[cfg(feature = "serve")]
+        "serve" => serve::main(rest),
         "-h" | "--help" | "help" => {
             println!("{HELP}");
             ExitCode::SUCCESS
@@ -58,7 +64,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         other => {
-            let known = ["check", "batch", "review", "specs", "evaluate"];
+            let known = ["check", "batch", "review", "specs", "evaluate", "serve"];
             match idphoto::spec::nearest(other, known.into_iter()) {
                 Some(k) => eprintln!("error: unknown command `{other}`; did you mean `{k}`?"),
                 None => eprintln!("error: unknown command `{other}`\n\n{HELP}"),

@@ -100,20 +100,7 @@ fn list(reg: &SpecRegistry, json: bool, region: Option<&str>) -> Result<(), Fail
         return Err(format!("no spec has region code {}", region.unwrap_or("")).into());
     }
     if json {
-        let rows: Vec<serde_json::Value> = specs
-            .iter()
-            .map(|s| {
-                serde_json::json!({
-                    "id": s.id,
-                    "name": s.name,
-                    "extends": s.extends,
-                    "region_code": s.region_code,
-                    "width_px": s.output.width_px,
-                    "height_px": s.output.height_px,
-                    "file": reg.file_of(&s.id),
-                })
-            })
-            .collect();
+        let rows = list_json(reg, &specs);
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
     }
@@ -149,17 +136,47 @@ fn list(reg: &SpecRegistry, json: bool, region: Option<&str>) -> Result<(), Fail
     Ok(())
 }
 
+/// One row per spec, as `specs list --json` prints them (and `GET /v1/specs` serves them).
+pub fn list_json(reg: &SpecRegistry, specs: &[&idphoto::PhotoSpec]) -> serde_json::Value {
+    specs
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "id": s.id,
+                "name": s.name,
+                "extends": s.extends,
+                "region_code": s.region_code,
+                "width_px": s.output.width_px,
+                "height_px": s.output.height_px,
+                "file": reg.file_of(&s.id),
+            })
+        })
+        .collect()
+}
+
+/// The resolved spec with where each value came from, as `specs show ID --json` prints it (and
+/// `GET /v1/specs/{id}` serves it).
+///
+/// # Errors
+/// [`idphoto::Error::UnknownSpec`].
+pub fn show_json(reg: &SpecRegistry, id: &str) -> idphoto::Result<serde_json::Value> {
+    let spec = reg.get(id)?;
+    let chain = reg.chain(id);
+    let origins = reg.origins(id).unwrap_or_default();
+    Ok(serde_json::json!({
+        "spec": spec,
+        "chain": chain.iter().map(|(i, f)| serde_json::json!({"id": i, "file": f})).collect::<Vec<_>>(),
+        "origins": origins,
+        "sources": chain.iter().map(|(i, _)| (i.clone(), reg.notes(i).unwrap_or(""))).collect::<BTreeMap<_, _>>(),
+    }))
+}
+
 fn show(reg: &SpecRegistry, id: &str, json: bool) -> Result<(), Failure> {
     let spec = reg.get(id)?;
     let chain = reg.chain(id);
     let origins = reg.origins(id).unwrap_or_default();
     if json {
-        let v = serde_json::json!({
-            "spec": spec,
-            "chain": chain.iter().map(|(i, f)| serde_json::json!({"id": i, "file": f})).collect::<Vec<_>>(),
-            "origins": origins,
-            "sources": chain.iter().map(|(i, _)| (i.clone(), reg.notes(i).unwrap_or(""))).collect::<BTreeMap<_, _>>(),
-        });
+        let v = show_json(reg, id)?;
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
