@@ -1,4 +1,4 @@
-//! Per-model load time and inference on one thread, all four models loaded together, and tract
+//! Per-model load time and inference on one thread, all five models loaded together, and tract
 //! with the input shape fixed at load (what the library does) against a symbolic batch
 //! dimension resolved at run time: `cargo bench --bench models`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -26,6 +26,7 @@ fn bench(c: &mut Criterion) {
         models::DETECTOR_FILE,
         models::LANDMARKS_FILE,
         models::SEGMENTATION_FILE,
+        models::HAIR_FILE,
         models::PARSING_FILE,
     ] {
         let bytes = std::fs::read(dir.join(file)).unwrap_or_default();
@@ -56,6 +57,14 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("face_parsing_512", |b| {
         b.iter(|| m.raw_parsing(black_box(parse.clone())).unwrap())
+    });
+    // the segmentation's input with a zero fourth channel (the previous-mask channel)
+    let hair: Vec<f32> = seg
+        .chunks_exact(3)
+        .flat_map(|p| [p[0], p[1], p[2], 0.0])
+        .collect();
+    g.bench_function("hair_segmentation_256", |b| {
+        b.iter(|| m.raw_hair(black_box(hair.clone())).unwrap())
     });
     g.finish();
 

@@ -441,6 +441,39 @@ impl ParsingMap {
 /// (the mask's soft edge stays above it: a pixel there may be either).
 pub const BACKDROP_MAX_PERSON: f32 = 0.2;
 
+/// Hair probability over a square crop around the head, `size` × `size` cells.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HairMask {
+    /// Left of the square crop, source pixels.
+    pub x: f32,
+    /// Top of the crop.
+    pub y: f32,
+    /// Side of the crop, source pixels.
+    pub side: f32,
+    /// Cells across and down.
+    pub size: usize,
+    /// Row-major hair probability, 0..=1.
+    pub data: Vec<f32>,
+}
+
+impl HairMask {
+    /// Hair probability at a source point (nearest cell; 0 outside the crop).
+    pub fn prob_at(&self, x: f32, y: f32) -> f32 {
+        if self.size == 0 || self.side <= 0.0 {
+            return 0.0;
+        }
+        let u = (x - self.x) / self.side * self.size as f32;
+        let v = (y - self.y) / self.side * self.size as f32;
+        if !(u >= 0.0 && v >= 0.0 && u < self.size as f32 && v < self.size as f32) {
+            return 0.0;
+        }
+        self.data
+            .get(v as usize * self.size + u as usize)
+            .copied()
+            .unwrap_or(0.0)
+    }
+}
+
 /// A soft person mask over the whole image, `width` × `height` cells stretched over the source.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PersonMask {
@@ -518,6 +551,9 @@ pub struct Analysis {
     pub parsing: Option<ParsingMap>,
     /// Person mask (absent when the segmentation model is not loaded).
     pub person: Option<PersonMask>,
+    /// Hair probability around the main face from the hair segmentation model (absent
+    /// without a face or without that model): a second opinion beside the parsing map's hair.
+    pub hair: Option<HairMask>,
 }
 
 impl Analysis {

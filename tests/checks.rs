@@ -5,8 +5,8 @@
 mod common;
 
 use idphoto::analysis::{
-    mesh, Analysis, BBox, FaceClass as K, FaceDetection, FaceLandmarks, ParsingMap, PersonMask,
-    Pose,
+    mesh, Analysis, BBox, FaceClass as K, FaceDetection, FaceLandmarks, HairMask, ParsingMap,
+    PersonMask, Pose,
 };
 use idphoto::checks::{run_one, Subject};
 use idphoto::spec::GlassesRule;
@@ -76,6 +76,31 @@ fn ellipse(cx: f32, cy: f32, w: f32, h: f32, mirror: bool) -> Vec<[f32; 3]> {
             [cx + sx * (w / 2.0) * t.cos(), cy + (h / 2.0) * t.sin(), 0.0]
         })
         .collect()
+}
+
+/// The hair model's opinion over the whole image, 2 px cells: hair where `hair(x, y)`.
+fn hair_mask(hair: impl Fn(f32, f32) -> bool) -> HairMask {
+    let size = 250;
+    let cell = W.max(H) as f32 / size as f32;
+    HairMask {
+        x: 0.0,
+        y: 0.0,
+        side: W.max(H) as f32,
+        size,
+        data: (0..size * size)
+            .map(|i| {
+                let (x, y) = (
+                    ((i % size) as f32 + 0.5) * cell,
+                    ((i / size) as f32 + 0.5) * cell,
+                );
+                if hair(x, y) {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect(),
+    }
 }
 
 fn base(spec_id: &str) -> Synth {
@@ -194,6 +219,7 @@ fn base(spec_id: &str) -> Synth {
             src_height: H,
             data: person,
         }),
+        hair: Some(hair_mask(|x, y| class_at(x, y) == K::Hair)),
     };
     Synth {
         img,
@@ -577,6 +603,32 @@ fn hair_accessory_is_a_compact_colour_outlier_in_the_hair() {
     let mut s = base("cn/id-card");
     s.relabel(K::Hair, Some([230, 40, 150]), blob(12.0, CX - 30.0));
     s.relabel(K::Hair, Some([230, 40, 150]), blob(12.0, CX + 30.0));
+    pass(s.run(CheckId::HairAccessory));
+}
+
+#[test]
+fn a_pale_ornament_counts_where_the_hair_model_sees_no_hair() {
+    // a pale lilac flower (C*ab about 18: too faint for the colour rule alone), 16 × 16 px in
+    // what the parsing model calls hair; min 0.008 fw² = 205 px²
+    let flower = |x: f32, y: f32| (x - (CX + 30.0)).abs() < 8.0 && (y - 100.0).abs() < 8.0;
+    let mut s = base("cn/id-card");
+    s.relabel(K::Hair, Some([170, 180, 215]), flower);
+    // the hair model calls it hair too: a pale strand, not an ornament
+    pass(s.run(CheckId::HairAccessory));
+    // the hair model sees no hair there: neither model's hair, not skin, not backdrop
+    s.a.hair = Some(hair_mask(|x, y| class_at(x, y) == K::Hair && !flower(x, y)));
+    fail(
+        s.run(CheckId::HairAccessory),
+        ReasonCode::HairAccessoryPresent,
+    );
+    // without the hair model only the colour rule speaks
+    s.a.hair = None;
+    pass(s.run(CheckId::HairAccessory));
+    // a patch of hair in shade or light (the hair's hue, another lightness) where the hair
+    // model misses it is still hair
+    let mut s = base("cn/id-card");
+    s.relabel(K::Hair, Some([110, 85, 70]), flower);
+    s.a.hair = Some(hair_mask(|x, y| class_at(x, y) == K::Hair && !flower(x, y)));
     pass(s.run(CheckId::HairAccessory));
 }
 

@@ -330,12 +330,12 @@ fn a_second_person_beside_a_large_face_is_counted() {
 #[test]
 fn every_tile_runs_whatever_the_main_face_size() {
     // grace_hopper.jpg: 512 × 600, a face 0.33 of the long side; the full view, 9 tiles of
-    // 300 px (3 × 3 at a 150-px stride), then mesh, turned view, parsing and segmentation: no
-    // tile is skipped for a large face
+    // 300 px (3 × 3 at a 150-px stride), then mesh, turned view, parsing, segmentation and the
+    // hair model: no tile is skipped for a large face
     let o = common::checker()
         .process(&common::photo("grace_hopper.jpg"), "cn/id-card")
         .expect("process");
-    assert_eq!(o.timings.model_runs, 1 + 9 + 4);
+    assert_eq!(o.timings.model_runs, 1 + 9 + 5);
 }
 
 #[test]
@@ -399,7 +399,9 @@ fn parsing_model_is_replaceable_and_optional() {
 
 #[test]
 fn every_model_can_be_given_as_bytes() {
-    use idphoto::models::{DETECTOR_FILE, LANDMARKS_FILE, PARSING_FILE, SEGMENTATION_FILE};
+    use idphoto::models::{
+        DETECTOR_FILE, HAIR_FILE, LANDMARKS_FILE, PARSING_FILE, SEGMENTATION_FILE,
+    };
     let dir = idphoto::models::default_dir();
     let read = |f: &str| std::fs::read(dir.join(f)).expect("model file");
     // every model from memory: no folder is read (the one named here does not exist)
@@ -409,12 +411,14 @@ fn every_model_can_be_given_as_bytes() {
         .landmarks_bytes(read(LANDMARKS_FILE))
         .parsing_bytes(read(PARSING_FILE))
         .segmentation_bytes(read(SEGMENTATION_FILE))
+        .hair_bytes(read(HAIR_FILE))
         .build()
         .expect("models from bytes");
     assert!(m.has_parsing() && m.has_segmentation());
     let a = m.analyze(&common::photo("obama.jpg")).expect("analyze");
     assert_eq!(a.faces.len(), 1);
     assert!(a.landmarks.is_some() && a.parsing.is_some() && a.person.is_some());
+    assert!(a.hair.is_some());
 }
 
 #[test]

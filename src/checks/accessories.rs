@@ -20,6 +20,18 @@ const ACCESSORY_MIN_HUE_DISTANCE: f32 = 25.0;
 /// backdrop distance keeps the backdrop seen through thin or windblown hair out; dyed hair is
 /// the hair's own median colour.
 const ACCESSORY_MIN_BACKDROP_DELTA_E: f64 = 15.0;
+/// Where the hair model gives its opinion, a head-region cell it calls hair with at most this
+/// probability…
+const ORNAMENT_MAX_HAIR_PROB: f32 = 0.2;
+/// …whose colour (a*b*, lightness left out) is this far from both the hair's and the facial
+/// skin's median colour is not hair even when it is not colourful enough for the rule above
+/// (a pale blue or lilac flower). The second model is what lets the colour test be milder;
+/// light and shade still cannot pass it: they change the lightness of hair and skin, not their
+/// hue, and the hair model misses blond and shaded hair, and a shaded forehead under a fringe
+/// is hair to the parsing model.
+const ORNAMENT_MIN_HUE_DISTANCE: f32 = 15.0;
+/// Below this L* a cell's hue is too faint to tell (black hair in shadow reads as any hue).
+const ORNAMENT_MIN_L: f32 = 20.0;
 /// The head region searched reaches this far below the eye line (share of the face width):
 /// clips sit at the temples and beside the ears, bands and crowns on top.
 const ACCESSORY_MAX_V: f32 = 0.3;
@@ -178,17 +190,33 @@ pub fn hair_ornament_area(s: &Subject<'_>) -> Option<f64> {
         .background_stats()
         .filter(|b| !b.pixels.is_empty())
         .map(|b| Lab::median(b.pixels.iter().map(|p| p.lab)));
+    let skin = st
+        .of_class(K::Skin)
+        .next()
+        .map(|_| Lab::median(st.of_class(K::Skin).map(|c| c.lab)));
+    let hair_model = a.hair.as_ref();
     let n = st.size;
     let mut outlier = vec![false; n * n];
     // only hair, backdrop and clothes cells can be part of an ornament (`in_head` below)
     for i in st.indices_of(&[K::Hair, K::Background, K::Cloth]) {
         let Some(c) = &st.grid[i] else { continue };
         // the cheap colour tests first: most cells are not outliers
+        if c.v > ACCESSORY_MAX_V * fw {
+            continue;
+        }
         let hue_distance = ((c.lab.a - hair.a).powi(2) + (c.lab.b - hair.b).powi(2)).sqrt();
-        if c.v > ACCESSORY_MAX_V * fw
-            || c.lab.chroma() <= ACCESSORY_MIN_CHROMA
-            || hue_distance <= ACCESSORY_MIN_HUE_DISTANCE
-        {
+        let colourful =
+            c.lab.chroma() > ACCESSORY_MIN_CHROMA && hue_distance > ACCESSORY_MIN_HUE_DISTANCE;
+        let not_hair = || {
+            c.lab.l > ORNAMENT_MIN_L
+                && hue_distance > ORNAMENT_MIN_HUE_DISTANCE
+                && hair_model.is_some_and(|m| m.prob_at(c.x, c.y) <= ORNAMENT_MAX_HAIR_PROB)
+                && skin.is_none_or(|k| {
+                    ((c.lab.a - k.a).powi(2) + (c.lab.b - k.b).powi(2)).sqrt()
+                        > ORNAMENT_MIN_HUE_DISTANCE
+                })
+        };
+        if !(colourful || not_hair()) {
             continue;
         }
         let in_head = match c.class {
@@ -203,11 +231,8 @@ pub fn hair_ornament_area(s: &Subject<'_>) -> Option<f64> {
         outlier[i] = in_head
             && backdrop.is_none_or(|b| delta_e2000(c.lab, b) > ACCESSORY_MIN_BACKDROP_DELTA_E);
     }
-    let best = components(&outlier, n, n)
-        .iter()
-        .map(Vec::len)
-        .max()
-        .unwrap_or(0);
+    let comps = components(&outlier, n, n);
+    let best = comps.iter().map(Vec::len).max().unwrap_or(0);
     Some(best as f64 * (st.cell as f64 / fw as f64).powi(2))
 }
 

@@ -7,6 +7,7 @@
 //! | `face_landmarks_detector.onnx` | MediaPipe FaceMesh v2 | 478 3-D landmarks (mesh + irises) → pose, eyes, mouth |
 //! | `face_parsing_bisenet_512_fp16w.onnx` | BiSeNet (CelebAMask-HQ) | 19-class parsing map |
 //! | `selfie_segmentation.onnx` | MediaPipe selfie segmentation | soft person mask |
+//! | `hair_segmentation_256.onnx` | MediaPipe hair segmentation (Apache-2.0) | hair probability around the head |
 //!
 //! With the `onnxruntime` feature, the parsing model is `face_parsing_bisenet_512_int8.onnx`
 //! ([`PARSING_INT8_FILE`]): the same BiSeNet quantised to int8, cut before its final Resize.
@@ -16,6 +17,7 @@
 //! (checks that need the map then report `not_applicable`).
 
 mod detector;
+mod hair;
 mod landmarks;
 mod onnx;
 #[cfg(feature = "onnxruntime")]
@@ -53,6 +55,8 @@ pub const PARSING_FILE: &str = "face_parsing_bisenet_512_fp16w.onnx";
 pub const PARSING_INT8_FILE: &str = "face_parsing_bisenet_512_int8.onnx";
 /// See [`DETECTOR_FILE`].
 pub const SEGMENTATION_FILE: &str = "selfie_segmentation.onnx";
+/// See [`DETECTOR_FILE`].
+pub const HAIR_FILE: &str = "hair_segmentation_256.onnx";
 
 /// Environment variable naming the models folder, read by [`default_dir`].
 pub const MODELS_DIR_ENV: &str = "IDPHOTO_MODELS";
@@ -118,30 +122,31 @@ mod embedded {
     pub const LANDMARKS: &[u8] = include_bytes!("../../models/face_landmarks_detector.onnx");
     pub const PARSING: &[u8] = include_bytes!("../../models/face_parsing_bisenet_512_fp16w.onnx");
     pub const SEGMENTATION: &[u8] = include_bytes!("../../models/selfie_segmentation.onnx");
+    pub const HAIR: &[u8] = include_bytes!("../../models/hair_segmentation_256.onnx");
     #[cfg(feature = "onnxruntime")]
     pub const PARSING_INT8: &[u8] =
         include_bytes!("../../models/face_parsing_bisenet_512_int8.onnx");
 }
 
 /// The compiled-in bytes of a model file, with the `embed-models` feature.
+#[cfg(feature = "embed-models")]
 fn embedded_bytes(file: &str) -> Option<&'static [u8]> {
-    #[cfg(feature = "embed-models")]
-    {
-        return match file {
-            DETECTOR_FILE => Some(embedded::DETECTOR),
-            LANDMARKS_FILE => Some(embedded::LANDMARKS),
-            PARSING_FILE => Some(embedded::PARSING),
-            SEGMENTATION_FILE => Some(embedded::SEGMENTATION),
-            #[cfg(feature = "onnxruntime")]
-            PARSING_INT8_FILE => Some(embedded::PARSING_INT8),
-            _ => None,
-        };
+    match file {
+        DETECTOR_FILE => Some(embedded::DETECTOR),
+        LANDMARKS_FILE => Some(embedded::LANDMARKS),
+        PARSING_FILE => Some(embedded::PARSING),
+        SEGMENTATION_FILE => Some(embedded::SEGMENTATION),
+        HAIR_FILE => Some(embedded::HAIR),
+        #[cfg(feature = "onnxruntime")]
+        PARSING_INT8_FILE => Some(embedded::PARSING_INT8),
+        _ => None,
     }
-    #[cfg(not(feature = "embed-models"))]
-    {
-        let _ = file;
-        None
-    }
+}
+
+/// Without the `embed-models` feature nothing is compiled in.
+#[cfg(not(feature = "embed-models"))]
+fn embedded_bytes(_file: &str) -> Option<&'static [u8]> {
+    None
 }
 
 enum Source {
@@ -161,6 +166,7 @@ pub struct ModelsBuilder {
     landmarks: Source,
     parsing: Source,
     segmentation: Source,
+    hair: Source,
 }
 
 impl ModelsBuilder {
@@ -207,6 +213,19 @@ impl ModelsBuilder {
         self
     }
 
+    /// The hair segmentation model ([`HAIR_FILE`]) as ONNX bytes.
+    pub fn hair_bytes(mut self, bytes: Vec<u8>) -> Self {
+        self.hair = Source::Bytes(bytes);
+        self
+    }
+
+    /// Runs without the hair segmentation (the checks that use it as a second opinion then
+    /// rely on the parsing map alone).
+    pub fn without_hair(mut self) -> Self {
+        self.hair = Source::Disabled;
+        self
+    }
+
     /// Runs without face parsing.
     pub fn without_parsing(mut self) -> Self {
         self.parsing = Source::Disabled;
@@ -238,6 +257,7 @@ impl ModelsBuilder {
             &self.landmarks,
             &self.parsing,
             &self.segmentation,
+            &self.hair,
         ]
         .iter()
         .any(|s| matches!(s, Source::Default));
@@ -283,9 +303,10 @@ impl ModelsBuilder {
                 message: "the detector and the face mesh cannot be disabled".into(),
             });
         };
-        let (parse, seg) = (
+        let (parse, seg, hair) = (
             read(self.parsing, parsing_file)?,
             read(self.segmentation, SEGMENTATION_FILE)?,
+            read(self.hair, HAIR_FILE)?,
         );
         // parsing (the largest) on one side, the three small ones on the other: on 2 cores the
         // load takes about as long as the parsing model alone
@@ -301,16 +322,19 @@ impl ModelsBuilder {
                     landmarks::FaceMesh::new(&mesh, runtime)?,
                     seg.map(|b| segmentation::PersonSegmenter::new(&b, runtime))
                         .transpose()?,
+                    hair.map(|b| hair::HairSegmenter::new(&b, runtime))
+                        .transpose()?,
                 ))
             },
         );
-        let (detector, mesh, segmenter) = rest?;
+        let (detector, mesh, segmenter, hair) = rest?;
         Ok(Models {
             runtime,
             detector,
             mesh,
             parser: parser?,
             segmenter,
+            hair,
         })
     }
 }
@@ -322,6 +346,7 @@ pub struct Models {
     mesh: landmarks::FaceMesh,
     parser: Option<parsing::FaceParser>,
     segmenter: Option<segmentation::PersonSegmenter>,
+    hair: Option<hair::HairSegmenter>,
 }
 
 impl std::fmt::Debug for Models {
@@ -330,6 +355,7 @@ impl std::fmt::Debug for Models {
             .field("runtime", &self.runtime)
             .field("parsing", &self.parser.is_some())
             .field("segmentation", &self.segmenter.is_some())
+            .field("hair", &self.hair.is_some())
             .finish()
     }
 }
@@ -345,6 +371,7 @@ impl Models {
             landmarks: Source::Default,
             parsing: Source::Default,
             segmentation: Source::Default,
+            hair: Source::Default,
         }
     }
 
@@ -550,6 +577,9 @@ impl Models {
             if let Some(p) = &self.parser {
                 analysis.parsing = Some(p.run(pyr, &face.bbox)?);
             }
+            if let (Some(hs), Some(lm)) = (&self.hair, &analysis.landmarks) {
+                analysis.hair = Some(hs.run(pyr, &lm.bbox())?);
+            }
         }
         if let Some(s) = &self.segmenter {
             analysis.person = Some(s.run(pyr, w, h)?);
@@ -597,6 +627,18 @@ impl Models {
             .as_ref()
             .ok_or_else(|| Error::Model {
                 model: "face_parsing".into(),
+                message: "not loaded".into(),
+            })?
+            .raw(input)
+    }
+
+    /// Runs the hair model alone on a `[1,256,256,4]` input.
+    #[doc(hidden)]
+    pub fn raw_hair(&self, input: Vec<f32>) -> Result<Vec<(Vec<usize>, Vec<f32>)>> {
+        self.hair
+            .as_ref()
+            .ok_or_else(|| Error::Model {
+                model: "hair_segmentation".into(),
                 message: "not loaded".into(),
             })?
             .raw(input)
@@ -687,6 +729,7 @@ fn model_of(file: &str) -> (&'static str, &'static [usize]) {
         DETECTOR_FILE => ("face_detection", &[1, 128, 128, 3]),
         LANDMARKS_FILE => ("face_landmarks", &[1, 256, 256, 3]),
         SEGMENTATION_FILE => ("person_segmentation", &[1, 256, 256, 3]),
+        HAIR_FILE => ("hair_segmentation", &[1, 256, 256, 4]),
         _ => ("face_parsing", &[1, 3, 512, 512]),
     }
 }
@@ -731,6 +774,7 @@ pub fn load_timing(name: &str, bytes: &[u8]) -> Result<()> {
         DETECTOR_FILE => detector::FaceDetector::new(bytes, Runtime::Tract).map(|_| ()),
         LANDMARKS_FILE => landmarks::FaceMesh::new(bytes, Runtime::Tract).map(|_| ()),
         SEGMENTATION_FILE => segmentation::PersonSegmenter::new(bytes, Runtime::Tract).map(|_| ()),
+        HAIR_FILE => hair::HairSegmenter::new(bytes, Runtime::Tract).map(|_| ()),
         _ => parsing::FaceParser::new(bytes, Runtime::Tract).map(|_| ()),
     }
 }
