@@ -148,6 +148,7 @@ pub fn list_json(reg: &SpecRegistry, specs: &[&idphoto::PhotoSpec]) -> serde_jso
                 "region_code": s.region_code,
                 "width_px": s.output.width_px,
                 "height_px": s.output.height_px,
+                "format": s.output.format.extension(),
                 "file": reg.file_of(&s.id),
             })
         })
