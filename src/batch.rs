@@ -350,6 +350,66 @@ pub fn discover(inputs: &[PathBuf], exclude: Option<&Path>) -> Vec<Input> {
     out
 }
 
+/// File extensions of photo formats idphoto cannot decode, named so their files are reported
+/// with what to do rather than passed over in silence.
+const UNSUPPORTED_PHOTO_EXTENSIONS: [&str; 4] = ["heic", "heif", "avif", "hif"];
+
+/// The files in the folders given that a batch does not check, each with why: formats idphoto
+/// cannot decode (HEIC with what to do) and files not named like photos. Hidden files (`.name`)
+/// and the out-dir are left out. Files given by name are never here: they always get a row.
+pub fn passed_over(inputs: &[PathBuf], exclude: Option<&Path>) -> Vec<(PathBuf, String)> {
+    let exclude = exclude.map(key_of);
+    let mut out = Vec::new();
+    let mut visited = HashSet::new();
+    for given in inputs.iter().filter(|p| p.is_dir()) {
+        walk_passed_over(given, exclude.as_deref(), &mut visited, &mut out);
+    }
+    out
+}
+
+fn walk_passed_over(
+    dir: &Path,
+    exclude: Option<&Path>,
+    visited: &mut HashSet<PathBuf>,
+    out: &mut Vec<(PathBuf, String)>,
+) {
+    let canon = key_of(dir);
+    if exclude.is_some_and(|x| canon.starts_with(x)) || !visited.insert(canon) {
+        return;
+    }
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = rd.flatten().map(|e| e.file_name()).collect();
+    entries.sort();
+    for name in entries {
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = dir.join(&name);
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => walk_passed_over(&path, exclude, visited, out),
+            Ok(_) if has_image_extension(&path) => {}
+            Ok(_) => {
+                let ext = path
+                    .extension()
+                    .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                    .unwrap_or_default();
+                let why = if UNSUPPORTED_PHOTO_EXTENSIONS.contains(&ext.as_str()) {
+                    format!(
+                        "{} photos are not supported; export or convert them as JPEG (on an iPhone: Settings > Camera > Formats > Most Compatible)",
+                        ext.to_ascii_uppercase()
+                    )
+                } else {
+                    format!("not named like a photo (.{})", IMAGE_EXTENSIONS.join(" ."))
+                };
+                out.push((path, why));
+            }
+            Err(_) => {}
+        }
+    }
+}
+
 fn walk(
     dir: &Path,
     rel: &Path,

@@ -115,7 +115,7 @@ pub enum Error {
     },
 
     /// The model files were found in none of the places searched.
-    #[error("model files not found; looked in: {}. Put the crate's models/ folder next to the executable, set IDPHOTO_MODELS=DIR, pass a folder (Checker::builder().models_dir), or build with the cargo feature `embed-models`", .searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    #[error("model files not found; looked in: {}. Give the folder with --models DIR (the `idphoto` tool) or IDPHOTO_MODELS=DIR, or put the repository's models/ folder next to the executable, or install a build that carries them (cargo feature `embed-models`); in code: Checker::builder().models_dir(DIR)", .searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
     ModelsNotFound {
         /// Every folder (or file) looked in, in order.
         searched: Vec<PathBuf>,

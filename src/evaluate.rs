@@ -136,13 +136,21 @@ impl CheckAgreement {
     }
 }
 
-/// Clean photos and how many of them pass every labelled check.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Clean photos, how many of them pass every labelled check, and how many a person would
+/// receive as accepted: a PASS verdict.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CleanSummary {
     /// Clean photos (at least [`CLEAN_MIN_LABELS`] labels, all `pass`).
     pub total: usize,
     /// Of those, no labelled check reported broken.
     pub passed: usize,
+    /// Of those, the verdict is PASS (every check, labelled or not, passes or is fixed).
+    #[serde(default)]
+    pub verdict_pass: usize,
+    /// For the clean photos without a PASS verdict: per check, how many it stops (fails, so
+    /// the photo is a retake), most first.
+    #[serde(default)]
+    pub stopped_by: Vec<(CheckId, usize)>,
 }
 
 /// One photo where a check and the label disagree.
@@ -261,6 +269,7 @@ pub fn evaluate(
     reports: &BTreeMap<String, std::result::Result<Report, String>>,
 ) -> Evaluation {
     let mut ev = Evaluation::default();
+    let mut stopped: BTreeMap<CheckId, usize> = BTreeMap::new();
     for (photo, checks) in &labels.photos {
         let report = match reports.get(photo) {
             Some(Ok(r)) => Some(r),
@@ -308,8 +317,22 @@ pub fn evaluate(
         if labels.is_clean(photo) {
             ev.summary.clean.total += 1;
             ev.summary.clean.passed += clean_ok as usize;
+            match report {
+                Some(r) if r.verdict == crate::report::Verdict::Pass => {
+                    ev.summary.clean.verdict_pass += 1;
+                }
+                Some(r) => {
+                    for c in r.checks.iter().filter(|c| c.status == Status::Fail) {
+                        *stopped.entry(c.id).or_default() += 1;
+                    }
+                }
+                None => {}
+            }
         }
     }
+    let mut stopped: Vec<(CheckId, usize)> = stopped.into_iter().collect();
+    stopped.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    ev.summary.clean.stopped_by = stopped;
     for (photo, truth) in poses {
         let measured = match reports.get(photo) {
             Some(Ok(r)) => r.face.as_ref().map(|f| f.pose),
@@ -417,7 +440,9 @@ mod tests {
             ev.summary.clean,
             CleanSummary {
                 total: 1,
-                passed: 0
+                passed: 0,
+                verdict_pass: 0,
+                stopped_by: vec![(CheckId::Glare, 1)],
             }
         );
         assert_eq!(ev.disagreements.len(), 4);

@@ -519,3 +519,60 @@ fn check_names_a_bad_output_path_before_any_work() {
         assert!(!err.contains("nonexistent-models"), "{flag}: {err}");
     }
 }
+
+#[test]
+fn files_not_checked_are_named_and_an_empty_run_is_not_a_success() {
+    let s = Scratch::new("passed-over");
+    let heic = s.path("in/IMG_0001.HEIC");
+    std::fs::write(&heic, b"\x00\x00\x00\x18ftypheic").unwrap();
+    std::fs::write(s.path("in/IMG_0002.heic"), b"\x00\x00\x00\x18ftypheic").unwrap();
+    // a folder of HEIC files only: nothing checked, exit 1, each file named with the hint
+    let o = idphoto("batch")
+        .args(["--spec", "cn/id-card", "--out-dir"])
+        .arg(s.path("out-heic"))
+        .arg(s.path("in"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("IMG_0001.HEIC") && err.contains("IMG_0002.heic"),
+        "{err}"
+    );
+    assert!(err.contains("export or convert them as JPEG"), "{err}");
+    assert!(err.contains("nothing was checked"), "{err}");
+    // an empty folder: the same
+    std::fs::create_dir_all(s.path("empty")).unwrap();
+    let o = idphoto("batch")
+        .args(["--spec", "cn/id-card", "--out-dir"])
+        .arg(s.path("out-empty"))
+        .arg(s.path("empty"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    // a mixed folder: the photo is checked, the HEIC and the text file are named
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/photos/obama.jpg"),
+        s.path("in/obama.jpg"),
+    )
+    .unwrap();
+    std::fs::write(s.path("in/notes.txt"), b"hello").unwrap();
+    let o = idphoto("batch")
+        .args(["--spec", "cn/id-card", "--out-dir"])
+        .arg(s.path("out-mixed"))
+        .arg(s.path("in"))
+        .output()
+        .unwrap();
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(out.contains("1 photos checked"), "{out}");
+    assert!(out.contains("not checked: 3 files"), "{out}");
+    assert!(err.contains("notes.txt: not named like a photo"), "{err}");
+    assert!(
+        err.contains("IMG_0001.HEIC: HEIC photos are not supported"),
+        "{err}"
+    );
+}

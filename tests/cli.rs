@@ -49,7 +49,7 @@ fn obama() -> String {
 fn every_subcommand_has_help_with_options_and_exit_codes() {
     let top = idphoto(&["--help"]);
     assert!(top.status.success());
-    for cmd in ["check", "batch", "review", "specs", "evaluate"] {
+    for cmd in ["check", "batch", "review", "specs", "evaluate", "serve"] {
         assert!(text(&top.stdout).contains(cmd), "top help lists {cmd}");
         let o = idphoto(&[cmd, "--help"]);
         let out = text(&o.stdout);
@@ -341,4 +341,20 @@ fn specs_list_groups_by_country_and_document_and_filters_by_region() {
             .code(),
         Some(2)
     );
+}
+
+#[test]
+fn check_given_a_folder_says_so_and_suggests_batch() {
+    let dir = common::fixture("photos").display().to_string();
+    let o = idphoto(&["check", "--spec", "cn/id-card", &dir]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("is a folder") && err.contains("idphoto batch"),
+        "{err}"
+    );
+    // a spec id without its country gets the suggestion, not the list of every id
+    let o = idphoto(&["check", "--spec", "id-card", &obama()]);
+    let err = text(&o.stderr);
+    assert!(err.contains("did you mean `cn/id-card`"), "{err}");
 }

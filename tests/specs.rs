@@ -710,3 +710,14 @@ fn the_readme_spec_table_lists_every_spec() {
     let rows = readme.lines().filter(|l| l.starts_with("| `")).count();
     assert!(rows >= reg.len());
 }
+
+#[test]
+fn a_spec_id_in_another_case_or_without_its_country_is_suggested() {
+    let reg = idphoto::SpecRegistry::builtin().unwrap();
+    assert_eq!(reg.suggest("CN/ID-CARD"), Some("cn/id-card"));
+    assert_eq!(reg.suggest("id-card"), Some("cn/id-card"));
+    assert_eq!(reg.suggest("ID-Card"), Some("cn/id-card"));
+    assert_eq!(reg.suggest("cn/idcard"), Some("cn/id-card"));
+    let e = reg.get("id-card").unwrap_err().to_string();
+    assert!(e.contains("did you mean `cn/id-card`"), "{e}");
+}

@@ -225,10 +225,32 @@ impl SpecRegistry {
             .filter(move |s| s.region_code.as_deref() == Some(code))
     }
 
-    /// The registered id nearest to `id` (by edit distance, at most a third of its length
-    /// away), for "did you mean" messages.
+    /// The registered id `id` most likely means, for "did you mean" messages: the same id in
+    /// another case (`CN/ID-CARD`), then the one id that ends with it (`id-card` →
+    /// `cn/id-card`; several national ids ending so are the country's own, `cn/…` first when
+    /// the end is the national one), then the nearest by edit distance (at most a third of its
+    /// length away), case aside.
     pub fn suggest(&self, id: &str) -> Option<&str> {
-        nearest(id, self.ids())
+        let lower = id.trim().trim_matches('/').to_lowercase();
+        if let Some(same) = self.ids().find(|k| k.to_lowercase() == lower) {
+            return Some(same);
+        }
+        if !lower.is_empty() {
+            let tail = format!("/{lower}");
+            let ending: Vec<&str> = self.ids().filter(|k| k.ends_with(&tail)).collect();
+            // the shortest id ending so: `cn/id-card` before `cn/guangdong/shenzhen/id-card`;
+            // among several of one length (`cn/passport`, `us/passport`) none is more likely
+            let shortest = ending.iter().map(|k| k.len()).min();
+            let best: Vec<&str> = ending
+                .iter()
+                .copied()
+                .filter(|k| Some(k.len()) == shortest)
+                .collect();
+            if let [one] = best.as_slice() {
+                return Some(one);
+            }
+        }
+        nearest(&lower, self.ids())
     }
 
     /// The spec with this id.

@@ -37,8 +37,11 @@ COMMON
                     reviewer_note columns
   -h, --help        this help
 
+Files in the folders given that are not checked (HEIC, files not named like photos) are named
+on stderr with why; hidden files are left out.
+
 exit status: 0 every input has a pass or fail row, 1 some rows are errors (unreadable photo,
-failed write; each is printed to stderr), 2 the run could not start or stopped (bad arguments,
+failed write; each is printed to stderr) or nothing was checked (no photo found), 2 the run could not start or stopped (bad arguments,
 unknown spec, out-dir in use by another run or holding another spec's results)";
 
 /// What to run.
@@ -93,6 +96,9 @@ pub fn parse_args(
     Ok(Some(o))
 }
 
+/// Files passed over that are named one by one; the rest are counted.
+const PASSED_OVER_SHOWN: usize = 20;
+
 pub fn main(args: Vec<OsString>) -> ExitCode {
     let mut overlays = false;
     let parsed = parse_args(args, |name| {
@@ -111,7 +117,36 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         return cli::fail(&"no INPUT given", Some(USAGE));
     }
     opts.batch.overlays = overlays;
+    // every file found in a folder that gets no row is named, with why
+    let passed = idphoto::batch::passed_over(&opts.batch.inputs, Some(&opts.batch.out_dir));
+    for (path, why) in passed.iter().take(PASSED_OVER_SHOWN) {
+        eprintln!("not checked: {}: {why}", path.display());
+    }
+    if passed.len() > PASSED_OVER_SHOWN {
+        eprintln!(
+            "not checked: {} more files not named like photos or in formats idphoto cannot read",
+            passed.len() - PASSED_OVER_SHOWN
+        );
+    }
     match run(&opts) {
+        Ok(run) if run.summary.rows == 0 => {
+            eprintln!(
+                "error: nothing was checked: no photo (.{}) in {}{}",
+                idphoto::batch::IMAGE_EXTENSIONS.join(" ."),
+                opts.batch
+                    .inputs
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if passed.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {} files not checked (above)", passed.len())
+                }
+            );
+            ExitCode::from(1)
+        }
         Ok(run) => {
             let s = &run.summary;
             println!(
@@ -124,6 +159,12 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
                 opts.batch.out_dir.join("report.jsonl").display()
             );
             println!("verdicts: {}", counts(s.verdicts.iter()));
+            if !passed.is_empty() {
+                println!(
+                    "not checked: {} files in the folders given (named on stderr)",
+                    passed.len()
+                );
+            }
             if !s.reasons.is_empty() {
                 let mut reasons: Vec<(&String, &usize)> = s.reasons.iter().collect();
                 reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));

@@ -127,6 +127,14 @@ fn run(args: &Args) -> Result<Verdict, Failure> {
     {
         check_writable(p)?;
     }
+    if args.photo.is_dir() {
+        return Err(format!(
+            "{} is a folder; `check` takes one photo. For every photo in it: idphoto batch --spec {spec_id} --out-dir DIR {}",
+            args.photo.display(),
+            args.photo.display()
+        )
+        .into());
+    }
     if !args.photo.is_file() {
         return Err(format!("{}: no such file", args.photo.display()).into());
     }

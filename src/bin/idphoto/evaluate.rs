@@ -23,8 +23,9 @@ LABELS.json maps a photo file name (relative to DIR) to {check id: \"pass\" | \"
 not named is not judged (README, \"Measuring accuracy on your own labelled photos\"). Prints per
 check the false rejects (labelled pass, reported fail or fixed) and misses (labelled fail,
 reported anything else), every
-disagreement with its value and limit, the pose error against --pose, and how many clean
-photos (at least 8 labels, all pass) pass every labelled check.
+disagreement with its value and limit, the pose error against --pose, how many clean photos
+(at least 8 labels, all pass) pass every labelled check, how many of them get a PASS verdict
+and which checks make the others retakes.
 
 options:
 COMMON
@@ -32,7 +33,8 @@ COMMON
   --photos DIR      the folder the labels' names are relative to (required)
   --pose FILE       ground-truth head pose {photo: {yaw, pitch, roll}} in degrees
   --json FILE       write the summary {checks: {ID: {pass_labels, false_rejects, fail_labels,
-                    misses}}, pose_mae_deg, clean: {total, passed}}
+                    misses}}, pose_mae_deg, clean: {total, passed, verdict_pass,
+                    stopped_by: [[CHECK, N], ...]}}
   --reports FILE    write every report, one JSON line per photo
   --html FILE       write one offline page: per labelled check, each measured value of the
                     labelled-pass and labelled-fail photos on a strip with the spec's limit
@@ -190,11 +192,27 @@ fn run(args: &Args) -> Result<(), Failure> {
             None => println!("  pose MAE: nothing measured"),
         }
     }
+    let clean = &ev.summary.clean;
     println!(
         "\nclean photos (≥ {} labels, all pass) passing every labelled check: {} of {}",
         evaluate::CLEAN_MIN_LABELS,
-        ev.summary.clean.passed,
-        ev.summary.clean.total
+        clean.passed,
+        clean.total
+    );
+    let stoppers: Vec<String> = clean
+        .stopped_by
+        .iter()
+        .map(|(id, n)| format!("{} {n}", id.as_str()))
+        .collect();
+    println!(
+        "clean photos accepted (a PASS verdict: every check, labelled or not, passes or is fixed): {} of {}{}",
+        clean.verdict_pass,
+        clean.total,
+        if stoppers.is_empty() {
+            String::new()
+        } else {
+            format!("; the others are retakes for {}", stoppers.join(", "))
+        }
     );
     if let Some(path) = &args.json {
         idphoto::files::write_atomic(path, serde_json::to_string_pretty(&ev.summary)?.as_bytes())?;

@@ -115,7 +115,8 @@ async fn track(State(state): State<Arc<AppState>>, req: Request, next: Next) -> 
     r
 }
 
-async fn not_found() -> ApiError {
+async fn not_found(req: Request) -> ApiError {
+    drain(req.into_body()).await;
     let routes: Vec<String> = ROUTES.iter().map(|(m, p)| format!("{m} {p}")).collect();
     ApiError::new(
         StatusCode::NOT_FOUND,
