@@ -10,6 +10,26 @@ use std::path::PathBuf;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can stop idphoto from evaluating a photo or loading a spec.
+///
+/// A photo that breaks a rule is not an error: it is a failing check in the report.
+///
+/// ```
+/// use idphoto::{Checker, Error};
+///
+/// // no models needed to see these errors
+/// let checker = Checker::builder().without_models().build()?;
+/// match checker.check_bytes(b"not a photo", "cn/id-card") {
+///     Err(Error::UnsupportedFormat { .. }) => {}
+///     other => panic!("{other:?}"),
+/// }
+/// match checker.specs().get("cn/idcard") {
+///     Err(Error::UnknownSpec { suggestion, .. }) => {
+///         assert_eq!(suggestion.as_deref(), Some("cn/id-card"))
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), idphoto::Error>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

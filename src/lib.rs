@@ -50,9 +50,15 @@ pub mod zones;
 /// in the API, so a caller needs no version-matched dependency of its own.
 pub use image;
 
+#[doc(inline)]
 pub use analysis::Analysis;
+#[doc(inline)]
 pub use checker::{Checker, CheckerBuilder, Outcome, OutputPolicy, Timings};
+#[doc(inline)]
 pub use error::{Error, Result};
+#[doc(inline)]
 pub use image_io::{DecodeLimits, Encoded};
+#[doc(inline)]
 pub use report::{CheckId, CheckResult, Fix, Measure, Reason, ReasonCode, Report, Status, Verdict};
+#[doc(inline)]
 pub use spec::{OutputFormat, PhotoSpec, SpecRegistry};

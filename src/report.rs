@@ -756,6 +756,25 @@ pub struct OutputInfo {
 }
 
 /// The full answer for one photo against one spec.
+///
+/// Each check has its value, the spec's limit and, when it fails or was fixed, a reason with
+/// a code and Chinese and English text. `fail` needs a new photo; `fixed` was corrected in the
+/// output.
+///
+/// ```
+/// use idphoto::{Checker, Status};
+///
+/// let checker = Checker::builder().build()?;
+/// let photo = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/photos/obama.jpg");
+/// let report = checker.check_path(photo, "cn/id-card")?;
+/// for c in report.checks.iter().filter(|c| c.status == Status::Fail) {
+///     let reason = c.reason.as_ref().expect("a failing check says why");
+///     println!("{}: {} / {}", reason.code.as_str(), reason.zh, reason.en);
+/// }
+/// let json = report.to_json();                 // what `idphoto check --json` writes
+/// assert!(json.contains("\"verdict\": \"fail\""));
+/// # Ok::<(), idphoto::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// Spec id.

@@ -570,6 +570,14 @@ fn files_not_checked_are_named_and_an_empty_run_is_not_a_success() {
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert!(out.contains("1 photos checked"), "{out}");
     assert!(out.contains("not checked: 3 files"), "{out}");
+    // the summary: retakes first, in words, then the automatic fixes apart
+    let retakes = out.find("retakes (a new photo is needed):").expect(&out);
+    let fixes = out.find("fixed in the outputs:").expect(&out);
+    assert!(retakes < fixes, "{out}");
+    assert!(
+        out.contains("(mouth_open)") || out.contains("(teeth_visible)"),
+        "{out}"
+    );
     assert!(err.contains("notes.txt: not named like a photo"), "{err}");
     assert!(
         err.contains("IMG_0001.HEIC: HEIC photos are not supported"),

@@ -19,6 +19,18 @@ pub const MAX_SPEC_FILES: usize = 10_000;
 const BUILTIN: &[(&str, &str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_specs.rs"));
 
 /// A set of resolved, validated specs, looked up by path id.
+///
+/// ```
+/// use idphoto::SpecRegistry;
+///
+/// let specs = SpecRegistry::builtin()?;
+/// let id_card = specs.get("cn/id-card")?;
+/// assert_eq!((id_card.output.width_px, id_card.output.height_px), (358, 441));
+/// // a mistyped id gets a suggestion
+/// assert_eq!(specs.suggest("CN/ID-CARD"), Some("cn/id-card"));
+/// assert!(specs.ids().any(|id| id == "icao/passport"));
+/// # Ok::<(), idphoto::Error>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct SpecRegistry {
     specs: BTreeMap<String, PhotoSpec>,

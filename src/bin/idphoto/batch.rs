@@ -96,6 +96,33 @@ pub fn parse_args(
     Ok(Some(o))
 }
 
+/// Retake reasons with their counts.
+type Retakes = Vec<(idphoto::ReasonCode, usize)>;
+/// Automatic fixes (by code) with their counts.
+type Fixes = Vec<(String, usize)>;
+
+/// The summary's reason counts split into retakes and automatic fixes (by each code's default
+/// fix), each most frequent first; a code this build does not know (a row of another version)
+/// is listed with the fixes, by its code.
+fn split_reasons(reasons: &std::collections::BTreeMap<String, usize>) -> (Retakes, Fixes) {
+    let mut retakes = Vec::new();
+    let mut fixes = Vec::new();
+    for (code, &n) in reasons {
+        let known = idphoto::ReasonCode::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == code);
+        match known {
+            Some(c) if c.default_fix() == Some(idphoto::Fix::Auto) => fixes.push((code.clone(), n)),
+            Some(c) => retakes.push((c, n)),
+            None => fixes.push((code.clone(), n)),
+        }
+    }
+    retakes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.as_str().cmp(b.0.as_str())));
+    fixes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    (retakes, fixes)
+}
+
 /// Files passed over that are named one by one; the rest are counted.
 const PASSED_OVER_SHOWN: usize = 20;
 
@@ -165,10 +192,20 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
                     passed.len()
                 );
             }
-            if !s.reasons.is_empty() {
-                let mut reasons: Vec<(&String, &usize)> = s.reasons.iter().collect();
-                reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-                println!("failing reasons: {}", counts(reasons.into_iter()));
+            // retakes first, in words; the automatic fixes apart and after
+            let (retakes, fixes) = split_reasons(&s.reasons);
+            if !retakes.is_empty() {
+                println!("retakes (a new photo is needed):");
+                for (code, n) in &retakes {
+                    let (zh, en) = (code.zh(), code.en());
+                    println!("  {n:>5}  {en} / {zh} ({})", code.as_str());
+                }
+            }
+            if !fixes.is_empty() {
+                println!(
+                    "fixed in the outputs: {}",
+                    counts(fixes.iter().map(|(c, n)| (c, n)))
+                );
             }
             exit_code(&run)
         }
