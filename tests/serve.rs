@@ -5,91 +5,14 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
+use common::server::Server;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::Value;
-
-/// A running `idphoto serve`; killed on drop.
-struct Server {
-    child: Child,
-    base: String,
-    /// stderr lines after `ready` (the request log)
-    log: std::sync::Mutex<mpsc::Receiver<String>>,
-}
-
-impl Server {
-    /// Starts the server on a free loopback port and waits until it is ready.
-    fn start(args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_idphoto"))
-            .arg("serve")
-            .args(["--addr", "127.0.0.1:0"])
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut base = None;
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            let line = rx
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .unwrap_or_else(|e| panic!("server did not start: {e}"));
-            if let Some(rest) = line.split("listening on http://").nth(1) {
-                base = Some(format!(
-                    "http://{}",
-                    rest.split_whitespace().next().unwrap()
-                ));
-            }
-            if line.contains("ready") {
-                break;
-            }
-            assert!(!line.starts_with("error"), "{line}");
-        }
-        Server {
-            child,
-            base: base.expect("a `listening on` line"),
-            log: std::sync::Mutex::new(rx),
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn signal(&self, sig: &str) {
-        let ok = Command::new("kill")
-            .args([sig, &self.child.id().to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
-    }
-
-    fn log_lines(&self) -> Vec<String> {
-        self.log.lock().unwrap().try_iter().collect()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()

@@ -11,6 +11,8 @@
 //! Every subcommand answers `--help` with its options, defaults and exit codes.
 
 mod batch;
+#[cfg(feature = "centre")]
+mod centre;
 mod check;
 mod cli;
 mod evaluate;

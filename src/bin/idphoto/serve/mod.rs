@@ -9,10 +9,10 @@
 //! | `metrics.rs` | Prometheus counters, histogram and gauges |
 //! | `openapi.json` | the API as an OpenAPI 3 document, served at `/v1/openapi.json` |
 
-mod api_error;
+pub(crate) mod api_error;
 mod metrics;
-mod routes;
-mod state;
+pub(crate) mod routes;
+pub(crate) mod state;
 
 use std::ffi::OsString;
 use std::net::SocketAddr;
@@ -36,6 +36,7 @@ connections, finishes the checks in flight, then exits 0.
 routes (the README has curl lines; GET /v1/openapi.json describes them):
   POST /v1/check?spec=ID[&output=true][&overlay=true]   body: the photo, or multipart `photo`
   GET  /v1/specs, /v1/specs/{id}, /v1/openapi.json, /healthz, /readyz, /metrics
+  with --db: /v1/orders, /v1/review/..., /v1/receipts/{number}, /review
 
 options:
   --addr HOST:PORT  where to listen (default 127.0.0.1:8080; port 0 picks a free one, printed
@@ -51,6 +52,16 @@ options:
   --models DIR      load the models from DIR
   --runtime NAME    tract or onnxruntime
   -h, --help        this help
+
+the photo-receipt centre (cargo feature `centre`; the README's \"Photo-receipt centre\"):
+  --db DB              a SQLite file (created when missing) or a postgres://USER@HOST/DB URL:
+                       turns on orders, review, receipts and the reviewer page at /review
+  --reviewers FILE     lines `ID TOKEN`: who may review (required with --db)
+  --fetch-tokens FILE  lines `ID TOKEN`: the machines and counters that fetch photos by
+                       receipt number (required with --db)
+  --retain-days N      delete the photos of rejected and abandoned orders after N days
+                       (default 30; receipts' photos are kept)
+  --claim-minutes N    how long a reviewer's claim holds an order (default 10)
 
 memory: at most workers + queue photos are held at once, each at most --max-bytes and
 decoded under the checker's pixel limits.
@@ -71,6 +82,8 @@ pub struct Settings {
 struct Args {
     common: Common,
     settings: Settings,
+    #[cfg(feature = "centre")]
+    centre: Option<crate::centre::CentreSettings>,
 }
 
 enum Parsed {
@@ -93,6 +106,8 @@ fn parse(args: Vec<OsString>) -> Result<Parsed, lexopt::Error> {
     let (mut workers, mut queue) = (None, None);
     let mut max_bytes = 20_000_000usize;
     let mut timeout = 30.0f64;
+    #[cfg(feature = "centre")]
+    let mut centre = CentreArgs::default();
     while let Some(arg) = p.next()? {
         match arg {
             Long("spec") => {
@@ -116,6 +131,11 @@ fn parse(args: Vec<OsString>) -> Result<Parsed, lexopt::Error> {
             Long("queue") => queue = Some(number::<usize>(&mut p, "--queue")?),
             Long("max-bytes") => max_bytes = number(&mut p, "--max-bytes")?,
             Long("timeout") => timeout = number(&mut p, "--timeout")?,
+            #[cfg(feature = "centre")]
+            Long(name) if CentreArgs::knows(name) => {
+                let name = name.to_string();
+                centre.take(&name, &mut p)?;
+            }
             Long("help") | Short('h') => return Ok(Parsed::Help),
             _ => return Err(arg.unexpected()),
         }
@@ -135,6 +155,8 @@ fn parse(args: Vec<OsString>) -> Result<Parsed, lexopt::Error> {
         ));
     }
     Ok(Parsed::Run(Box::new(Args {
+        #[cfg(feature = "centre")]
+        centre: centre.settings()?,
         common,
         settings: Settings {
             addr,
@@ -158,6 +180,76 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     match run(*args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => cli::fail(&e, None),
+    }
+}
+
+/// The centre's options as given; checked together once all are read.
+#[cfg(feature = "centre")]
+#[derive(Default)]
+struct CentreArgs {
+    db: Option<String>,
+    reviewers: Option<std::path::PathBuf>,
+    fetch_tokens: Option<std::path::PathBuf>,
+    retain_days: Option<f64>,
+    claim_minutes: Option<f64>,
+}
+
+#[cfg(feature = "centre")]
+impl CentreArgs {
+    fn knows(name: &str) -> bool {
+        matches!(
+            name,
+            "db" | "reviewers" | "fetch-tokens" | "retain-days" | "claim-minutes"
+        )
+    }
+
+    fn take(&mut self, name: &str, p: &mut lexopt::Parser) -> Result<(), lexopt::Error> {
+        use lexopt::ValueExt as _;
+        match name {
+            "db" => self.db = Some(p.value()?.string()?),
+            "reviewers" => self.reviewers = Some(p.value()?.into()),
+            "fetch-tokens" => self.fetch_tokens = Some(p.value()?.into()),
+            "retain-days" => self.retain_days = Some(number(p, "--retain-days")?),
+            _ => self.claim_minutes = Some(number(p, "--claim-minutes")?),
+        }
+        Ok(())
+    }
+
+    fn settings(self) -> Result<Option<crate::centre::CentreSettings>, lexopt::Error> {
+        let err = |m: &str| lexopt::Error::Custom(m.to_owned().into());
+        let Some(db) = self.db else {
+            if self.reviewers.is_some()
+                || self.fetch_tokens.is_some()
+                || self.retain_days.is_some()
+                || self.claim_minutes.is_some()
+            {
+                return Err(err(
+                    "--reviewers, --fetch-tokens, --retain-days and --claim-minutes go with --db",
+                ));
+            }
+            return Ok(None);
+        };
+        let reviewers = self
+            .reviewers
+            .ok_or_else(|| err("--db needs --reviewers FILE (lines `ID TOKEN`)"))?;
+        let fetch_tokens = self
+            .fetch_tokens
+            .ok_or_else(|| err("--db needs --fetch-tokens FILE (lines `ID TOKEN`)"))?;
+        let retain_days = self.retain_days.unwrap_or(30.0);
+        if !(retain_days.is_finite() && retain_days >= 0.0) {
+            return Err(err("--retain-days must be 0 or more"));
+        }
+        let claim_minutes = self.claim_minutes.unwrap_or(10.0);
+        if !(claim_minutes.is_finite() && claim_minutes > 0.0 && claim_minutes <= 24.0 * 60.0) {
+            return Err(err("--claim-minutes must be more than 0 and at most a day"));
+        }
+        Ok(Some(crate::centre::CentreSettings {
+            db,
+            reviewers,
+            fetch_tokens,
+            retain_days,
+            claim: Duration::from_secs_f64(claim_minutes * 60.0),
+        }))
     }
 }
 
@@ -195,7 +287,22 @@ fn run(args: Args) -> Result<(), Failure> {
             let common = args.common;
             tokio::task::spawn_blocking(move || state.load_models(&common))
         };
-        let app = routes::router(Arc::clone(&state));
+        #[cfg(feature = "centre")]
+        let extra = match args.centre {
+            Some(c) => {
+                let centre = crate::centre::open(Arc::clone(&state), c).await?;
+                crate::centre::start_background(&centre);
+                eprintln!(
+                    "idphoto serve: receipt centre on {} (review page at http://{local}/review)",
+                    centre.store.backend()
+                );
+                Some(crate::centre::router(centre))
+            }
+            None => None,
+        };
+        #[cfg(not(feature = "centre"))]
+        let extra = None;
+        let app = routes::router(Arc::clone(&state), extra);
         let server = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal());
         let serving = tokio::spawn(async move { server.await });
         match loading.await {

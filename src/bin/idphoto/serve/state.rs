@@ -19,6 +19,9 @@ pub struct Checkers {
     pub report_only: Checker,
     /// Report plus the compliant output when the verdict passes (`output=true`).
     pub with_output: Checker,
+    /// Report plus the adjusted output whenever a face was found (the receipt centre's orders,
+    /// which a reviewer judges).
+    pub always_output: Checker,
 }
 
 /// Shared by every request.
@@ -66,6 +69,7 @@ impl AppState {
         let checkers = Checkers {
             report_only: checker(OutputPolicy::Never)?,
             with_output: checker(OutputPolicy::IfPass)?,
+            always_output: checker(OutputPolicy::Always)?,
         };
         // set once, at start; a second call would keep the first
         let _ = self.checkers.set(checkers);
