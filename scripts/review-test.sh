@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The review page in a real browser (tests/review.rs): installs Debian's chromium,
 # chromium-driver and a CJK font when missing, runs the browser tests (cargo builds the binary) and
-# leaves the screenshots in target/review-screenshots/{grid,detail,evaluate}.png (the review page
-# and the `evaluate --html` page).
+# leaves the screenshots in target/review-screenshots/{grid,detail,evaluate,centre-order,centre-slip}.png
+# (the review page, the `evaluate --html` page and the receipt centre's reviewer page).
 # Usage: bash scripts/review-test.sh     (called by .ci/run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,4 +23,4 @@ fi
 # `cargo test` builds the idphoto binary itself, with the test build's dependency features (a
 # separate bin-only `cargo build` would compile tract and the rest a second time)
 cargo test --release --test review -- --ignored
-echo "screenshots: target/review-screenshots/grid.png target/review-screenshots/detail.png target/review-screenshots/evaluate.png"
+echo "screenshots: target/review-screenshots/{grid,detail,evaluate,centre-order,centre-slip}.png"

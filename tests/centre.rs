@@ -193,29 +193,10 @@ fn post_form(
     fields: &[(&str, &str)],
     photo: Option<&[u8]>,
 ) -> Answer {
-    let boundary = "----idphoto-test-boundary-7d1f";
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        write!(
-            body,
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
-        )
-        .unwrap();
-    }
-    if let Some(p) = photo {
-        write!(
-            body,
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
-        )
-        .unwrap();
-        body.extend_from_slice(p);
-        body.extend_from_slice(b"\r\n");
-    }
-    write!(body, "--{boundary}--\r\n").unwrap();
-    let mut req = agent().post(&s.url(path)).header(
-        "content-type",
-        &format!("multipart/form-data; boundary={boundary}"),
-    );
+    let (content_type, body) = common::server::multipart_body(fields, photo);
+    let mut req = agent()
+        .post(&s.url(path))
+        .header("content-type", &content_type);
     if let Some(t) = token {
         req = req.header("authorization", &format!("Bearer {t}"));
     }

@@ -298,6 +298,11 @@ fn review_page_in_headless_chromium() {
     d.goto(&url);
     d.wait_ready();
     assert_eq!(d.visible_cards(), rows.len());
+    // the page carries its CJK font: Chinese reads on a machine without one
+    d.wait_for(
+        "the embedded CJK font",
+        "return document.fonts.check('14px idphoto-cjk', '照片审核 眉毛被遮挡');",
+    );
     // every thumbnail that the page references loaded (relative files, offline)
     let broken = d.script(
         "return [...document.querySelectorAll('img.thumb')].filter(i => i.complete && i.naturalWidth === 0).length;",
@@ -747,5 +752,171 @@ fn evaluate_page_in_headless_chromium() {
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/review-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     d.screenshot(&shots.join("evaluate.png"));
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+impl Driver {
+    /// A key pressed and released (a real keyboard event, as a reviewer's shortcut).
+    fn press(&self, key: &str) {
+        self.call(
+            "POST",
+            "/actions",
+            Some(
+                json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+                    {"type": "keyDown", "value": key}, {"type": "keyUp", "value": key}
+                ]}]}),
+            ),
+        );
+    }
+
+    /// Types into an input.
+    fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css);
+        self.call(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": text })),
+        );
+    }
+
+    /// Waits until a script returns true.
+    fn wait_for(&self, what: &str, js: &str) {
+        let t0 = Instant::now();
+        while self.script(js) != json!(true) {
+            assert!(t0.elapsed() < Duration::from_secs(30), "waited for {what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// The receipt centre's reviewer page (`idphoto serve --db ...`, `/review`): sign in with the
+/// token, claim with the button, accept with the `A` key, the slip shown; claim the next with
+/// `N`, pick a reason chip, reject. Screenshots `centre-order.png` and `centre-slip.png`.
+#[cfg(feature = "centre")]
+#[test]
+#[ignore = "needs Chromium: bash scripts/review-test.sh (run by .ci/run)"]
+fn centre_review_page_in_headless_chromium() {
+    let Some(photo) = common::shared_photo("hivision-test1.jpg") else {
+        return;
+    };
+    let photo = std::fs::read(photo).unwrap();
+    let tmp = std::env::temp_dir().join(format!("idphoto-centre-page-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    let token = "page-reviewer-token-0123456789";
+    std::fs::write(tmp.join("reviewers"), format!("carol {token}\n")).unwrap();
+    std::fs::write(tmp.join("fetch"), "kiosk kiosk-token-0123456789\n").unwrap();
+    let db = tmp.join("centre.sqlite");
+    let server = common::server::Server::start(&[
+        "--workers",
+        "2",
+        "--db",
+        db.to_str().unwrap(),
+        "--reviewers",
+        tmp.join("reviewers").to_str().unwrap(),
+        "--fetch-tokens",
+        tmp.join("fetch").to_str().unwrap(),
+    ]);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let (ct, body) = common::server::multipart_body(
+            &[
+                ("spec", "cn/cet"),
+                ("name", "王五"),
+                ("id_number", "11010519491231002X"),
+            ],
+            Some(&photo),
+        );
+        let mut r = agent
+            .post(&server.url("/v1/orders"))
+            .header("content-type", &ct)
+            .send(&body[..])
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let v: Value = r.body_mut().read_json().unwrap();
+        assert_eq!(v["state"], "awaiting_review");
+        ids.push(v["id"].as_str().unwrap().to_owned());
+    }
+
+    let d = Driver::start(&tmp.join("profile"));
+    d.call(
+        "POST",
+        "/window/rect",
+        Some(json!({"width": 1400, "height": 1000})),
+    );
+    d.goto(&server.url("/review"));
+    d.type_into("#token", token);
+    d.click("#signin-form button");
+    d.wait_for(
+        "the desk",
+        "return !document.getElementById('desk').classList.contains('hidden');",
+    );
+    // the page's own font draws Chinese on a machine without a CJK font
+    d.wait_for(
+        "the embedded font",
+        "return document.fonts.check('16px idphoto-cjk', '照片回执审核');",
+    );
+
+    d.click("#next");
+    d.wait_for(
+        "the claimed order's photos and checks",
+        "return ['img-output','img-original','img-overlay'].every(i => document.getElementById(i).naturalWidth > 0) \
+         && document.querySelectorAll('#checks tbody tr').length > 5;",
+    );
+    let shown = d.script("return document.getElementById('o-idnumber').textContent;");
+    assert_eq!(
+        shown,
+        json!("身份证号 1101**********002X"),
+        "the ID number is masked"
+    );
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/review-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    d.screenshot(&shots.join("centre-order.png"));
+
+    d.press("a");
+    d.wait_for(
+        "the slip",
+        "return !document.getElementById('slip').classList.contains('hidden') \
+         && document.getElementById('slip-img').naturalWidth > 0;",
+    );
+    let number = d.script("return document.getElementById('slip-number').textContent;");
+    let number = number.as_str().unwrap().to_owned();
+    assert_eq!(number.len(), 18);
+    d.screenshot(&shots.join("centre-slip.png"));
+
+    d.press("n");
+    d.wait_for(
+        "the second order",
+        "return !document.getElementById('order').classList.contains('hidden') \
+         && document.getElementById('img-output').naturalWidth > 0;",
+    );
+    d.click(".chip[data-code='ears_covered']");
+    d.click("#reject");
+    d.wait_for(
+        "the rejection",
+        "return document.getElementById('message').textContent.includes('已退回');",
+    );
+
+    // what the page did is what the store holds
+    let order = |id: &str| -> Value {
+        let mut r = agent
+            .get(&server.url(&format!("/v1/review/{id}")))
+            .header("authorization", &format!("Bearer {token}"))
+            .call()
+            .unwrap();
+        r.body_mut().read_json::<Value>().unwrap()["order"].clone()
+    };
+    let first = order(&ids[0]);
+    assert_eq!(first["state"], "accepted");
+    assert_eq!(first["receipt"]["number"], number.as_str());
+    let second = order(&ids[1]);
+    assert_eq!(second["state"], "rejected");
+    assert_eq!(second["reasons"][0]["code"], "ears_covered");
+    drop(d);
+    drop(server);
     let _ = std::fs::remove_dir_all(&tmp);
 }

@@ -1,7 +1,7 @@
 """Regenerates assets/fonts/NotoSansCJKsc-Bold-subset.otf: Noto Sans CJK SC Bold cut down to
 the characters the overlay labels and the receipt slip can show (every non-ASCII character in
-src/report.rs, where the check titles and reason messages live, in the slip's labels and the centre's
-reviewer page (src/bin/idphoto/centre/) and in every spec's name under specs/, plus printable ASCII and a
+src/report.rs, where the check titles and reason messages live, in the slip's labels, the review pages
+(src/bin/idphoto/review.html, src/bin/idphoto/centre/), the evaluate page and in every spec's name under specs/, plus printable ASCII and a
 little punctuation).
 
     apt-get download fonts-noto-cjk          # Debian 1:20220127+repack1-1, SIL OFL 1.1
@@ -25,6 +25,8 @@ text = (root / "src/report.rs").read_text(encoding="utf-8")
 text += (root / "src/bin/idphoto/centre/slip.rs").read_text(encoding="utf-8")
 text += (root / "src/bin/idphoto/centre/review_page.html").read_text(encoding="utf-8")
 text += (root / "src/bin/idphoto/centre/review.rs").read_text(encoding="utf-8")
+text += (root / "src/bin/idphoto/review.html").read_text(encoding="utf-8")
+text += (root / "src/bin/idphoto/evaluate_page.rs").read_text(encoding="utf-8")
 for spec in sorted((root / "specs").rglob("*.toml")):
     name = tomllib.loads(spec.read_text(encoding="utf-8")).get("name", {})
     text += name.get("zh", "") + name.get("en", "")

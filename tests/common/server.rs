@@ -82,3 +82,29 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// A `multipart/form-data` body: the text parts, then the photo as `photo`. Returns the
+/// content type (with its boundary) and the body.
+pub fn multipart_body(fields: &[(&str, &str)], photo: Option<&[u8]>) -> (String, Vec<u8>) {
+    use std::io::Write as _;
+    let boundary = "----idphoto-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        write!(
+            body,
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+        )
+        .unwrap();
+    }
+    if let Some(p) = photo {
+        write!(
+            body,
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+        )
+        .unwrap();
+        body.extend_from_slice(p);
+        body.extend_from_slice(b"\r\n");
+    }
+    write!(body, "--{boundary}--\r\n").unwrap();
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}

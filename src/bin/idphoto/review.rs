@@ -457,7 +457,10 @@ fn page(
     let meta = esc(serde_json::to_string(
         &serde_json::json!({ "batch": batch, "spec": spec, "guides": guides }),
     )?);
+    // the font first: its base64 holds no placeholder, and the data is put in after it
+    let font = base64::engine::general_purpose::STANDARD.encode(idphoto::overlay::label_font());
     Ok(TEMPLATE
+        .replace("/*FONT*/", &font)
         .replace("/*DATA*/", &data)
         .replace("/*META*/", &meta))
 }
