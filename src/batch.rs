@@ -878,7 +878,7 @@ pub fn check_one(checker: &Checker, opts: &BatchOptions, input: &Input, name: &s
         Ok(d) => d,
         Err(e) => return fail(row, e.to_string()),
     };
-    let outcome = match checker.process(&decoded.image, &opts.spec) {
+    let outcome = match checker.process_decoded(&decoded, &opts.spec) {
         Ok(o) => o,
         Err(e) => return fail(row, e.to_string()),
     };

@@ -287,7 +287,17 @@ impl Checker {
     /// Decoding errors (see [`image_io::decode`]) and those of [`check`](Self::check).
     pub fn check_bytes(&self, bytes: &[u8], spec_id: &str) -> Result<Report> {
         let img = image_io::decode(bytes, &self.limits)?;
-        self.check(&img.image, spec_id)
+        self.check_decoded(&img, spec_id)
+    }
+
+    /// Checks a decoded upload (no output produced); the report notes a reduced decode.
+    ///
+    /// # Errors
+    /// As [`check`](Self::check).
+    pub fn check_decoded(&self, decoded: &image_io::Decoded, spec_id: &str) -> Result<Report> {
+        let mut report = self.check(&decoded.image, spec_id)?;
+        report.image.reduced_from = decoded.reduced_from.map(|(w, h)| [w, h]);
+        Ok(report)
     }
 
     /// Reads, decodes and checks a file (no output produced).
@@ -296,7 +306,7 @@ impl Checker {
     /// As [`check_bytes`](Self::check_bytes), plus [`crate::Error::Io`].
     pub fn check_path(&self, path: impl AsRef<Path>, spec_id: &str) -> Result<Report> {
         let img = image_io::decode_path(path, &self.limits)?;
-        self.check(&img.image, spec_id)
+        self.check_decoded(&img, spec_id)
     }
 
     /// Checks and, per the output policy, produces the compliant output image.
@@ -307,6 +317,17 @@ impl Checker {
         self.run(image, spec_id, self.output)
     }
 
+    /// Processes a decoded upload; the report notes a reduced decode
+    /// ([`image_io::Decoded::reduced_from`]).
+    ///
+    /// # Errors
+    /// As [`process`](Self::process).
+    pub fn process_decoded(&self, decoded: &image_io::Decoded, spec_id: &str) -> Result<Outcome> {
+        let mut o = self.process(&decoded.image, spec_id)?;
+        o.report.image.reduced_from = decoded.reduced_from.map(|(w, h)| [w, h]);
+        Ok(o)
+    }
+
     /// Decodes and processes image bytes.
     ///
     /// # Errors
@@ -315,7 +336,7 @@ impl Checker {
         let t0 = Instant::now();
         let img = image_io::decode(bytes, &self.limits)?;
         let decode = t0.elapsed();
-        let mut o = self.process(&img.image, spec_id)?;
+        let mut o = self.process_decoded(&img, spec_id)?;
         o.timings.decode = decode;
         Ok(o)
     }
@@ -328,7 +349,7 @@ impl Checker {
         let t0 = Instant::now();
         let img = image_io::decode_path(path, &self.limits)?;
         let decode = t0.elapsed();
-        let mut o = self.process(&img.image, spec_id)?;
+        let mut o = self.process_decoded(&img, spec_id)?;
         o.timings.decode = decode;
         Ok(o)
     }
@@ -392,6 +413,7 @@ impl Checker {
             width: image.width(),
             height: image.height(),
             rotation_deg: analysis.as_ref().map_or(0, |a| a.rotation.degrees()),
+            reduced_from: None,
         };
         let mut report = Report::new(&spec.id, info, results);
         if let (Some(a), Some(face)) = (analysis.as_ref(), analysis.as_ref().and_then(|a| a.main()))

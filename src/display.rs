@@ -434,6 +434,7 @@ mod tests {
                 width: 10,
                 height: 10,
                 rotation_deg: 0,
+                reduced_from: None,
             },
             vec![
                 geometry(),
@@ -462,6 +463,7 @@ mod tests {
                 width: 10,
                 height: 10,
                 rotation_deg: 0,
+                reduced_from: None,
             },
             std::iter::once(CheckResult::fail(
                 CheckId::FaceCount,

@@ -368,6 +368,7 @@ mod tests {
                 width: 10,
                 height: 10,
                 rotation_deg: 0,
+                reduced_from: None,
             },
             results,
         );

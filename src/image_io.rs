@@ -87,6 +87,9 @@ pub struct Decoded {
     /// Whether the pixels were converted to sRGB from an embedded ICC profile (Adobe RGB,
     /// Display P3, ...).
     pub converted_from_icc: bool,
+    /// The size the file declares, when it was over the pixel limits and was decoded reduced
+    /// (a JPEG's DCT scaled by 1/2, 1/4 or 1/8); `image` is the reduced size.
+    pub reduced_from: Option<(u32, u32)>,
 }
 
 /// Decodes image bytes under `limits`.
@@ -120,7 +123,22 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded> {
     let mut header = ImageReader::with_format(Cursor::new(bytes), format);
     header.no_limits();
     if let Ok((w, h)) = header.into_dimensions() {
-        check_dimensions(w, h, limits)?;
+        if let Err(e) = check_dimensions(w, h, limits) {
+            // a phone's 50–200 MP JPEG is decoded reduced, within the same limits
+            return match e {
+                Error::TooLarge { .. } if format == ImageFormat::Jpeg => {
+                    decode_jpeg_reduced(bytes, w, h, limits)
+                }
+                Error::TooLarge { width, height, limit } => Err(Error::TooLarge {
+                    width,
+                    height,
+                    limit: format!(
+                        "{limit} (only a JPEG this large is decoded reduced: save the photo as JPEG, or at a smaller size)"
+                    ),
+                }),
+                e => Err(e),
+            };
+        }
     }
     let mut reader = reader;
     let mut lim = image::Limits::default();
@@ -165,6 +183,99 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded> {
         format,
         rotated,
         converted_from_icc,
+        reduced_from: None,
+    })
+}
+
+/// The short side a reduced JPEG keeps at least, when the limits allow: an ID photo's output
+/// is at most about 1,200 px tall (the largest spec, 2 × 2 in at 600 dpi) and the head and
+/// shoulders fill roughly half of a phone photo's short side, so 2,400 px leave every spec's
+/// output at full resolution.
+pub const REDUCED_MIN_SHORT_SIDE: u32 = 2_400;
+
+/// Decodes a JPEG larger than `limits` with its DCT scaled down (1/2, 1/4 or 1/8: the IDCT
+/// computes the smaller image directly, so the full-size pixels are never held): the
+/// greatest reduction whose short side keeps [`REDUCED_MIN_SHORT_SIDE`], or else the least
+/// that fits the limits. A progressive JPEG keeps every coefficient of the full image while it
+/// decodes, so over the limit it is refused with what to do.
+fn decode_jpeg_reduced(bytes: &[u8], w: u32, h: u32, limits: &DecodeLimits) -> Result<Decoded> {
+    let too_large = |why: String| Error::TooLarge {
+        width: w,
+        height: h,
+        limit: why,
+    };
+    let fits = |f: u32| {
+        let (rw, rh) = (w.div_ceil(f), h.div_ceil(f));
+        rw <= limits.max_side
+            && rh <= limits.max_side
+            && u64::from(rw) * u64::from(rh) <= limits.max_pixels
+            // the decoded pixels and their RGB copy
+            && u64::from(rw) * u64::from(rh) * 6 <= limits.max_alloc
+    };
+    let Some(&least) = [2u32, 4, 8].iter().find(|&&f| fits(f)) else {
+        return Err(too_large(format!(
+            "{} px even at 1/8 size",
+            limits.max_pixels
+        )));
+    };
+    let factor = [8u32, 4, 2]
+        .into_iter()
+        .find(|&f| f >= least && w.min(h).div_ceil(f) >= REDUCED_MIN_SHORT_SIDE)
+        .unwrap_or(least);
+    let mut d = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    d.set_max_decoding_buffer_size(usize::try_from(limits.max_alloc).unwrap_or(usize::MAX));
+    d.read_info()
+        .map_err(|e| Error::CorruptImage(e.to_string()))?;
+    let info = d
+        .info()
+        .ok_or_else(|| Error::CorruptImage("no JPEG frame header".into()))?;
+    if info.coding_process != jpeg_decoder::CodingProcess::DctSequential {
+        return Err(too_large(format!(
+            "{} px (a progressive JPEG this large cannot be decoded reduced: save it as a baseline JPEG, or at a smaller size)",
+            limits.max_pixels
+        )));
+    }
+    let req = |v: u32| u16::try_from(v.div_ceil(factor)).unwrap_or(u16::MAX);
+    let (rw, rh) = d
+        .scale(req(w), req(h))
+        .map_err(|e| Error::CorruptImage(e.to_string()))?;
+    let pixels = d.decode().map_err(|e| match e {
+        jpeg_decoder::Error::Format(m) => Error::CorruptImage(m),
+        other => too_large(format!("{} px: {other}", limits.max_pixels)),
+    })?;
+    let (rw, rh) = (u32::from(rw), u32::from(rh));
+    let info = d
+        .info()
+        .ok_or_else(|| Error::CorruptImage("no JPEG frame header".into()))?;
+    let dynamic = match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => RgbImage::from_raw(rw, rh, pixels).map(DynamicImage::ImageRgb8),
+        jpeg_decoder::PixelFormat::L8 => {
+            image::GrayImage::from_raw(rw, rh, pixels).map(DynamicImage::ImageLuma8)
+        }
+        _ => {
+            return Err(too_large(format!(
+                "{} px (a CMYK or 16-bit JPEG this large is not decoded reduced: save it as an RGB JPEG, or at a smaller size)",
+                limits.max_pixels
+            )))
+        }
+    }
+    .ok_or_else(|| Error::CorruptImage("the JPEG decoded to fewer pixels than it declares".into()))?;
+    check_dimensions(rw, rh, limits)?;
+    let orientation = d
+        .exif_data()
+        .and_then(image::metadata::Orientation::from_exif_chunk)
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut dynamic = dynamic;
+    let rotated = orientation != image::metadata::Orientation::NoTransforms;
+    dynamic.apply_orientation(orientation);
+    let mut image = to_rgb8(dynamic);
+    let converted_from_icc = d.icc_profile().is_some_and(|p| to_srgb(&mut image, &p));
+    Ok(Decoded {
+        image,
+        format: ImageFormat::Jpeg,
+        rotated,
+        converted_from_icc,
+        reduced_from: Some((w, h)),
     })
 }
 

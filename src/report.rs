@@ -679,6 +679,11 @@ pub struct ImageInfo {
     /// coordinate in the report refers to the turned photo.
     #[serde(default)]
     pub rotation_deg: u32,
+    /// The size the file declares, when it was over the decoder's pixel limits and was decoded
+    /// reduced (a JPEG at 1/2, 1/4 or 1/8 of its size); `width` and `height` are then the
+    /// reduced size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reduced_from: Option<[u32; 2]>,
 }
 
 /// Head pose in degrees: yaw (+ = turned to the image's right), pitch (+ = chin up), roll

@@ -412,3 +412,62 @@ fn heic_is_named_with_a_hint() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_jpeg_over_the_pixel_limit_is_decoded_reduced() {
+    let img = sample_rgb(2000, 1500);
+    let jpeg = encode(&img, ImageFormat::Jpeg);
+    let limits = DecodeLimits::default().max_pixels(1_000_000);
+    let d = decode(&jpeg, &limits).expect("decoded reduced");
+    assert_eq!(d.reduced_from, Some((2000, 1500)));
+    // the least reduction that fits 1 MP (a short side of 2,400 px is out of reach)
+    assert_eq!(d.image.dimensions(), (1000, 750));
+    // the same picture: the gradient at the same relative place
+    let p = d.image.get_pixel(500, 375);
+    assert!(
+        (i32::from(p[0]) - 127).abs() <= 6 && (i32::from(p[1]) - 127).abs() <= 6,
+        "{p:?}"
+    );
+    // under the limit nothing changes
+    let full = decode(&jpeg, &DecodeLimits::default()).unwrap();
+    assert_eq!(full.reduced_from, None);
+    assert_eq!(full.image.dimensions(), (2000, 1500));
+}
+
+#[test]
+fn a_reduced_jpeg_keeps_a_short_side_of_2400_px_when_it_can() {
+    // 5000 × 6000 = 30 MP under a 10 MP limit: 1/2 (2500 × 3000) fits and keeps 2,400 px;
+    // 1/4 would not
+    let img = sample_rgb(5000, 6000);
+    let jpeg = encode(&img, ImageFormat::Jpeg);
+    let d = decode(&jpeg, &DecodeLimits::default().max_pixels(10_000_000)).unwrap();
+    assert_eq!(d.image.dimensions(), (2500, 3000));
+}
+
+#[test]
+fn over_the_limit_a_progressive_jpeg_or_a_png_is_told_what_to_do() {
+    let img = sample_rgb(2000, 1500);
+    let limits = DecodeLimits::default().max_pixels(1_000_000);
+    let mut progressive = Vec::new();
+    let mut enc = jpeg_encoder::Encoder::new(&mut progressive, 85);
+    enc.set_progressive(true);
+    enc.encode(
+        img.to_rgb8().as_raw(),
+        2000,
+        1500,
+        jpeg_encoder::ColorType::Rgb,
+    )
+    .unwrap();
+    match decode(&progressive, &limits) {
+        Err(e @ Error::TooLarge { .. }) => {
+            assert!(e.to_string().contains("progressive JPEG"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+    match decode(&encode(&img, ImageFormat::Png), &limits) {
+        Err(e @ Error::TooLarge { .. }) => {
+            assert!(e.to_string().contains("save the photo as JPEG"), "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -91,6 +91,7 @@ fn json_shape_is_snake_case() {
             width: 10,
             height: 20,
             rotation_deg: 0,
+            reduced_from: None,
         },
         checks,
     );
@@ -115,6 +116,7 @@ fn verdict_passes_only_when_every_failure_is_fixed_automatically() {
         width: 1,
         height: 1,
         rotation_deg: 0,
+        reduced_from: None,
     };
     let auto = CheckResult::fail(
         CheckId::BackgroundColor,

@@ -115,10 +115,16 @@ enum Photo<'a> {
 }
 
 impl Photo<'_> {
-    fn image(&self, checker: &Checker) -> idphoto::Result<RgbImage> {
+    /// The pixels, and the size the file declares when it was decoded reduced.
+    fn image(&self, checker: &Checker) -> idphoto::Result<(RgbImage, Option<[u32; 2]>)> {
+        let reduced =
+            |d: idphoto::image_io::Decoded| (d.image, d.reduced_from.map(|(w, h)| [w, h]));
         match self {
-            Photo::Path(p) => Ok(idphoto::image_io::decode_path(p, checker.limits())?.image),
-            Photo::Bytes(b) => Ok(idphoto::image_io::decode(b, checker.limits())?.image),
+            Photo::Path(p) => Ok(reduced(idphoto::image_io::decode_path(
+                p,
+                checker.limits(),
+            )?)),
+            Photo::Bytes(b) => Ok(reduced(idphoto::image_io::decode(b, checker.limits())?)),
             Photo::Rgb {
                 data,
                 width,
@@ -140,12 +146,14 @@ impl Photo<'_> {
                         min_side: limits.min_side,
                     });
                 }
-                RgbImage::from_raw(*width, *height, data.to_vec()).ok_or_else(|| {
-                    idphoto::Error::CorruptImage(format!(
-                        "{} bytes are not a {width}×{height} RGB image",
-                        data.len()
-                    ))
-                })
+                RgbImage::from_raw(*width, *height, data.to_vec())
+                    .map(|img| (img, None))
+                    .ok_or_else(|| {
+                        idphoto::Error::CorruptImage(format!(
+                            "{} bytes are not a {width}×{height} RGB image",
+                            data.len()
+                        ))
+                    })
             }
         }
     }
@@ -173,8 +181,9 @@ impl NativeChecker {
             &self.if_pass
         };
         py.detach(|| {
-            let img = photo.image(checker)?;
-            let outcome = checker.process(&img, spec)?;
+            let (img, reduced_from) = photo.image(checker)?;
+            let mut outcome = checker.process(&img, spec)?;
+            outcome.report.image.reduced_from = reduced_from;
             Ok::<_, idphoto::Error>((outcome.report.to_json(), outcome.output.map(|o| o.bytes)))
         })
         .map_err(to_py)
@@ -183,8 +192,10 @@ impl NativeChecker {
     fn report(&self, py: Python<'_>, photo: Photo<'_>, spec: &str) -> PyResult<String> {
         let checker = &self.if_pass;
         py.detach(|| {
-            let img = photo.image(checker)?;
-            Ok::<_, idphoto::Error>(checker.check(&img, spec)?.to_json())
+            let (img, reduced_from) = photo.image(checker)?;
+            let mut report = checker.check(&img, spec)?;
+            report.image.reduced_from = reduced_from;
+            Ok::<_, idphoto::Error>(report.to_json())
         })
         .map_err(to_py)
     }

@@ -152,11 +152,17 @@ fn run(args: &Args) -> Result<Verdict, Failure> {
     if args.quiet {
         say(&display::summary_line(r));
     } else {
-        let rot = if r.image.rotation_deg != 0 {
+        let mut rot = if r.image.rotation_deg != 0 {
             format!(" (turned {}°)", r.image.rotation_deg)
         } else {
             String::new()
         };
+        if let Some([w, h]) = r.image.reduced_from {
+            rot.push_str(&format!(
+                " (decoded reduced from {w}×{h}: over the {} MP limit)",
+                checker.limits().max_pixels / 1_000_000
+            ));
+        }
         say(&format!(
             "{}  {}  {}×{}{rot}",
             args.photo.display(),

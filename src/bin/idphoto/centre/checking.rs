@@ -108,7 +108,7 @@ fn check_now(app: &AppState, bytes: &[u8], spec: &str) -> Result<Attempt, ApiErr
         .ok_or_else(|| ApiError::unavailable("not_ready", "the models are still loading", 1))?;
     let checker = &checkers.always_output;
     let decoded = idphoto::image_io::decode(bytes, checker.limits())?;
-    let outcome = checker.process(&decoded.image, spec)?;
+    let outcome = checker.process_decoded(&decoded, spec)?;
     let report = serde_json::to_string(&outcome.report).map_err(internal)?;
     let mut photos = vec![PhotoIn {
         kind: "original",

@@ -416,7 +416,7 @@ fn run_check(state: &AppState, bytes: &[u8], params: &CheckParams) -> Result<Str
         &checkers.report_only
     };
     let decoded = idphoto::image_io::decode(bytes, checker.limits())?;
-    let outcome = checker.process(&decoded.image, &params.spec)?;
+    let outcome = checker.process_decoded(&decoded, &params.spec)?;
     let report = serde_json::to_value(&outcome.report)
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     let output = match (&outcome.output, &outcome.output_image) {
