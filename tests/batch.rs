@@ -584,3 +584,53 @@ fn files_not_checked_are_named_and_an_empty_run_is_not_a_success() {
         "{err}"
     );
 }
+
+/// `batch --overlays` writes everything the review page shows, a failing photo's re-framed
+/// output among it: `review` over the folder then analyses nothing again and every readable
+/// photo has its overlay, thumbnail and output or preview.
+#[test]
+fn a_batch_with_overlays_gives_the_review_page_every_preview() {
+    let s = Scratch::new("overlay-previews");
+    s.put("in/obama.jpg", &obama());
+    s.put(
+        "in/grace_hopper.jpg",
+        &std::fs::read(common::fixture("photos/grace_hopper.jpg")).unwrap(),
+    );
+    let out = s.path("out");
+    let o = idphoto("batch")
+        .args(["--spec", "cn/id-card", "--overlays", "--out-dir"])
+        .arg(&out)
+        .arg(s.path("in"))
+        .output()
+        .unwrap();
+    assert!(
+        o.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let rows = rows(&out);
+    assert_eq!(rows.len(), 2);
+    for r in &rows {
+        assert_eq!(
+            r["verdict"], "fail",
+            "both photos need a retake for cn/id-card"
+        );
+        let preview = r["preview"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no preview: {r}"));
+        assert!(out.join(preview).is_file(), "{preview}");
+    }
+    let o = idphoto("review")
+        .arg("--out-dir")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(!said.contains("analysing them again"), "{said}");
+    for c in page_cards(&out) {
+        for key in ["thumb", "overlay", "preview"] {
+            assert!(c[key].is_string(), "{key} of {}", c["input"]);
+        }
+    }
+}

@@ -30,7 +30,8 @@ COMMON
                     are skipped
   --overwrite       delete the previous run's files in DIR (and only those) first
   --threads N       photos checked at once (default: one per core)
-  --overlays        also write DIR/overlay/ and DIR/thumb/ for `idphoto review`
+  --overlays        also write DIR/overlay/, DIR/thumb/ and DIR/preview/ (the re-framed
+                    output of a photo that fails) for `idphoto review`
   --decisions FILE  a reviewer's decisions exported from the review page (decisions.json):
                     each row of an input with a decision carries it in `review`, beside the
                     tool's verdict (never replacing it); report.csv gets reviewer_verdict and
@@ -144,6 +145,9 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         return cli::fail(&"no INPUT given", Some(USAGE));
     }
     opts.batch.overlays = overlays;
+    // a batch for the review page: the re-framed output of a failing photo too, so the page
+    // previews every photo without analysing it again
+    opts.batch.previews |= overlays;
     // every file found in a folder that gets no row is named, with why
     let passed = idphoto::batch::passed_over(&opts.batch.inputs, Some(&opts.batch.out_dir));
     for (path, why) in passed.iter().take(PASSED_OVER_SHOWN) {
