@@ -94,12 +94,21 @@ pub fn value_text(c: &CheckResult) -> String {
         }
         None => {}
     }
+    let is_threshold = |k: &str| matches!(k, "min_fraction" | "min_probability");
+    // a detector's threshold first: it says how the values above are read
     let rest: Vec<String> = limits
         .iter()
-        .filter(|(k, _)| !used.contains(k))
+        .filter(|(k, _)| !used.contains(k) && is_threshold(k))
+        .chain(
+            limits
+                .iter()
+                .filter(|(k, _)| !used.contains(k) && !is_threshold(k)),
+        )
         .map(|(k, v)| {
             if k.is_empty() {
                 limit_text(c.id, k, v)
+            } else if is_threshold(k) {
+                format!("present from {}", quantity(c.id, k, v))
             } else {
                 format!("{} {}", name_of(k), limit_text(c.id, k, v))
             }
@@ -192,7 +201,10 @@ fn leaves(
     used: &mut Vec<String>,
     parts: &mut Vec<String>,
 ) {
-    for (k, v) in m {
+    // the measures first, the decisions they lead to (`present`, `allowed`) after them
+    let (measures, decisions): (Vec<_>, Vec<_>) =
+        m.iter().partition(|(_, v)| !matches!(v, Measure::Bool(_)));
+    for (k, v) in measures.into_iter().chain(decisions) {
         match v {
             Measure::Map(inner) => {
                 let mut sub = Vec::new();
@@ -225,7 +237,11 @@ fn pair(limits: &BTreeMap<String, Measure>, key: &str, used: &mut Vec<String>) -
     })?;
     used.push(hit.0.clone());
     let (k, v) = hit;
-    let word = if k.starts_with("max_") {
+    // a detector's threshold (a hat, earrings, glasses count as there from this value), not a
+    // minimum the photo must reach
+    let word = if matches!(k.as_str(), "min_fraction" | "min_probability") {
+        Some("from")
+    } else if k.starts_with("max_") {
         Some("max")
     } else if k.starts_with("min_") {
         Some("min")
@@ -261,6 +277,9 @@ fn limit_text(id: CheckId, key: &str, l: &Measure) -> String {
                     }
                 }
                 (Some(a), None) if m.len() == 1 => format!("min {}", quantity(id, key, a)),
+                (None, None) if m.len() == 1 && m.contains_key("from") => {
+                    format!("present from {}", quantity(id, key, &m["from"]))
+                }
                 (None, Some(b)) if m.len() == 1 => format!("max {}", quantity(id, key, b)),
                 _ => m
                     .iter()
@@ -423,6 +442,41 @@ mod tests {
         assert_eq!(
             value_text(&c),
             "texture a*b* 3.9 (max 2.3), texture L* 4.1 (max 6)"
+        );
+    }
+
+    #[test]
+    fn detection_thresholds_read_as_such_and_decisions_come_last() {
+        let headwear = CheckResult::pass(
+            CheckId::Headwear,
+            Measure::nested([
+                ("fraction", Measure::num(0.0)),
+                ("present", Measure::Bool(false)),
+            ]),
+            Measure::nested([
+                ("allowed", Measure::Bool(false)),
+                ("min_fraction", Measure::num(0.08)),
+            ]),
+        );
+        assert_eq!(
+            value_text(&headwear),
+            "fraction 0 % (present from 8 %), present no; limit: allowed no"
+        );
+        let earrings = CheckResult::pass(
+            CheckId::Earrings,
+            Measure::nested([
+                ("left", Measure::num(0.235)),
+                ("present", Measure::Bool(true)),
+                ("right", Measure::num(0.173)),
+            ]),
+            Measure::nested([
+                ("allowed", Measure::Bool(false)),
+                ("min_probability", Measure::num(0.2)),
+            ]),
+        );
+        assert_eq!(
+            value_text(&earrings),
+            "left 23.5 %, right 17.3 %, present yes; limit: present from 20 %, allowed no"
         );
     }
 

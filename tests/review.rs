@@ -370,6 +370,32 @@ fn review_page_in_headless_chromium() {
         .collect();
     assert!(order.windows(2).all(|w| w[0] >= w[1]), "{order:?}");
     assert!(order[0] > 0);
+    // chips read in words, retakes before the one quiet chip of what the output fixes
+    let chips = d.script(
+        "return [...document.querySelectorAll('.card')[0].querySelectorAll('.chip')].map(c => c.className + '|' + c.textContent);",
+    );
+    let chips: Vec<&str> = chips
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let first_fix = chips.iter().position(|c| c.starts_with("chip auto"));
+    let last_retake = chips
+        .iter()
+        .rposition(|c| c.starts_with("chip retake"))
+        .unwrap();
+    assert!(first_fix.is_none_or(|f| f > last_retake), "{chips:?}");
+    assert!(
+        chips.iter().filter(|c| c.starts_with("chip auto")).count() <= 1,
+        "{chips:?}"
+    );
+    for c in &chips {
+        assert!(
+            !c.contains('_') && c.chars().any(|ch| ch > '\u{2e80}'),
+            "words, not codes: {c}"
+        );
+    }
     assert!(d
         .script("return location.href;")
         .as_str()

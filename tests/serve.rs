@@ -180,7 +180,14 @@ fn every_route_answers_as_documented() {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for (path, ops) in doc["paths"].as_object().unwrap() {
         let concrete = path.replace("{id}", "cn/id-card");
-        for method in ops.as_object().unwrap().keys() {
+        for (method, op) in ops.as_object().unwrap() {
+            // the receipt centre's routes need --db (tests/centre.rs covers them)
+            if op["tags"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t == "centre"))
+            {
+                continue;
+            }
             let a = match method.as_str() {
                 "get" => get(&s, &concrete),
                 "post" => post(

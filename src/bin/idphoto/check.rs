@@ -21,6 +21,14 @@ Prints one line per check (value, the spec's limit, the reason for a failure) an
 line with the verdict: `FAIL — retake: mouth_closed · fixed: head_size, background_color`.
 `retake` needs a new photo; `fixed` is corrected in the output image.
 
+reading a line: `face width 90.8 px → 207 px (193–221 px)` is the photo's value, then the
+output's, then the spec's range. px: pixels of the photo (→ those of the output image, whose
+size the spec sets). %: a share of the region the check looks at (the face's skin, an ear, the
+neck, the hair). L*, a*b*: CIELAB lightness (0 black – 100 white) and colour; a difference
+of 2.3 is just noticeable. Degrees: head turn (yaw), nod (pitch), tilt (roll). `present from
+8 %` is a detection threshold: the thing counts as there from that value (a hat, earrings), and
+the spec then says whether it is allowed. `limit:` lists the spec's other values that apply.
+
 options:
 COMMON
   --out FILE        write the compliant output image (only when the verdict passes, unless

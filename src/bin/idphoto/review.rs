@@ -240,6 +240,9 @@ struct ReasonOnCard {
     code: String,
     zh: String,
     en: String,
+    /// The check's title (`耳朵可见` / `Ears visible`): what the chip says.
+    tzh: &'static str,
+    ten: &'static str,
     retake: bool,
 }
 
@@ -397,6 +400,8 @@ fn card(row: &Row, dir: &Path, embed: bool) -> Card {
                     code: x.code.as_str().to_string(),
                     zh: x.zh.clone(),
                     en: x.en.clone(),
+                    tzh: zh,
+                    ten: en,
                     retake: chk.needs_retake(),
                 });
                 c.retakes += usize::from(chk.needs_retake());
