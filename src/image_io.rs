@@ -94,6 +94,27 @@ pub struct Decoded {
 
 /// Decodes image bytes under `limits`.
 ///
+/// A JPEG over the pixel limit is decoded reduced (see [`Decoded::reduced_from`]); anything
+/// else over it is [`Error::TooLarge`].
+///
+/// ```
+/// use idphoto::image_io::{decode, DecodeLimits};
+///
+/// let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/photos/obama.jpg"))?;
+/// let photo = decode(&bytes, &DecodeLimits::default())?;
+/// assert_eq!(photo.image.dimensions(), (910, 1137));
+/// assert_eq!(photo.reduced_from, None);
+///
+/// // a JPEG over the pixel limit (here 0.3 MP; by default 64 MP) comes out at 1/2, 1/4 or 1/8
+/// let small = decode(&bytes, &DecodeLimits::default().max_pixels(300_000))?;
+/// assert_eq!(small.reduced_from, Some((910, 1137)));
+/// assert_eq!(small.image.dimensions(), (455, 569));
+///
+/// // not an image: a typed error, never a panic
+/// assert!(matches!(decode(b"hello", &DecodeLimits::default()), Err(idphoto::Error::UnsupportedFormat { .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 /// [`Error::EmptyImage`], [`Error::UnsupportedFormat`], [`Error::TooLarge`],
 /// [`Error::TooSmall`] or [`Error::CorruptImage`]; never panics on any input.

@@ -323,6 +323,21 @@ fn glare_regions(img: &RgbImage, a: &Analysis) -> Vec<Region> {
 /// each failed check of `report` points at: the ears, brows, eyes, mouth, an accessory's
 /// parsing region, the face, or the whole backdrop — red ([`FAIL_COLOR`]) when the person must
 /// retake the photo, orange ([`AUTO_COLOR`]) when the library fixes it.
+///
+/// ```
+/// use idphoto::Checker;
+///
+/// let checker = Checker::builder().build()?;
+/// let photo = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/photos/obama.jpg");
+/// let outcome = checker.process_path(photo, "cn/id-card")?;
+/// let image = idphoto::image::open(photo).map_err(|e| idphoto::Error::CorruptImage(e.to_string()))?.to_rgb8();
+/// let analysis = outcome.analysis.as_ref().expect("a face was found");
+/// let overlay = idphoto::overlay::draw_report(&image, &outcome.report, analysis, outcome.plan.as_ref());
+/// assert_eq!(overlay.dimensions(), image.dimensions());
+/// let png = idphoto::image_io::encode_png(&overlay, 72, false)?; // or overlay.save("overlay.png")
+/// assert!(png.starts_with(b"\x89PNG"));
+/// # Ok::<(), idphoto::Error>(())
+/// ```
 pub fn draw_report(
     img: &RgbImage,
     report: &crate::report::Report,

@@ -22,10 +22,9 @@ usage: idphoto evaluate --spec ID --labels LABELS.json --photos DIR [OPTIONS]
 LABELS.json maps a photo file name (relative to DIR) to {check id: \"pass\" | \"fail\"}; a check
 not named is not judged (README, \"Measuring accuracy on your own labelled photos\"). Prints per
 check the false rejects (labelled pass, reported fail or fixed) and misses (labelled fail,
-reported anything else), every
-disagreement with its value and limit, the pose error against --pose, how many clean photos
-(at least 8 labels, all pass) pass every labelled check, how many of them get a PASS verdict
-and which checks make the others retakes.
+reported anything else), every disagreement with its value and limit, the pose error against
+--pose, how many clean photos (at least 8 labels, all pass) pass every labelled check, how
+many of them get a PASS verdict and which checks make the others retakes.
 
 options:
 COMMON

@@ -7,6 +7,7 @@
 //! idphoto specs list | show ID [--json] | validate
 //! idphoto evaluate --spec ID --labels LABELS.json --photos DIR
 //! idphoto serve [--addr 127.0.0.1:8080] [--workers N] [--queue N]
+//! idphoto serve --db centre.sqlite|postgres://... --reviewers FILE --fetch-tokens FILE
 //! ```
 //! Every subcommand answers `--help` with its options, defaults and exit codes.
 
@@ -34,7 +35,8 @@ commands:
   review    an offline HTML review page over a batch (or over photos it checks first)
   specs     list, show or validate the document specs (built-in plus --specs DIR)
   evaluate  compare the checks with labels a person gave
-  serve     the checker as an HTTP service (JSON API; built with the cargo feature `serve`)
+  serve     the checker as an HTTP service (JSON API; built with the cargo feature `serve`);
+            with --db, the photo-receipt centre: orders, review, receipts (feature `centre`)
 
 `idphoto <COMMAND> --help` lists a command's options, defaults and exit codes.
 
