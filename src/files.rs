@@ -26,9 +26,19 @@ pub fn is_temp_file_name(name: &str) -> bool {
 /// Writes `bytes` to `dst` through a temporary file in the same folder, synced and renamed into
 /// place: `dst` is either absent or complete.
 ///
+/// A `dst` that exists and is neither a file nor a folder (`/dev/null`, a FIFO, a terminal) is
+/// written to directly: renaming over it would replace the device with a plain file.
+///
 /// # Errors
 /// [`Error::Io`] naming `dst` (or its folder).
 pub fn write_atomic(dst: &Path, bytes: &[u8]) -> Result<()> {
+    if std::fs::metadata(dst).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(dst)
+            .and_then(|mut f| f.write_all(bytes))
+            .map_err(|e| Error::io(dst, e));
+    }
     let dir = dst.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let tmp = temp_path(dir);
@@ -88,6 +98,32 @@ pub fn check_writable(path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `--out /dev/null` or a FIFO: written through, never replaced by a plain file.
+    #[cfg(unix)]
+    #[test]
+    fn a_device_or_fifo_is_written_to_not_replaced() {
+        use std::os::unix::fs::FileTypeExt as _;
+        let dir = std::env::temp_dir().join(format!("idphoto-fifo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("out.jpg");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("SKIPPED: no mkfifo");
+            return;
+        }
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(&fifo).unwrap())
+        };
+        write_atomic(&fifo, b"photo bytes").unwrap();
+        assert_eq!(reader.join().unwrap(), b"photo bytes");
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file left beside it");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn bad_paths_are_found_and_named() {

@@ -75,12 +75,22 @@ impl Site {
         let db = match backend {
             Backend::Sqlite => dir.join("centre.sqlite").to_str().unwrap().to_owned(),
             Backend::Postgres(admin) => {
-                let name = format!("idphoto_{}_{}", name, std::process::id());
+                // PostgreSQL cuts identifiers at 63 bytes: keep the name well under
+                let short: String = name
+                    .chars()
+                    .rev()
+                    .take(24)
+                    .collect::<String>()
+                    .chars()
+                    .rev()
+                    .collect();
+                let name = format!("idphoto_{short}_{}", std::process::id());
                 for sql in [
                     format!("DROP DATABASE IF EXISTS {name}"),
                     format!("CREATE DATABASE {name}"),
                 ] {
                     let ok = std::process::Command::new("psql")
+                        .env("PGOPTIONS", "--client-min-messages=warning")
                         .args([admin.as_str(), "-q", "-c", &sql])
                         .status()
                         .unwrap()
@@ -293,6 +303,7 @@ on_both!(
     kill_during_decisions_loses_nothing,
     retention_deletes_rejected_photos_keeps_receipts,
     bad_orders_are_refused,
+    readyz_reports_the_database,
 );
 
 /// Submit → retake (never reaches a reviewer) → resubmit → review → accept → the receipt's
@@ -930,4 +941,39 @@ fn bad_orders_are_refused(backend: &Backend, name: &str) {
     // nothing was stored: the queue is empty
     assert!(claim(&s, ALICE).is_none());
     let _ = Path::new(&site.db);
+}
+
+/// `/readyz` says whether the database answers: ready with it, 503 (a load balancer takes the
+/// instance out) once PostgreSQL drops it.
+fn readyz_reports_the_database(backend: &Backend, name: &str) {
+    let site = Site::new(name, backend);
+    let s = site.start(&[]);
+    let ready = get(&s, "/readyz", None);
+    assert_eq!(ready.status, 200);
+    assert_eq!(ready.json()["database"], true);
+    let Backend::Postgres(admin) = backend else {
+        return;
+    };
+    let db = site.db.rsplit('/').next().unwrap().to_owned();
+    let ok = std::process::Command::new("psql")
+        .args([
+            admin.as_str(),
+            "-q",
+            "-c",
+            &format!("DROP DATABASE {db} WITH (FORCE)"),
+        ])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let r = get(&s, "/readyz", None);
+        if r.status == 503 {
+            assert_eq!(r.json()["database"], false);
+            break;
+        }
+        assert!(Instant::now() < deadline, "/readyz still {}", r.status);
+        std::thread::sleep(Duration::from_millis(250));
+    }
 }

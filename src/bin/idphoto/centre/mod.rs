@@ -105,8 +105,34 @@ pub async fn open(app: Arc<AppState>, settings: CentreSettings) -> Result<Arc<Ce
     }))
 }
 
-/// Starts the webhook deliveries and the retention sweep (they stop with the runtime).
+/// How often the database is probed for `/readyz`, and how long a probe may take.
+const PROBE_EVERY: Duration = Duration::from_secs(5);
+const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Probes the database until the runtime stops; `/readyz` answers 503 while it does not answer,
+/// so a load balancer takes the instance out of rotation.
+async fn probe_forever(store: Store, ok: Arc<std::sync::atomic::AtomicBool>) {
+    loop {
+        let up = tokio::time::timeout(PROBE_TIMEOUT, store.ping())
+            .await
+            .unwrap_or(false);
+        if ok.swap(up, std::sync::atomic::Ordering::Relaxed) != up {
+            if up {
+                tracing::info!("database: answering again");
+            } else {
+                tracing::warn!("database: not answering; /readyz says 503");
+            }
+        }
+        tokio::time::sleep(PROBE_EVERY).await;
+    }
+}
+
+/// Starts the webhook deliveries, the retention sweep and the database probe (they stop with
+/// the runtime).
 pub fn start_background(centre: &Arc<Centre>) {
+    let ok = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let _ = centre.app.store_ok.set(Arc::clone(&ok));
+    tokio::spawn(probe_forever(centre.store.clone(), ok));
     tokio::spawn(webhooks::deliver_forever(centre.store.clone()));
     tokio::spawn(retention::sweep_forever(
         centre.store.clone(),

@@ -55,30 +55,52 @@ pub async fn read_form(req: Request, known: &[&str]) -> Result<Form, ApiError> {
         photo: None,
         fields: HashMap::new(),
     };
+    // the first mistake is answered once the whole body is read: a client that sends its
+    // body before it reads the answer then gets the error, not a broken connection
+    let mut refused: Option<ApiError> = None;
     while let Some(field) = form.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or("").to_owned();
-        if name == "photo" {
-            out.photo = Some(field.bytes().await.map_err(multipart_error)?.to_vec());
-        } else if known.contains(&name.as_str()) {
-            let bytes = field.bytes().await.map_err(multipart_error)?;
-            if bytes.len() > MAX_FIELD {
-                return Err(ApiError::bad_request(
-                    "bad_parameter",
-                    format!("`{name}` is longer than {MAX_FIELD} bytes"),
-                ));
-            }
-            let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
-                ApiError::bad_request("bad_parameter", format!("`{name}` is not UTF-8 text"))
-            })?;
-            out.fields.insert(name, text.trim().to_owned());
-        } else {
-            return Err(ApiError::bad_request(
-                "bad_parameter",
-                format!("unknown part `{name}` (photo, {})", known.join(", ")),
-            ));
+        if refused.is_some() {
+            field.bytes().await.map_err(multipart_error)?;
+        } else if let Err(e) = take_field(&mut out, field, &name, known).await {
+            refused = Some(e);
         }
     }
-    Ok(out)
+    match refused {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// One part of the upload into `out`.
+async fn take_field(
+    out: &mut Form,
+    field: axum::extract::multipart::Field<'_>,
+    name: &str,
+    known: &[&str],
+) -> Result<(), ApiError> {
+    if name == "photo" {
+        out.photo = Some(field.bytes().await.map_err(multipart_error)?.to_vec());
+    } else if known.contains(&name) {
+        let bytes = field.bytes().await.map_err(multipart_error)?;
+        if bytes.len() > MAX_FIELD {
+            return Err(ApiError::bad_request(
+                "bad_parameter",
+                format!("`{name}` is longer than {MAX_FIELD} bytes"),
+            ));
+        }
+        let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+            ApiError::bad_request("bad_parameter", format!("`{name}` is not UTF-8 text"))
+        })?;
+        out.fields.insert(name.to_owned(), text.trim().to_owned());
+    } else {
+        field.bytes().await.map_err(multipart_error)?;
+        return Err(ApiError::bad_request(
+            "bad_parameter",
+            format!("unknown part `{name}` (photo, {})", known.join(", ")),
+        ));
+    }
+    Ok(())
 }
 
 /// The photo part, or 400.

@@ -277,6 +277,11 @@ impl Store {
         })
     }
 
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
     /// `SQLite` or `PostgreSQL`.
     pub fn backend(&self) -> &'static str {
         self.backend

@@ -155,20 +155,26 @@ async fn healthz() -> Response {
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     let models = state.checkers().is_some();
     let room = state.has_room();
-    let status = if models && room {
+    // with --db: the receipt centre's database answered its last probe
+    let store = state
+        .store_ok
+        .get()
+        .map(|ok| ok.load(std::sync::atomic::Ordering::Relaxed));
+    let ready = models && room && store != Some(false);
+    let status = if ready {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let mut r = json(
-        status,
-        serde_json::json!({
-            "ready": models && room,
-            "models_loaded": models,
-            "queue_full": !room,
-        })
-        .to_string(),
-    );
+    let mut body = serde_json::json!({
+        "ready": ready,
+        "models_loaded": models,
+        "queue_full": !room,
+    });
+    if let Some(ok) = store {
+        body["database"] = serde_json::Value::Bool(ok);
+    }
+    let mut r = json(status, body.to_string());
     if status != StatusCode::OK {
         r.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

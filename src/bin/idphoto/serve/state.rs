@@ -34,6 +34,8 @@ pub struct AppState {
     /// `workers` permits: a check holds one while it runs.
     workers: Arc<Semaphore>,
     pub metrics: Metrics,
+    /// With `--db`: whether the receipt centre's database answered its last probe (`/readyz`).
+    pub store_ok: OnceLock<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl AppState {
@@ -44,6 +46,7 @@ impl AppState {
             specs,
             checkers: OnceLock::new(),
             metrics: Metrics::new(),
+            store_ok: OnceLock::new(),
             settings,
         }
     }
