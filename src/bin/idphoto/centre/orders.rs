@@ -15,7 +15,7 @@ use super::store::{raw_json, state, NewOrder, Order};
 use super::tokens::{bearer, new_secret, sha256_hex};
 use super::{checking, clock, id_number, Centre};
 use crate::serve::api_error::ApiError;
-use crate::serve::routes::{drain, json, multipart_error};
+use crate::serve::routes::{drain, is_multipart, json, multipart_error};
 
 /// Longest text field accepted (bytes).
 const MAX_FIELD: usize = 2048;
@@ -31,16 +31,7 @@ pub struct Form {
 /// Reads a multipart upload, refusing unknown parts (a typo such as `id-number` would else be
 /// dropped without a word).
 pub async fn read_form(req: Request, known: &[&str]) -> Result<Form, ApiError> {
-    let is_multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("multipart/form-data")
-        });
-    if !is_multipart {
+    if !is_multipart(req.headers()) {
         drain(req.into_body()).await;
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -182,12 +173,7 @@ fn new_order(centre: &Centre, form: &Form) -> Result<NewOrder, ApiError> {
 /// order's token.
 pub async fn authorised(centre: &Centre, id: &str, headers: &HeaderMap) -> Result<Order, ApiError> {
     let token = bearer(headers).ok_or_else(unauthorised)?;
-    let order = centre
-        .store
-        .order(id)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| not_found("no such order"))?;
+    let order = order_or_404(centre, id).await?;
     if sha256_hex(token.as_bytes()) != order.token_sha256 {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -208,6 +194,16 @@ pub fn unauthorised() -> ApiError {
 
 pub fn not_found(what: &str) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", what)
+}
+
+/// The order, or 404.
+pub async fn order_or_404(centre: &Centre, id: &str) -> Result<Order, ApiError> {
+    centre
+        .store
+        .order(id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| not_found("no such order"))
 }
 
 pub fn store_error(e: super::store::StoreError) -> ApiError {
@@ -333,12 +329,7 @@ pub async fn resubmit(
             now.as_ref().map_or("unknown", |o| o.state.as_str()),
         ));
     }
-    let order = centre
-        .store
-        .order(&id)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| not_found("no such order"))?;
+    let order = order_or_404(&centre, &id).await?;
     Ok(json(
         StatusCode::OK,
         order_json(&centre, &order).await?.to_string(),

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::orders::{image_response, not_found, store_error, unauthorised};
+use super::orders::{image_response, not_found, order_or_404, store_error, unauthorised};
 use super::receipt_number::{self, NumberError};
 use super::store::{Photo, Receipt};
 use super::tokens::{bearer, sha256_hex};
@@ -78,12 +78,7 @@ async fn slip_png_of(
     let staff = centre.fetchers.who(token).is_some() || centre.reviewers.who(token).is_some();
     let number = number_of(raw)?;
     let (receipt, photo) = receipt_of(centre, &number).await?;
-    let order = centre
-        .store
-        .order(&receipt.order_id)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| not_found("no such order"))?;
+    let order = order_or_404(centre, &receipt.order_id).await?;
     if !staff && sha256_hex(token.as_bytes()) != order.token_sha256 {
         return Err(forbidden(
             "this token opens neither this receipt's order nor the centre's slips",

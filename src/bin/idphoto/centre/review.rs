@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use idphoto::report::ReasonCode;
 
-use super::orders::{image_response, not_found, store_error, unauthorised};
+use super::orders::{image_response, not_found, order_or_404, store_error, unauthorised};
 use super::store::{raw_json, Decision, Order, Refused};
 use super::tokens::bearer;
 use super::{clock, id_number, receipt_number, Centre};
@@ -84,12 +84,7 @@ pub async fn show(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     reviewer(&centre, &headers)?;
-    let o = centre
-        .store
-        .order(&id)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| not_found("no such order"))?;
+    let o = order_or_404(&centre, &id).await?;
     Ok(json(
         StatusCode::OK,
         serde_json::json!({"order": review_json(&centre, &o)}).to_string(),
@@ -106,12 +101,7 @@ pub async fn photo(
     if !matches!(kind.as_str(), "original" | "output" | "overlay") {
         return Err(not_found("photos are original, output or overlay"));
     }
-    let o = centre
-        .store
-        .order(&id)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| not_found("no such order"))?;
+    let o = order_or_404(&centre, &id).await?;
     let p = centre
         .store
         .photo(&id, o.attempt, &kind)

@@ -174,6 +174,14 @@ fn order_of(row: &AnyRow) -> Result<Order, sqlx::Error> {
     })
 }
 
+fn photo_of(row: &AnyRow) -> Result<Photo, sqlx::Error> {
+    Ok(Photo {
+        mime: row.try_get("mime")?,
+        sha256: row.try_get("sha256")?,
+        bytes: row.try_get("bytes")?,
+    })
+}
+
 /// The database.
 #[derive(Clone)]
 pub struct Store {
@@ -614,15 +622,7 @@ impl Store {
         .bind(kind)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(Photo {
-                mime: r.try_get("mime")?,
-                sha256: r.try_get("sha256")?,
-                bytes: r.try_get("bytes")?,
-            })
-        })
-        .transpose()
-        .map_err(|e: sqlx::Error| e.into())
+        Ok(row.as_ref().map(photo_of).transpose()?)
     }
 
     /// A receipt and its photo.
@@ -641,11 +641,7 @@ impl Store {
                 photo_sha256: r.try_get("photo_sha256")?,
                 issued_ms: r.try_get("issued_ms")?,
             },
-            Photo {
-                mime: r.try_get("mime")?,
-                sha256: r.try_get("sha256")?,
-                bytes: r.try_get("bytes")?,
-            },
+            photo_of(&r)?,
         )))
     }
 

@@ -258,18 +258,21 @@ fn check_params(req: &Request) -> Result<CheckParams, ApiError> {
     })
 }
 
-/// The photo's bytes: the body itself, or the `photo` part of a `multipart/form-data` body.
-async fn photo_bytes(req: Request) -> Result<Bytes, ApiError> {
-    let multipart = req
-        .headers()
+/// Whether a request's body is `multipart/form-data`.
+pub(crate) fn is_multipart(headers: &axum::http::HeaderMap) -> bool {
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
             v.trim_start()
                 .to_ascii_lowercase()
                 .starts_with("multipart/form-data")
-        });
-    if !multipart {
+        })
+}
+
+/// The photo's bytes: the body itself, or the `photo` part of a `multipart/form-data` body.
+async fn photo_bytes(req: Request) -> Result<Bytes, ApiError> {
+    if !is_multipart(req.headers()) {
         return Bytes::from_request(req, &()).await.map_err(|e| {
             let status = e.status();
             let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
