@@ -229,7 +229,7 @@ struct Card {
     original: Option<String>,
     output: Option<String>,
     preview: Option<String>,
-    /// Number of reasons that need a new photo (the page sorts by it).
+    /// Number of checks that need a new photo (the page sorts by it; one chip each).
     retakes: usize,
     reasons: Vec<ReasonOnCard>,
     checks: Vec<CheckRow>,
@@ -404,8 +404,9 @@ fn card(row: &Row, dir: &Path, embed: bool) -> Card {
                     ten: en,
                     retake: chk.needs_retake(),
                 });
-                c.retakes += usize::from(chk.needs_retake());
             }
+            // the page sorts by checks that need a new photo, as its chips show them
+            c.retakes += usize::from(chk.needs_retake());
             c.retake |= chk.needs_retake();
         }
         c.checks.push(CheckRow {
