@@ -94,20 +94,19 @@ pub fn value_text(c: &CheckResult) -> String {
         }
         None => {}
     }
-    let is_threshold = |k: &str| matches!(k, "min_fraction" | "min_probability");
     // a detector's threshold first: it says how the values above are read
     let rest: Vec<String> = limits
         .iter()
-        .filter(|(k, _)| !used.contains(k) && is_threshold(k))
+        .filter(|(k, _)| !used.contains(k) && is_detection_threshold(k))
         .chain(
             limits
                 .iter()
-                .filter(|(k, _)| !used.contains(k) && !is_threshold(k)),
+                .filter(|(k, _)| !used.contains(k) && !is_detection_threshold(k)),
         )
         .map(|(k, v)| {
             if k.is_empty() {
                 limit_text(c.id, k, v)
-            } else if is_threshold(k) {
+            } else if is_detection_threshold(k) {
                 format!("present from {}", quantity(c.id, k, v))
             } else {
                 format!("{} {}", name_of(k), limit_text(c.id, k, v))
@@ -237,9 +236,7 @@ fn pair(limits: &BTreeMap<String, Measure>, key: &str, used: &mut Vec<String>) -
     })?;
     used.push(hit.0.clone());
     let (k, v) = hit;
-    // a detector's threshold (a hat, earrings, glasses count as there from this value), not a
-    // minimum the photo must reach
-    let word = if matches!(k.as_str(), "min_fraction" | "min_probability") {
+    let word = if is_detection_threshold(k) {
         Some("from")
     } else if k.starts_with("max_") {
         Some("max")
@@ -254,6 +251,12 @@ fn pair(limits: &BTreeMap<String, Measure>, key: &str, used: &mut Vec<String>) -
         }
         _ => v.clone(),
     })
+}
+
+/// Whether a limit is a detector's threshold (a hat, earrings, glasses count as there from
+/// this value) rather than a minimum the photo must reach: it reads `present from 8 %`.
+fn is_detection_threshold(key: &str) -> bool {
+    matches!(key, "min_fraction" | "min_probability")
 }
 
 fn is_unit_suffix(s: &str) -> bool {

@@ -256,6 +256,17 @@ fn decode_jpeg_reduced(bytes: &[u8], w: u32, h: u32, limits: &DecodeLimits) -> R
             limits.max_pixels
         )));
     }
+    // known from the header: refused before any pixel is decoded
+    let gray = match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => false,
+        jpeg_decoder::PixelFormat::L8 => true,
+        _ => {
+            return Err(too_large(format!(
+                "{} px (a CMYK or 16-bit JPEG this large is not decoded reduced: save it as an RGB JPEG, or at a smaller size)",
+                limits.max_pixels
+            )))
+        }
+    };
     let req = |v: u32| u16::try_from(v.div_ceil(factor)).unwrap_or(u16::MAX);
     let (rw, rh) = d
         .scale(req(w), req(h))
@@ -265,28 +276,19 @@ fn decode_jpeg_reduced(bytes: &[u8], w: u32, h: u32, limits: &DecodeLimits) -> R
         other => too_large(format!("{} px: {other}", limits.max_pixels)),
     })?;
     let (rw, rh) = (u32::from(rw), u32::from(rh));
-    let info = d
-        .info()
-        .ok_or_else(|| Error::CorruptImage("no JPEG frame header".into()))?;
-    let dynamic = match info.pixel_format {
-        jpeg_decoder::PixelFormat::RGB24 => RgbImage::from_raw(rw, rh, pixels).map(DynamicImage::ImageRgb8),
-        jpeg_decoder::PixelFormat::L8 => {
-            image::GrayImage::from_raw(rw, rh, pixels).map(DynamicImage::ImageLuma8)
-        }
-        _ => {
-            return Err(too_large(format!(
-                "{} px (a CMYK or 16-bit JPEG this large is not decoded reduced: save it as an RGB JPEG, or at a smaller size)",
-                limits.max_pixels
-            )))
-        }
+    let mut dynamic = if gray {
+        image::GrayImage::from_raw(rw, rh, pixels).map(DynamicImage::ImageLuma8)
+    } else {
+        RgbImage::from_raw(rw, rh, pixels).map(DynamicImage::ImageRgb8)
     }
-    .ok_or_else(|| Error::CorruptImage("the JPEG decoded to fewer pixels than it declares".into()))?;
+    .ok_or_else(|| {
+        Error::CorruptImage("the JPEG decoded to fewer pixels than it declares".into())
+    })?;
     check_dimensions(rw, rh, limits)?;
     let orientation = d
         .exif_data()
         .and_then(image::metadata::Orientation::from_exif_chunk)
         .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut dynamic = dynamic;
     let rotated = orientation != image::metadata::Orientation::NoTransforms;
     dynamic.apply_orientation(orientation);
     let mut image = to_rgb8(dynamic);

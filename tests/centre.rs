@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::server::Server;
+use common::server::{agent, Server};
 use serde_json::{json, Value};
 
 const ALICE: &str = "alice-token-0123456789";
@@ -145,14 +145,6 @@ impl Answer {
     fn error_code(&self) -> String {
         self.json()["error"]["code"].as_str().unwrap().to_owned()
     }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(120)))
-        .build()
-        .into()
 }
 
 fn answer(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::server::Server;
+use common::server::{agent, Server};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,14 +13,6 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::Value;
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(120)))
-        .build()
-        .into()
-}
 
 /// Status, headers we look at, and the body as text.
 struct Answer {

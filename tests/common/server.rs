@@ -108,3 +108,12 @@ pub fn multipart_body(fields: &[(&str, &str)], photo: Option<&[u8]>) -> (String,
     write!(body, "--{boundary}--\r\n").unwrap();
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
+
+/// An HTTP client for the tests: statuses are answers, not errors; two minutes at most.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into()
+}

@@ -1,4 +1,5 @@
-//! An uploaded photo checked on the server's workers (the same bounds as `/v1/check`), and
+//! An uploaded photo checked on the server's workers (the same bounds as `/v1/check`: a place
+//! is taken with `crate::serve::routes::take_place` before the upload is read), and
 //! what of it is stored: the original without its metadata, the adjusted output, the overlay.
 
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use tokio::sync::OwnedSemaphorePermit;
 
 use super::store::{state, Attempt, PhotoIn};
 use crate::serve::api_error::ApiError;
+use crate::serve::routes::on_worker;
 use crate::serve::state::AppState;
 
 /// JPEG quality of the stored original (re-encoded so that no EXIF, GPS or maker data is
@@ -16,55 +18,14 @@ use crate::serve::state::AppState;
 const ORIGINAL_QUALITY: u8 = 92;
 const OVERLAY_QUALITY: u8 = 85;
 
-/// A place among the checks running and waiting, taken before the upload is read (else 503).
-pub fn admit(app: &AppState) -> Result<OwnedSemaphorePermit, ApiError> {
-    if app.checkers().is_none() {
-        return Err(ApiError::unavailable(
-            "not_ready",
-            "the models are still loading",
-            1,
-        ));
-    }
-    app.admit().ok_or_else(|| {
-        app.metrics.rejected.inc();
-        ApiError::unavailable(
-            "queue_full",
-            "the checks are all busy; try again shortly",
-            1,
-        )
-    })
-}
-
-/// Checks `bytes` against `spec` on a worker and returns what to store.
+/// Checks `bytes` against `spec` on a worker (see [`on_worker`]) and returns what to store.
 pub async fn check(
     app: &Arc<AppState>,
     admitted: OwnedSemaphorePermit,
     bytes: Vec<u8>,
     spec: String,
 ) -> Result<Attempt, ApiError> {
-    let Some(worker) = app.worker().await else {
-        return Err(ApiError::unavailable(
-            "not_ready",
-            "the server is stopping",
-            1,
-        ));
-    };
-    let job_app = Arc::clone(app);
-    let job = tokio::task::spawn_blocking(move || {
-        let _permits = (admitted, worker);
-        job_app.metrics.in_flight.inc();
-        let answer = check_now(&job_app, &bytes, &spec);
-        job_app.metrics.in_flight.dec();
-        answer
-    });
-    job.await.map_err(|e| {
-        tracing::error!("a check stopped: {e}");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the check stopped unexpectedly",
-        )
-    })?
+    on_worker(app, admitted, move |app| check_now(app, &bytes, &spec)).await
 }
 
 /// The reasons that need a new photo, as `{check, code, zh, en, detail}`: the failing checks'

@@ -15,7 +15,7 @@ use super::store::{raw_json, state, NewOrder, Order};
 use super::tokens::{bearer, new_secret, sha256_hex};
 use super::{checking, clock, id_number, Centre};
 use crate::serve::api_error::ApiError;
-use crate::serve::routes::{drain, is_multipart, json, multipart_error};
+use crate::serve::routes::{drain, is_multipart, json, multipart_error, take_place};
 
 /// Longest text field accepted (bytes).
 const MAX_FIELD: usize = 2048;
@@ -217,7 +217,7 @@ pub fn store_error(e: super::store::StoreError) -> ApiError {
 
 /// `POST /v1/orders`.
 pub async fn create(State(centre): State<Arc<Centre>>, req: Request) -> Result<Response, ApiError> {
-    let admitted = match checking::admit(&centre.app) {
+    let admitted = match take_place(&centre.app) {
         Ok(a) => a,
         Err(e) => {
             drain(req.into_body()).await;
@@ -308,7 +308,7 @@ pub async fn resubmit(
         drain(req.into_body()).await;
         return Err(cannot_resubmit(&order.state));
     }
-    let admitted = match checking::admit(&centre.app) {
+    let admitted = match take_place(&centre.app) {
         Ok(a) => a,
         Err(e) => {
             drain(req.into_body()).await;

@@ -84,24 +84,34 @@ async fn slip_png_of(
             "this token opens neither this receipt's order nor the centre's slips",
         ));
     }
-    let internal = |e: String| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e);
-    let img = image::load_from_memory(photo.bytes.as_deref().unwrap_or_default())
-        .map_err(|e| internal(e.to_string()))?
-        .to_rgb8();
     let spec = centre.app.specs.get(&order.spec).ok();
+    let document_zh = spec.map_or_else(|| order.spec.clone(), |s| s.name.zh.clone());
+    let document_en = spec.map(|s| s.name.en.clone()).unwrap_or_default();
+    let region_code = spec.and_then(|s| s.region_code.clone());
     let masked = order.id_number.as_deref().map(id_number::mask);
     let date = clock::date(receipt.issued_ms);
-    let data = slip::SlipData {
-        number: &number,
-        document_zh: spec.map_or(order.spec.as_str(), |s| s.name.zh.as_str()),
-        document_en: spec.map_or("", |s| s.name.en.as_str()),
-        region_code: spec.and_then(|s| s.region_code.as_deref()),
-        id_masked: masked.as_deref(),
-        date: &date,
-        photo: &img,
-    };
-    let slip = slip::render(&data).map_err(internal)?;
-    let png = idphoto::image_io::encode_png(&slip, 150, false)?;
+    let bytes = photo.bytes.unwrap_or_default();
+    let internal = |e: String| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e);
+    // decoding the photo, drawing and encoding are CPU work: on the blocking pool
+    let slip_number = number.clone();
+    let png = tokio::task::spawn_blocking(move || {
+        let img = image::load_from_memory(&bytes)
+            .map_err(|e| internal(e.to_string()))?
+            .to_rgb8();
+        let data = slip::SlipData {
+            number: &slip_number,
+            document_zh: &document_zh,
+            document_en: &document_en,
+            region_code: region_code.as_deref(),
+            id_masked: masked.as_deref(),
+            date: &date,
+            photo: &img,
+        };
+        let slip = slip::render(&data).map_err(internal)?;
+        Ok::<_, ApiError>(idphoto::image_io::encode_png(&slip, 150, false)?)
+    })
+    .await
+    .map_err(|e| internal(e.to_string()))??;
     Ok((number, png))
 }
 

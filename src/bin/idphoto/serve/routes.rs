@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine as _;
+use tokio::sync::OwnedSemaphorePermit;
 use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -330,13 +331,17 @@ pub(crate) async fn drain(body: Body) {
 
 /// What is decided before the body is read: the parameters, the spec, readiness and a place
 /// among the checks running and waiting.
-fn admit(
-    state: &AppState,
-    req: &Request,
-) -> Result<(CheckParams, tokio::sync::OwnedSemaphorePermit), ApiError> {
+fn admit(state: &AppState, req: &Request) -> Result<(CheckParams, OwnedSemaphorePermit), ApiError> {
     let params = check_params(req)?;
     tracing::Span::current().record("spec", params.spec.as_str());
     state.specs.get(&params.spec)?;
+    Ok((params, take_place(state)?))
+}
+
+/// Readiness (the models loaded) and a place among the checks running and waiting, taken
+/// before a request's body is read: memory stays bounded by workers + queue bodies whatever
+/// the load. 503 with `Retry-After` otherwise.
+pub(crate) fn take_place(state: &AppState) -> Result<OwnedSemaphorePermit, ApiError> {
     if state.checkers().is_none() {
         return Err(ApiError::unavailable(
             "not_ready",
@@ -344,20 +349,53 @@ fn admit(
             1,
         ));
     }
-    // a place among running + waiting, before the body is read: memory stays bounded by
-    // workers + queue bodies whatever the load
-    let Some(admitted) = state.admit() else {
+    state.admit().ok_or_else(|| {
         state.metrics.rejected.inc();
-        return Err(ApiError::unavailable(
+        ApiError::unavailable(
             "queue_full",
             format!(
                 "{} checks are running or waiting; try again shortly",
                 state.settings.workers + state.settings.queue
             ),
             1,
+        )
+    })
+}
+
+/// Waits for a free worker (counted in the queue-depth gauge meanwhile), then runs `job` on
+/// the blocking pool, never on the async threads. `admitted` and the worker are held until
+/// the job ends, even when the request timed out meanwhile.
+pub(crate) async fn on_worker<T: Send + 'static>(
+    state: &Arc<AppState>,
+    admitted: OwnedSemaphorePermit,
+    job: impl FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    state.metrics.queue_depth.inc();
+    let waiting = Waiting(&state.metrics.queue_depth);
+    let Some(worker) = state.worker().await else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            "the server is stopping",
         ));
     };
-    Ok((params, admitted))
+    drop(waiting);
+    let job_state = Arc::clone(state);
+    let task = tokio::task::spawn_blocking(move || {
+        let _permits = (admitted, worker);
+        job_state.metrics.in_flight.inc();
+        let answer = job(&job_state);
+        job_state.metrics.in_flight.dec();
+        answer
+    });
+    task.await.map_err(|e| {
+        tracing::error!("a check stopped: {e}");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the check stopped unexpectedly",
+        )
+    })?
 }
 
 async fn check(State(state): State<Arc<AppState>>, req: Request) -> Result<Response, ApiError> {
@@ -369,36 +407,8 @@ async fn check(State(state): State<Arc<AppState>>, req: Request) -> Result<Respo
         }
     };
     let bytes = photo_bytes(req).await?;
-    state.metrics.queue_depth.inc();
-    let waiting = Waiting(&state.metrics.queue_depth);
-    let Some(worker) = state.worker().await else {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not_ready",
-            "the server is stopping",
-        ));
-    };
-    drop(waiting);
-    let job_state = Arc::clone(&state);
-    let job = tokio::task::spawn_blocking(move || {
-        // both permits live until the check ends, even when the request timed out meanwhile
-        let _permits = (admitted, worker);
-        job_state.metrics.in_flight.inc();
-        let answer = run_check(&job_state, &bytes, &params);
-        job_state.metrics.in_flight.dec();
-        answer
-    });
-    match job.await {
-        Ok(answer) => answer.map(|body| json(StatusCode::OK, body)),
-        Err(e) => {
-            tracing::error!("a check stopped: {e}");
-            Err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "the check stopped unexpectedly",
-            ))
-        }
-    }
+    let body = on_worker(&state, admitted, move |s| run_check(s, &bytes, &params)).await?;
+    Ok(json(StatusCode::OK, body))
 }
 
 fn image_json(mime: &str, width: u32, height: u32, bytes: &[u8]) -> serde_json::Value {
