@@ -875,6 +875,13 @@ fn a_bright_matte_face_is_not_glare_and_a_shiny_spot_is() {
     lit.paint(|x, y, _| Synth::is_skin(x, y).then_some(dark));
     lit.paint(|x, y, _| (Synth::is_skin(x, y) && spot(x, y)).then_some([225, 150, 112]));
     pass(lit.run(CheckId::Glare));
+    // a colourless patch a little lighter than the skin (grey eye shadow, white foundation):
+    // its specular share reads 1 and its "reflected" light is above the skin's, but it adds
+    // only a quarter of that to the brightness: pigment, not light, so not shine
+    let mut painted = s.clone();
+    painted.paint(|x, y, _| Synth::is_skin(x, y).then_some(dark));
+    painted.paint(|x, y, _| (Synth::is_skin(x, y) && spot(x, y)).then_some([125, 125, 125]));
+    pass(painted.run(CheckId::Glare));
 }
 
 #[test]
@@ -910,6 +917,26 @@ fn lens_glare_relative_to_the_face() {
             pass(r);
         }
     }
+}
+
+#[test]
+fn a_black_beard_is_not_clipped_skin() {
+    // a black beard and moustache over the lower face (the parser calls it skin): black in a
+    // well-exposed photo, so not clipping
+    let mut s = base("cn/id-card");
+    let beard = |x: u32, y: u32| Synth::is_skin(x, y) && y as f32 > EYE_Y + 65.0;
+    s.paint(|x, y, _| beard(x, y).then_some([0, 0, 0]));
+    pass(s.run(CheckId::Exposure));
+    // the same black on the forehead and an upper cheek is skin the light did not reach
+    let mut shadowed = s.clone();
+    shadowed.paint(|x, y, _| {
+        (Synth::is_skin(x, y)
+            && (x as f32) < CX
+            && (y as f32) < EYE_Y + 30.0
+            && (y as f32 - EYE_Y).abs() >= 15.0)
+            .then_some([0, 0, 0])
+    });
+    fail(shadowed.run(CheckId::Exposure), ReasonCode::ClippedExposure);
 }
 
 #[test]

@@ -32,6 +32,14 @@ pub const MIN_SPECULAR_SHARE: f32 = 0.3;
 /// cheekbone is brighter too, but with the skin's own colour: it reflects little. (An L*
 /// difference would not do: on bright skin the same reflected light raises L* far less.)
 pub const MIN_REFLECTED_OVER_DIFFUSE: f32 = 1.0;
+/// …and the added light shows as added brightness: the cell's luminance exceeds the diffuse
+/// skin's around it by at least this share of the light it reflects. Reflected white light
+/// adds `w` to every channel and so to the luminance; the diffuse part under a highlight is
+/// about the skin's around it (shading changes slowly), less what the shading varies within
+/// the radius, which the quarter allows. A pale, grey or white patch that is colourless by
+/// its pigment (foundation, eye shadow, a washed-out cheek) reads a high specular share but
+/// is no brighter than the skin around it: it reflects nothing.
+pub const MIN_EXCESS_OVER_REFLECTED: f32 = 0.75;
 /// Share and reflected light are read as the mean over this share of the face width around a
 /// cell (about 3 × 3 cells): a highlight is an area, a single pixel may be noise.
 const SMOOTH_FW: f64 = 0.005;
@@ -171,6 +179,7 @@ pub fn find(st: &FaceStats, head: &HeadGeometry) -> Option<Highlights> {
     let mut share = vec![0f32; n * h];
     let mut reflected = vec![0f32; n * h];
     let mut light = vec![0f32; n * h];
+    let mut white = vec![0f32; n * h];
     for (i, _) in searched.iter().enumerate().filter(|(_, &m)| m > 0.0) {
         let Some(c) = cell_at(i) else { continue };
         let [r, _, b] = lin(c);
@@ -182,6 +191,9 @@ pub fn find(st: &FaceStats, head: &HeadGeometry) -> Option<Highlights> {
         } else {
             0.0
         };
+        if let Some(c) = white.get_mut(i) {
+            *c = f32::from(u8::from(clipped));
+        }
         if let (Some(s), Some(w), Some(l)) =
             (share.get_mut(i), reflected.get_mut(i), light.get_mut(i))
         {
@@ -193,6 +205,7 @@ pub fn find(st: &FaceStats, head: &HeadGeometry) -> Option<Highlights> {
     }
     let share = box_mean(&share, &searched, n, h, cells_of(SMOOTH_FW));
     let reflected = box_mean(&reflected, &searched, n, h, cells_of(SMOOTH_FW));
+    let white = box_mean(&white, &searched, n, h, cells_of(SMOOTH_FW));
     // the diffuse skin's luminance around each cell: the mean over searched cells that are
     // not specular, within DIFFUSE_RADIUS_FW
     let diffuse: Vec<f32> = searched
@@ -206,13 +219,37 @@ pub fn find(st: &FaceStats, head: &HeadGeometry) -> Option<Highlights> {
             }
         })
         .collect();
-    let around = box_mean(&light, &diffuse, n, h, cells_of(DIFFUSE_RADIUS_FW));
+    // where no diffuse skin lies within the radius (inside a large bright patch), the face's
+    // diffuse skin as a whole is the reference: a patch is not brighter than nothing
+    let diffuse_cells = diffuse.iter().filter(|&&d| d > 0.0).count();
+    let face_diffuse = if diffuse_cells == 0 {
+        0.0
+    } else {
+        light.iter().zip(&diffuse).map(|(l, d)| l * d).sum::<f32>() / diffuse_cells as f32
+    };
+    let around: Vec<f32> = box_mean(&light, &diffuse, n, h, cells_of(DIFFUSE_RADIUS_FW))
+        .into_iter()
+        .map(|a| if a > 0.0 { a } else { face_diffuse })
+        .collect();
+    // each cell's own luminance, smoothed as share and reflected light are
+    let lum = box_mean(&light, &searched, n, h, cells_of(SMOOTH_FW));
+    // the light a cell adds: its reflected light, or where it is clipped white (its light
+    // unknown beyond the sensor's top) the least that lifts the diffuse skin around it to white
+    let added = |i: usize| {
+        let at = |v: &[f32]| v.get(i).copied().unwrap_or(f32::NAN);
+        if at(&white) >= 0.5 {
+            (1.0 - at(&around)).max(0.0)
+        } else {
+            at(&reflected)
+        }
+    };
     let hot: Vec<bool> = (0..n * h)
         .map(|i| {
             let at = |v: &[f32]| v.get(i).copied().unwrap_or(f32::NAN);
             at(&searched) > 0.0
                 && at(&share) >= MIN_SPECULAR_SHARE
                 && at(&reflected) >= MIN_REFLECTED_OVER_DIFFUSE * at(&around)
+                && at(&lum) - at(&around) >= MIN_EXCESS_OVER_REFLECTED * added(i)
         })
         .collect();
     let min_cells = ((MIN_SPOT_FW * face_width / cell).powi(2)).max(2.0) as usize;
