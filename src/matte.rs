@@ -63,6 +63,26 @@ pub fn person_matte(a: &Analysis, plan: &FramePlan) -> Matte {
     let mut hair = vec![false; w * h];
     let mut padding = vec![false; w * h];
     let (pw, ph) = (a.width as f32, a.height as f32);
+    // the face inside its landmark outline is the person whatever the parsing calls it: a
+    // pale cheek or jaw against a pale backdrop must never become backdrop
+    let oval: Vec<[f32; 2]> = a.landmarks.as_ref().map_or(Vec::new(), |lm| {
+        crate::analysis::mesh::FACE_OVAL
+            .iter()
+            .map(|&i| lm.xy(i))
+            .collect()
+    });
+    let oval_box = oval.iter().fold(
+        [f32::MAX, f32::MAX, f32::MIN, f32::MIN],
+        |[x0, y0, x1, y1], p| [x0.min(p[0]), y0.min(p[1]), x1.max(p[0]), y1.max(p[1])],
+    );
+    let in_face = |sx: f32, sy: f32| {
+        oval.len() >= 3
+            && sx >= oval_box[0]
+            && sx <= oval_box[2]
+            && sy >= oval_box[1]
+            && sy <= oval_box[3]
+            && crate::checks::point_in_polygon([sx, sy], &oval)
+    };
     for y in 0..h {
         for x in 0..w {
             let (sx, sy) = plan.map.apply(x as f64 + 0.5, y as f64 + 0.5);
@@ -78,6 +98,7 @@ pub fn person_matte(a: &Analysis, plan: &FramePlan) -> Matte {
             let class = a.parsing.as_ref().and_then(|p| p.class_at(sx, sy));
             // the parsing map where it covers, the person mask elsewhere
             alpha[y * w + x] = match class {
+                Some(FaceClass::Background) if in_face(sx, sy) => 1.0,
                 Some(FaceClass::Background) => 0.0,
                 Some(_) => 1.0,
                 None => a.person.as_ref().map_or(1.0, |m| m.prob_at(sx, sy)),
@@ -422,6 +443,67 @@ mod tests {
                 assert_eq!(m.alpha[y * 100 + x], want, "({x}, {y})");
             }
         }
+    }
+
+    #[test]
+    fn the_face_inside_its_landmark_outline_is_never_backdrop() {
+        use crate::analysis::{mesh, FaceLandmarks, ParsingMap};
+        use crate::models::sample::Affine;
+        use crate::normalize::{FramePlan, OutputGeometry};
+        // a 100 × 100 photo parsed as backdrop everywhere (a pale face on a pale backdrop
+        // that the parsing missed), with a face outline: a circle of radius 20 round (50, 50)
+        let a_of = |landmarks: Option<FaceLandmarks>| Analysis {
+            width: 100,
+            height: 100,
+            parsing: Some(ParsingMap::from_labels(
+                0.0,
+                0.0,
+                100.0,
+                25,
+                vec![FaceClass::Background as u8; 25 * 25],
+            )),
+            landmarks,
+            ..Analysis::default()
+        };
+        let mut points = vec![[0f32; 3]; 478];
+        for (k, &i) in mesh::FACE_OVAL.iter().enumerate() {
+            let t = std::f32::consts::TAU * k as f32 / mesh::FACE_OVAL.len() as f32;
+            points[i] = [50.0 + 20.0 * t.sin(), 50.0 - 20.0 * t.cos(), 0.0];
+        }
+        let plan = FramePlan {
+            scale: 1.0,
+            rotation_deg: 0.0,
+            map: Affine {
+                a: 1.0,
+                b: 0.0,
+                c: 0.0,
+                d: 0.0,
+                e: 1.0,
+                f: 0.0,
+            },
+            width: 100,
+            height: 100,
+            geometry: OutputGeometry::default(),
+            padding: [0; 4],
+            reachable: true,
+            reframed: false,
+            crown_margin_relaxed: false,
+        };
+        let with = person_matte(
+            &a_of(Some(FaceLandmarks {
+                points,
+                presence: 1.0,
+            })),
+            &plan,
+        );
+        let without = person_matte(&a_of(None), &plan);
+        // the face's centre and a point inside its outline near the jaw are person; the
+        // backdrop outside stays backdrop
+        for (x, y) in [(50, 50), (50, 66), (36, 50)] {
+            assert_eq!(with.alpha[y * 100 + x], 1.0, "({x}, {y})");
+            assert_eq!(without.alpha[y * 100 + x], 0.0, "({x}, {y})");
+        }
+        assert_eq!(with.alpha[10 * 100 + 10], 0.0);
     }
 
     #[test]

@@ -754,7 +754,8 @@ fn reframe_with(
         padding,
         reachable,
         reframed: true,
-        crown_margin_relaxed,
+        // a plan that reaches no compliant framing is held to the spec's own range
+        crown_margin_relaxed: crown_margin_relaxed && reachable,
     }
 }
 

@@ -564,3 +564,27 @@ fn the_quality_search_keeps_the_quality_nearest_the_specs_own() {
         );
     }
 }
+
+#[test]
+fn a_head_too_tall_for_the_frame_says_so_and_shows_the_specs_crown_range() {
+    // hivision-test4: a tall bun; at the smallest face cn/id-card allows the hair reaches
+    // higher above the eye line than the eye line may sit below the top edge
+    let Some(path) = common::shared_photo("hivision-test4.jpg") else {
+        eprintln!("skipped: ../shared/photos is absent");
+        return;
+    };
+    let out = always().process_path(path, "cn/id-card").unwrap();
+    let pos = out
+        .report
+        .checks
+        .iter()
+        .find(|c| c.id == CheckId::HeadPosition)
+        .unwrap();
+    assert_eq!(pos.status, Status::Fail);
+    let detail = pos.reason.as_ref().and_then(|r| r.detail.clone()).unwrap();
+    assert!(detail.contains("too tall for the frame"), "{detail}");
+    // the plan reached no framing, so the range shown is the spec's own (7–21 px), not the
+    // one relaxed for the eye line (0–21 px)
+    let json = serde_json::to_value(&pos.limit).unwrap();
+    assert_eq!(json["crown_margin_px"]["min"], 7.0, "{json}");
+}

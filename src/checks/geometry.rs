@@ -236,6 +236,27 @@ fn position_measures(s: &Subject<'_>) -> Vec<Measured> {
     ]
 }
 
+/// Why no framing fits when the head with its hair is taller than the frame allows: at the
+/// smallest face the spec admits, the hair reaches higher above the eye line than the eye
+/// line may sit below the top edge (a tall bun or hairstyle). `None` when that is not why.
+fn too_tall(s: &Subject<'_>) -> Option<String> {
+    let head = s.head.as_ref()?;
+    let g = &s.spec.geometry;
+    let min_face = g.face_width_px.and_then(|r| r.min)?;
+    let min_below = g.eye_line_from_bottom_px.and_then(|r| r.min)?;
+    let k = min_face / head.face_width.max(1.0);
+    let above = k * head.crown_up;
+    let room = f64::from(s.spec.output.height_px) - min_below;
+    (above > room).then(|| {
+        format!(
+            "the head with its hair is too tall for the frame: at the smallest face the spec \
+             allows ({min_face} px) the hair reaches {above:.0} px above the eye line, and the \
+             eye line may be at most {room:.0} px below the top edge (a tall bun or \
+             hairstyle: wear the hair lower)"
+        )
+    })
+}
+
 /// Judges a group of geometry measures: pass when the photo as uploaded already fits; an
 /// automatic fix when the re-framed output fits; a retake when no framing can.
 fn judge_geometry(
@@ -280,7 +301,9 @@ fn judge_geometry(
     };
     let out_misses = misses(&plan.geometry);
     if !(plan.reachable && out_misses.is_empty()) {
-        let detail = if out_misses.is_empty() {
+        let detail = if let Some(why) = too_tall(s) {
+            why
+        } else if out_misses.is_empty() {
             "no crop and scale meets every size and position range at once".to_string()
         } else {
             format!(

@@ -13,12 +13,6 @@ const SHARPNESS_REGION: f64 = 1.2;
 /// larger (a face of 270 px or more: a reduced square still has more detail than any spec's
 /// output shows, and the estimate's cost stays bounded).
 const SHARPNESS_MAX_SIDE: usize = 320;
-/// Where clipped black is counted (see `in_hairless_skin`), in shares of the eye-to-chin
-/// distance below the eye line (the nostrils sit at about 0.35–0.45 of it) and of the face
-/// width either side of its centre.
-const EYE_BAND: f64 = 0.1;
-const NOSTRILS: f64 = 0.3;
-const HAIRLESS_HALF_WIDTH: f64 = 0.4;
 /// L* at or below which a skin pixel is clipped black.
 const CLIP_DARK_L: f32 = 2.0;
 /// L* at or above which a skin pixel is clipped white.
@@ -122,7 +116,7 @@ pub fn sharpness(s: &Subject<'_>, cfg: &SharpnessCheck) -> CheckResult {
 
 /// Mean L* of the facial skin and the share clipped (dark, bright). Clipped black is
 /// counted on the skin where nothing but skin can be black from a lack of light (see
-/// [`in_hairless_skin`]); clipped white on all of it.
+/// [`FaceCell::in_hairless_skin`](super::regions::FaceCell::in_hairless_skin)); clipped white on all of it.
 pub fn skin_exposure(s: &Subject<'_>) -> Option<(f64, f64, f64)> {
     let st = s.face_stats()?;
     let head = s.head.as_ref()?;
@@ -132,7 +126,7 @@ pub fn skin_exposure(s: &Subject<'_>) -> Option<(f64, f64, f64)> {
         n += 1;
         sum += c.lab.l as f64;
         bright += (c.lab.l >= CLIP_BRIGHT_L) as usize;
-        if in_hairless_skin(c, head) {
+        if c.in_hairless_skin(head) {
             hairless += 1;
             dark += (c.lab.l <= CLIP_DARK_L) as usize;
         }
@@ -144,18 +138,6 @@ pub fn skin_exposure(s: &Subject<'_>) -> Option<(f64, f64, f64)> {
             bright as f64 / n as f64,
         )
     })
-}
-
-/// Whether a skin cell lies where a well-exposed face has no black of its own: the forehead,
-/// the nose's bridge and the upper cheeks, between the eye band and the nostrils, clear of
-/// the face's outline. Below the nostrils the parsing's "skin" holds beard and moustache,
-/// in the eye band lashes and the eyes' corners, at the outline sideburns and hair; those
-/// are black in a photo exposed well. Light too weak for the skin blacks the forehead and
-/// the cheeks first, so clipping from under-exposure is still seen there.
-fn in_hairless_skin(c: &super::regions::FaceCell, head: &crate::normalize::HeadGeometry) -> bool {
-    let v = f64::from(c.v) / head.chin_down.max(1.0);
-    let u = (f64::from(c.u) - head.face_center_u) / head.face_width.max(1.0);
-    !(-EYE_BAND..=EYE_BAND).contains(&v) && v <= NOSTRILS && u.abs() <= HAIRLESS_HALF_WIDTH
 }
 
 /// Neither under- nor over-exposed, no clipping on the face.

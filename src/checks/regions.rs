@@ -13,6 +13,12 @@ fn class_bit(k: FaceClass) -> u32 {
     1u32 << (k as u32)
 }
 
+/// Where clipped black is counted (see [`FaceCell::in_hairless_skin`]), in shares of the eye-to-chin
+/// distance below the eye line (the nostrils sit at about 0.35–0.45 of it) and of the face
+/// width either side of its centre.
+const EYE_BAND: f64 = 0.1;
+const NOSTRILS: f64 = 0.3;
+const HAIRLESS_HALF_WIDTH: f64 = 0.4;
 /// One parsing cell inside the image.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FaceCell {
@@ -30,6 +36,20 @@ pub struct FaceCell {
     pub lab: Lab,
     /// The same pixel in sRGB.
     pub rgb: [u8; 3],
+}
+
+impl FaceCell {
+    /// Whether a skin cell lies where a well-exposed face has no black of its own: the forehead,
+    /// the nose's bridge and the upper cheeks, between the eye band and the nostrils, clear of
+    /// the face's outline. Below the nostrils the parsing's "skin" holds beard and moustache,
+    /// in the eye band lashes and the eyes' corners, at the outline sideburns and hair; those
+    /// are black in a photo exposed well. Light too weak for the skin blacks the forehead and
+    /// the cheeks first, so clipping from under-exposure is still seen there.
+    pub fn in_hairless_skin(&self, head: &crate::normalize::HeadGeometry) -> bool {
+        let v = f64::from(self.v) / head.chin_down.max(1.0);
+        let u = (f64::from(self.u) - head.face_center_u) / head.face_width.max(1.0);
+        !(-EYE_BAND..=EYE_BAND).contains(&v) && v <= NOSTRILS && u.abs() <= HAIRLESS_HALF_WIDTH
+    }
 }
 
 /// Every parsing cell that lies inside the image, with its colour.
