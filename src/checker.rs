@@ -494,6 +494,11 @@ impl Checker {
     }
 }
 
+/// A backdrop this far (CIEDE2000) from the spec's colour is visibly another colour (a
+/// just-noticeable difference): a replaceable backdrop is then delivered in the spec's colour
+/// even when it is within the spec's tolerance.
+const BACKDROP_JUST_NOTICEABLE: f64 = 2.3;
+
 /// Smallest roll worth reporting as a de-rotation, degrees.
 const DEROTATION_REPORT_DEG: f64 = 0.5;
 
@@ -511,8 +516,19 @@ fn render_output(
         .copied()
         .unwrap_or([255, 255, 255]);
     let failed = |id: CheckId| report.check(id).is_some_and(CheckResult::is_broken);
+    // a backdrop within the spec's tolerance but visibly off its colour (a grey wall for a
+    // white backdrop) is delivered in the spec's colour, and with it whatever else of the
+    // source is not the person (a print's border, a scanner's edge)
+    let off_colour = report
+        .check(CheckId::BackgroundColor)
+        .and_then(|c| match &c.value {
+            Some(crate::Measure::Map(m)) => m.get("delta_e"),
+            _ => None,
+        })
+        .is_some_and(|d| matches!(d, crate::Measure::Number(v) if *v > BACKDROP_JUST_NOTICEABLE));
     let replace = spec.background.replaceable
         && (plan.needs_padding()
+            || off_colour
             || failed(CheckId::BackgroundColor)
             || failed(CheckId::BackgroundUniform)
             || failed(CheckId::BackgroundShadow));

@@ -8,6 +8,7 @@ use idphoto::checker::OutputPolicy;
 use idphoto::image_io::jpeg_dpi;
 use idphoto::report::AppliedFix;
 use idphoto::{CheckId, Checker, Status};
+use image::ImageEncoder;
 
 fn always() -> &'static Checker {
     static C: std::sync::OnceLock<Checker> = std::sync::OnceLock::new();
@@ -587,4 +588,49 @@ fn a_head_too_tall_for_the_frame_says_so_and_shows_the_specs_crown_range() {
     // one relaxed for the eye line (0–21 px)
     let json = serde_json::to_value(&pos.limit).unwrap();
     assert_eq!(json["crown_margin_px"]["min"], 7.0, "{json}");
+}
+
+#[test]
+fn a_backdrop_within_tolerance_but_off_colour_is_delivered_in_the_specs_colour() {
+    // the library's own white-backdrop output of obama, its backdrop then tinted light grey
+    // (about 6 ΔE00 from white: within cn/id-card's 10, visibly not white)
+    let first = always()
+        .process_path(common::fixture("photos/obama.jpg"), "cn/id-card")
+        .unwrap();
+    let mut img = image::load_from_memory(&first.output.unwrap().bytes)
+        .unwrap()
+        .to_rgb8();
+    for p in img.pixels_mut() {
+        if p.0.iter().all(|&c| c >= 250) {
+            p.0 = [232, 232, 226];
+        }
+    }
+    let mut bytes = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut bytes)
+        .write_image(
+            img.as_raw(),
+            img.width(),
+            img.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+    let again = always().process_bytes(&bytes, "cn/id-card").unwrap();
+    let color = again.report.check(CheckId::BackgroundColor).unwrap();
+    assert_eq!(color.status, Status::Pass, "{:?}", color.value);
+    let info = again.report.output.as_ref().unwrap();
+    assert!(
+        info.fixes
+            .iter()
+            .any(|f| matches!(f, AppliedFix::BackgroundReplaced { .. })),
+        "{:?}",
+        info.fixes
+    );
+    let out = image::load_from_memory(&again.output.unwrap().bytes)
+        .unwrap()
+        .to_rgb8();
+    let w = out.width();
+    for (x, y) in [(3, 3), (w - 4, 3)] {
+        let p = out.get_pixel(x, y).0;
+        assert!(p.iter().all(|&c| c >= 245), "corner {x},{y} = {p:?}");
+    }
 }
