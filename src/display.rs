@@ -334,6 +334,7 @@ fn is_share(id: CheckId, key: &str) -> bool {
         return false;
     }
     key.contains("fraction")
+        || key.ends_with("_share")
         || key.contains("covered")
         || key.contains("area")
         || key.contains("clipped")

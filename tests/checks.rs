@@ -919,6 +919,41 @@ fn lens_glare_relative_to_the_face() {
     }
 }
 
+/// `rgb` lit by `k` times the light (linear), back in sRGB.
+fn lit(rgb: [u8; 3], k: f32) -> [u8; 3] {
+    rgb.map(|c| {
+        let v = f32::from(c) / 255.0;
+        let lin = if v <= 0.04045 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        } * k;
+        let s = if lin <= 0.003_130_8 {
+            lin * 12.92
+        } else {
+            1.055 * lin.powf(1.0 / 2.4) - 0.055
+        };
+        (s * 255.0).round().clamp(0.0, 255.0) as u8
+    })
+}
+
+#[test]
+fn hard_light_edges_are_shadow_and_a_smooth_falloff_is_not() {
+    // the face crossed by hard shadows 12 px apart (light halved and more, 1.5 stops, within
+    // a pixel): each half of the face as bright as the other, so the ratio alone passes it
+    let mut striped = base("cn/id-card");
+    striped.paint(|x, y, c| (Synth::is_skin(x, y) && (x / 12) % 2 == 0).then(|| lit(c, 0.35)));
+    let r = striped.run(CheckId::FaceShadow);
+    fail(r, ReasonCode::FaceShadow);
+    // as much darkening as a smooth falloff across the face: shading, not a cast shadow
+    let mut falloff = base("cn/id-card");
+    falloff.paint(|x, y, c| {
+        let t = ((x as f32 - (CX - FW / 2.0)) / FW).clamp(0.0, 1.0);
+        Synth::is_skin(x, y).then(|| lit(c, 1.0 - 0.65 * t))
+    });
+    pass(falloff.run(CheckId::FaceShadow));
+}
+
 #[test]
 fn a_black_beard_is_not_clipped_skin() {
     // a black beard and moustache over the lower face (the parser calls it skin): black in a

@@ -326,7 +326,7 @@ fn eroded(mask: &[f32], w: usize, h: usize, e: usize) -> Vec<f32> {
 
 /// The mean of `v` over the cells within `r` of each cell where `wt` is 1, on a `w` × `h`
 /// grid (0 where none is).
-fn box_mean(v: &[f32], wt: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
+pub(super) fn box_mean(v: &[f32], wt: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
     let weighted: Vec<f32> = v.iter().zip(wt).map(|(a, b)| a * b).collect();
     let (t_w, t_v) = (integral(wt, w, h), integral(&weighted, w, h));
     (0..w * h)

@@ -147,6 +147,17 @@ pub const DEFAULT_MAX_BACKGROUND_SHADOW_L: f64 = 10.0;
 /// ../shared/eval/photos --reports R.jsonl` (face_shadow values): faces labelled evenly lit
 /// read 1.0–2.8, faces labelled shadowed 9.5 and 20.6.
 pub const DEFAULT_MAX_LIGHTING_RATIO: f64 = 4.0;
+/// Largest share of the hairless facial skin (forehead, nose bridge, upper cheeks) on a hard
+/// light edge, where the light halves or doubles within 3 % of the face width. A shadow cast
+/// by a brim, a strand of hair or the nose under a hard side light ends in such an edge;
+/// shading that turns with the face's curvature does not (a key light's falloff takes about a
+/// fifth of the face width per stop). One straight shadow edge across the zone covers about
+/// 4 % of it; a fifth is hard light raking across the face, every fold and crease casting its
+/// own shadow. Measured as for [`DEFAULT_MAX_LIGHTING_RATIO`] (`hard_edge_share`): faces
+/// labelled evenly lit read 0–0.14 (the highest a grey-scale face under a bare point light),
+/// the hard side light under a cap 0.29 and the low-key face 0.42. A single shadow edge (a
+/// brim's straight across the brow) stays under the limit and is left to the lighting ratio.
+pub const DEFAULT_MAX_HARD_EDGE_SHARE: f64 = 0.2;
 /// Largest share of the facial skin covered by specular highlights
 /// ([`crate::checks::specular`]): 3 % of the skin is a hot spot about a sixth of the face's
 /// width across — a shiny forehead or nose a viewer notices at once. The highlights every lit
@@ -433,6 +444,8 @@ check_config!(
     FaceShadowCheck {
         /// Largest lighting ratio (linear luminance) between the face halves.
         max_lighting_ratio: f64 = DEFAULT_MAX_LIGHTING_RATIO,
+        /// Largest share of the hairless facial skin on a hard light edge (a cast shadow's).
+        max_hard_edge_share: f64 = DEFAULT_MAX_HARD_EDGE_SHARE,
     }
 );
 check_config!(

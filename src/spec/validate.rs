@@ -273,6 +273,10 @@ pub(crate) fn validate(spec: &PhotoSpec) -> Vec<(String, String)> {
         1.0,
         1000.0,
     );
+    v.fraction(
+        "checks.face_shadow.max_hard_edge_share",
+        c.face_shadow.max_hard_edge_share,
+    );
     v.fraction("checks.glare.max_fraction", c.glare.max_fraction);
     v.fraction("checks.glare.max_lens_fraction", c.glare.max_lens_fraction);
     v.positive("checks.sharpness.max_blur_px", c.sharpness.max_blur_px);
