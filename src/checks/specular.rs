@@ -30,7 +30,10 @@ pub const MIN_SPECULAR_SHARE: f32 = 0.3;
 /// (linear luminance): the spot is then at least twice as bright as the skin around it, from
 /// reflection alone, which a viewer sees as a hot spot. The lit side of a nose or a
 /// cheekbone is brighter too, but with the skin's own colour: it reflects little. (An L*
-/// difference would not do: on bright skin the same reflected light raises L* far less.)
+/// difference would not do: on bright skin the same reflected light raises L* far less.) A
+/// clipped cell is credited with the least light it can have reflected, what lifts the skin
+/// around it to white: amid skin lit more than half white (L* above 76) clipping cannot be
+/// told from the skin itself over-exposed, and is not counted.
 pub const MIN_REFLECTED_OVER_DIFFUSE: f32 = 1.0;
 /// …and the added light shows as added brightness: the cell's luminance exceeds the diffuse
 /// skin's around it by at least this share of the light it reflects. Reflected white light
@@ -234,7 +237,9 @@ pub fn find(st: &FaceStats, head: &HeadGeometry) -> Option<Highlights> {
     // each cell's own luminance, smoothed as share and reflected light are
     let lum = box_mean(&light, &searched, n, h, cells_of(SMOOTH_FW));
     // the light a cell adds: its reflected light, or where it is clipped white (its light
-    // unknown beyond the sensor's top) the least that lifts the diffuse skin around it to white
+    // unknown beyond the sensor's top) the least that lifts the diffuse skin around it to
+    // white. Both tests below read it: a clipped cell amid skin lit more than half white is
+    // over-exposed skin, not a highlight standing out of it
     let added = |i: usize| {
         let at = |v: &[f32]| v.get(i).copied().unwrap_or(f32::NAN);
         if at(&white) >= 0.5 {
@@ -248,7 +253,7 @@ pub fn find(st: &FaceStats, head: &HeadGeometry) -> Option<Highlights> {
             let at = |v: &[f32]| v.get(i).copied().unwrap_or(f32::NAN);
             at(&searched) > 0.0
                 && at(&share) >= MIN_SPECULAR_SHARE
-                && at(&reflected) >= MIN_REFLECTED_OVER_DIFFUSE * at(&around)
+                && added(i) >= MIN_REFLECTED_OVER_DIFFUSE * at(&around)
                 && at(&lum) - at(&around) >= MIN_EXCESS_OVER_REFLECTED * added(i)
         })
         .collect();
