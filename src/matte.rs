@@ -391,11 +391,32 @@ impl NearestFill {
 mod tests {
     use super::*;
 
+    /// A 100 × 100 output of a 100 × 100 photo at scale 1, shifted `dx` source pixels.
+    fn shifted_plan(dx: f64, padding: [u32; 4]) -> crate::normalize::FramePlan {
+        crate::normalize::FramePlan {
+            scale: 1.0,
+            rotation_deg: 0.0,
+            map: crate::models::sample::Affine {
+                a: 1.0,
+                b: 0.0,
+                c: dx,
+                d: 0.0,
+                e: 1.0,
+                f: 0.0,
+            },
+            width: 100,
+            height: 100,
+            geometry: crate::normalize::OutputGeometry::default(),
+            padding,
+            reachable: true,
+            reframed: true,
+            crown_margin_relaxed: false,
+        }
+    }
+
     #[test]
     fn padding_beyond_the_photo_is_backdrop() {
         use crate::analysis::ParsingMap;
-        use crate::models::sample::Affine;
-        use crate::normalize::{FramePlan, OutputGeometry};
         // a 100 × 100 photo of skin whose parsing region reaches 48 px past every edge, in
         // 4-px cells; the fill past the edge parsed as backdrop
         let inside = |i: usize| (12..37).contains(&i);
@@ -416,25 +437,7 @@ mod tests {
             ..Analysis::default()
         };
         // the output shows source x −40..60: its 40 leftmost columns are padding
-        let plan = FramePlan {
-            scale: 1.0,
-            rotation_deg: 0.0,
-            map: Affine {
-                a: 1.0,
-                b: 0.0,
-                c: -40.0,
-                d: 0.0,
-                e: 1.0,
-                f: 0.0,
-            },
-            width: 100,
-            height: 100,
-            geometry: OutputGeometry::default(),
-            padding: [0, 0, 0, 40],
-            reachable: true,
-            reframed: true,
-            crown_margin_relaxed: false,
-        };
+        let plan = shifted_plan(-40.0, [0, 0, 0, 40]);
         let m = person_matte(&a, &plan);
         for y in 0..100 {
             // padding is backdrop; the photo keeps its edge sharp (skin to its first column)
@@ -448,8 +451,6 @@ mod tests {
     #[test]
     fn the_face_inside_its_landmark_outline_is_never_backdrop() {
         use crate::analysis::{mesh, FaceLandmarks, ParsingMap};
-        use crate::models::sample::Affine;
-        use crate::normalize::{FramePlan, OutputGeometry};
         // a 100 × 100 photo parsed as backdrop everywhere (a pale face on a pale backdrop
         // that the parsing missed), with a face outline: a circle of radius 20 round (50, 50)
         let a_of = |landmarks: Option<FaceLandmarks>| Analysis {
@@ -470,25 +471,7 @@ mod tests {
             let t = std::f32::consts::TAU * k as f32 / mesh::FACE_OVAL.len() as f32;
             points[i] = [50.0 + 20.0 * t.sin(), 50.0 - 20.0 * t.cos(), 0.0];
         }
-        let plan = FramePlan {
-            scale: 1.0,
-            rotation_deg: 0.0,
-            map: Affine {
-                a: 1.0,
-                b: 0.0,
-                c: 0.0,
-                d: 0.0,
-                e: 1.0,
-                f: 0.0,
-            },
-            width: 100,
-            height: 100,
-            geometry: OutputGeometry::default(),
-            padding: [0; 4],
-            reachable: true,
-            reframed: false,
-            crown_margin_relaxed: false,
-        };
+        let plan = shifted_plan(0.0, [0; 4]);
         let with = person_matte(
             &a_of(Some(FaceLandmarks {
                 points,
