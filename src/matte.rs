@@ -65,12 +65,10 @@ pub fn person_matte(a: &Analysis, plan: &FramePlan) -> Matte {
     let (pw, ph) = (a.width as f32, a.height as f32);
     // the face inside its landmark outline is the person whatever the parsing calls it: a
     // pale cheek or jaw against a pale backdrop must never become backdrop
-    let oval: Vec<[f32; 2]> = a.landmarks.as_ref().map_or(Vec::new(), |lm| {
-        crate::analysis::mesh::FACE_OVAL
-            .iter()
-            .map(|&i| lm.xy(i))
-            .collect()
-    });
+    let oval = a
+        .landmarks
+        .as_ref()
+        .map_or(Vec::new(), crate::zones::face_oval);
     let oval_box = oval.iter().fold(
         [f32::MAX, f32::MAX, f32::MIN, f32::MIN],
         |[x0, y0, x1, y1], p| [x0.min(p[0]), y0.min(p[1]), x1.max(p[0]), y1.max(p[1])],

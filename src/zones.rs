@@ -57,11 +57,15 @@ pub fn earrings(g: &HeadGeometry, lm: &FaceLandmarks) -> [Polygon; 2] {
     })
 }
 
+/// The face's outline from the landmarks ([`mesh::FACE_OVAL`]), clockwise from the forehead.
+pub fn face_oval(lm: &FaceLandmarks) -> Polygon {
+    mesh::FACE_OVAL.iter().map(|&i| lm.xy(i)).collect()
+}
+
 /// The inner face (the face oval shrunk by [`EARRING_FACE_EXCLUSION`]), left out of the
 /// earring zones.
 pub fn inner_face(lm: &FaceLandmarks) -> Polygon {
-    let oval: Polygon = mesh::FACE_OVAL.iter().map(|&i| lm.xy(i)).collect();
-    crate::checks::grow(&oval, EARRING_FACE_EXCLUSION)
+    crate::checks::grow(&face_oval(lm), EARRING_FACE_EXCLUSION)
 }
 
 /// The zone where a necklace is looked for: neck and collar line below the chin.

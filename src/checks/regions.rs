@@ -13,12 +13,14 @@ fn class_bit(k: FaceClass) -> u32 {
     1u32 << (k as u32)
 }
 
-/// Where clipped black is counted (see [`FaceCell::in_hairless_skin`]), in shares of the eye-to-chin
-/// distance below the eye line (the nostrils sit at about 0.35–0.45 of it) and of the face
-/// width either side of its centre.
+/// The hairless skin ([`FaceCell::in_hairless_skin`], read by `exposure` and `face_shadow`):
+/// outside this band around the eye line and above this line (the nostrils sit at about
+/// 0.35–0.45 of it), both in shares of the eye-to-chin distance below the eye line, and within
+/// this share of the face width either side of the face's centre.
 const EYE_BAND: f64 = 0.1;
 const NOSTRILS: f64 = 0.3;
 const HAIRLESS_HALF_WIDTH: f64 = 0.4;
+
 /// One parsing cell inside the image.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FaceCell {

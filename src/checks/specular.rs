@@ -251,10 +251,11 @@ pub fn find(st: &FaceStats, head: &HeadGeometry) -> Option<Highlights> {
     let hot: Vec<bool> = (0..n * h)
         .map(|i| {
             let at = |v: &[f32]| v.get(i).copied().unwrap_or(f32::NAN);
-            at(&searched) > 0.0
-                && at(&share) >= MIN_SPECULAR_SHARE
-                && added(i) >= MIN_REFLECTED_OVER_DIFFUSE * at(&around)
-                && at(&lum) - at(&around) >= MIN_EXCESS_OVER_REFLECTED * added(i)
+            at(&searched) > 0.0 && at(&share) >= MIN_SPECULAR_SHARE && {
+                let w = added(i);
+                w >= MIN_REFLECTED_OVER_DIFFUSE * at(&around)
+                    && at(&lum) - at(&around) >= MIN_EXCESS_OVER_REFLECTED * w
+            }
         })
         .collect();
     let min_cells = ((MIN_SPOT_FW * face_width / cell).powi(2)).max(2.0) as usize;
