@@ -607,6 +607,26 @@ fn hair_accessory_is_a_compact_colour_outlier_in_the_hair() {
 }
 
 #[test]
+fn a_flower_the_parser_calls_hat_is_an_ornament_and_a_hat_is_not() {
+    // a violet flower, 16 × 16 px in the hair, that the parsing model labels hat: 256 px² is
+    // 0.01 fw², under the headwear check's 0.08, above hair_accessory's 0.008
+    let flower = |x: f32, y: f32| (x - (CX + 30.0)).abs() < 8.0 && (y - 100.0).abs() < 8.0;
+    let mut s = base("cn/id-card");
+    s.relabel(K::Hat, Some([120, 90, 210]), flower);
+    pass(s.run(CheckId::Headwear));
+    fail(
+        s.run(CheckId::HairAccessory),
+        ReasonCode::HairAccessoryPresent,
+    );
+    // a hat of that colour over the whole crown is headwear, not an ornament as well
+    let crown = |x: f32, y: f32| (x - CX).abs() < 60.0 && y < EYE_Y - 40.0;
+    let mut s = base("cn/id-card");
+    s.relabel(K::Hat, Some([120, 90, 210]), crown);
+    fail(s.run(CheckId::Headwear), ReasonCode::HeadwearPresent);
+    pass(s.run(CheckId::HairAccessory));
+}
+
+#[test]
 fn a_pale_ornament_counts_where_the_hair_model_sees_no_hair() {
     // a pale lilac flower (C*ab about 18: too faint for the colour rule alone), 16 × 16 px in
     // what the parsing model calls hair; min 0.008 fw² = 205 px²

@@ -170,7 +170,7 @@ pub fn necklace(s: &Subject<'_>, cfg: &NecklaceCheck) -> CheckResult {
 /// The largest compact ornament in the hair, as a share of face width²: the largest
 /// 8-connected group of head-region cells (hair, or backdrop-labelled cells the person mask
 /// holds, or clothing above the eyes: a band or bun ornament the parsing model does not call
-/// hair) whose colour is an outlier against both the hair and the backdrop
+/// hair; or "hat" above the eyes where there is too little of it to be a hat) whose colour is an outlier against both the hair and the backdrop
 /// ([`ACCESSORY_MIN_CHROMA`], [`ACCESSORY_MIN_HUE_DISTANCE`],
 /// [`ACCESSORY_MIN_BACKDROP_DELTA_E`]). Scattered outlier cells (strands, noise) form small
 /// groups; an ornament forms one.
@@ -195,10 +195,20 @@ pub fn hair_ornament_area(s: &Subject<'_>) -> Option<f64> {
         .next()
         .map(|_| Lab::median(st.of_class(K::Skin).map(|c| c.lab)));
     let hair_model = a.hair.as_ref();
+    // "hat" cells too few to make a hat (the `headwear` check's own bar) are something worn in
+    // the hair that the parsing model has only the hat class for: a flower, a bow
+    let hat_too_small =
+        area_share(s, &[K::Hat], true).is_some_and(|h| h < s.spec.checks.headwear.min_fraction);
+    let kinds: &[K] = if hat_too_small {
+        &[K::Hair, K::Background, K::Cloth, K::Hat]
+    } else {
+        &[K::Hair, K::Background, K::Cloth]
+    };
     let n = st.size;
     let mut outlier = vec![false; n * n];
-    // only hair, backdrop and clothes cells can be part of an ornament (`in_head` below)
-    for i in st.indices_of(&[K::Hair, K::Background, K::Cloth]) {
+    // only hair, backdrop, clothes and (see above) hat cells can be part of an ornament
+    // (`in_head` below)
+    for i in st.indices_of(kinds) {
         let Some(c) = &st.grid[i] else { continue };
         // the cheap colour tests first: most cells are not outliers
         if c.v > ACCESSORY_MAX_V * fw {
@@ -225,7 +235,7 @@ pub fn hair_ornament_area(s: &Subject<'_>) -> Option<f64> {
                 .person
                 .as_ref()
                 .is_some_and(|m| m.prob_at(c.x, c.y) >= crate::normalize::PERSON_THRESHOLD),
-            K::Cloth => c.v < 0.0,
+            K::Cloth | K::Hat => c.v < 0.0,
             _ => false,
         };
         outlier[i] = in_head
