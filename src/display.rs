@@ -306,7 +306,7 @@ pub fn quantity(id: CheckId, key: &str, v: &Measure) -> String {
     let key = key.trim_start_matches("max_").trim_start_matches("min_");
     if key.ends_with("_px") || key == "padding_px" {
         format!("{} px", number(n, 1))
-    } else if key.ends_with("_deg") || matches!(key, "yaw" | "pitch" | "roll") {
+    } else if key.ends_with("_deg") || matches!(key, "yaw" | "pitch" | "roll" | "gaze") {
         format!("{}°", number(n, 1))
     } else if key.ends_with("_cm") {
         format!("{} cm", number(n, 2))
@@ -423,6 +423,13 @@ mod tests {
             ReasonCode::HeadTurned,
         );
         assert_eq!(value_text(&c), "pitch 3° (max 20°), yaw −21.5° (max 10°)");
+        let c = CheckResult::fail(
+            CheckId::HeadPose,
+            Measure::map([("gaze", 35.876)]),
+            Measure::map([("max_gaze_deg", 15.0)]),
+            ReasonCode::GazeAverted,
+        );
+        assert_eq!(value_text(&c), "gaze 35.9° (max 15°)");
         let c = CheckResult::fail(
             CheckId::EyebrowsVisible,
             Measure::map([("left_covered", 0.5704), ("right_covered", 0.0066)]),

@@ -375,6 +375,8 @@ reason_codes! {
     MarginPadded => "margin_padded", AUTO, "照片边距不足，已用背景色补足", "the photo lacks margin; it is padded with the background colour";
     /// Head turned left or right.
     HeadTurned => "head_turned", RETAKE, "头部左右转动，请正对镜头", "the head is turned sideways; face the camera";
+    /// The eyes look away from the lens (the irises turned toward the eye corners).
+    GazeAverted => "gaze_averted", RETAKE, "眼睛未注视镜头，请双眼平视镜头", "the eyes look away from the camera; look straight into the lens";
     /// Head tilted up or down.
     HeadNodded => "head_nodded", RETAKE, "头部上仰或下低，请平视镜头", "the head is tilted up or down; look straight ahead";
     /// The landmarks fit no rigid pose of a face: the pose cannot be measured.

@@ -387,6 +387,47 @@ fn head_pose_at_each_limit() {
 }
 
 #[test]
+fn eyes_looking_aside_fail_head_pose() {
+    // eyes 30 px between the corners; the iris centre moves 0.35 eye widths per unit of the
+    // sine of the eyes' turn, so 15° is 2.72 px
+    let look = |s: &mut Synth, dx: f32| {
+        let lm = s.a.landmarks.as_mut().unwrap();
+        for (eye, iris) in [(CX - 36.0, mesh::RIGHT_IRIS), (CX + 36.0, mesh::LEFT_IRIS)] {
+            for (k, off) in [0.0, 6.0, 0.0, -6.0, 0.0].into_iter().enumerate() {
+                lm.points[iris[k]][0] = eye + off + dx;
+            }
+        }
+    };
+    let mut s = base("cn/id-card"); // max gaze 15°
+    for dx in [2.4, -2.4] {
+        look(&mut s, dx); // 13.2°
+        pass(s.run(CheckId::HeadPose));
+    }
+    for dx in [3.2, -3.2] {
+        look(&mut s, dx); // 17.7°
+        fail(s.run(CheckId::HeadPose), ReasonCode::GazeAverted);
+    }
+    // a head turned 9.8° that keeps its eyes on the lens shows its irises 0.03 eye widths
+    // off centre: that much is the head's turn, not the eyes'
+    s.a.pose = Some(Pose {
+        yaw: 9.8,
+        pitch: 0.0,
+        roll: 0.0,
+    });
+    pass(s.run(CheckId::HeadPose));
+    // eyes too closed for the irises to show say nothing about where they look
+    s.a.pose = Some(Pose::default());
+    look(&mut s, 8.0);
+    fail(s.run(CheckId::HeadPose), ReasonCode::GazeAverted);
+    let lm = s.a.landmarks.as_mut().unwrap();
+    for idx in [mesh::RIGHT_EYE, mesh::LEFT_EYE] {
+        lm.points[idx[2]][1] = EYE_Y - 1.0;
+        lm.points[idx[3]][1] = EYE_Y + 1.0;
+    }
+    pass(s.run(CheckId::HeadPose));
+}
+
+#[test]
 fn eyes_open_at_the_limit() {
     // min open fraction 0.35 of the 12-px iris: a lid gap of 4.2 px, each eye on its own
     let mut s = base("cn/id-card");

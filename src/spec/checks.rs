@@ -40,6 +40,11 @@ pub const DEFAULT_MAX_PITCH_DEG: f64 = 20.0;
 /// Beyond it the head leans visibly on the neck: levelling the eyes would leave the shoulders
 /// sloping by as much, so a retake is asked for instead.
 pub const DEFAULT_MAX_CORRECTABLE_ROLL_DEG: f64 = 15.0;
+/// Largest turn (degrees) of the eyes away from the lens. On `../shared/eval` the eyes of
+/// faces labelled facing the camera read at most 7°; eyes a person sees looking aside read
+/// 25–37° (the iris a sixth to a fifth of the eye's width from its centre). 15° leaves room for
+/// the iris landmarks' error either side.
+pub const DEFAULT_MAX_GAZE_DEG: f64 = 15.0;
 /// Largest weighted RMS distance (cm) between the landmarks and the best rigid pose of
 /// MediaPipe's canonical face before the pose counts as unmeasurable. Landmarks of real faces
 /// fit within 0.27–0.69 cm on `../shared/eval` (every photo, any pose or expression): 1 cm is
@@ -257,6 +262,9 @@ check_config!(
         max_roll_deg: f64 = ICAO_MAX_ROLL_DEG,
         /// Largest |roll| the output corrects; beyond it the photo needs a retake.
         max_correctable_roll_deg: f64 = DEFAULT_MAX_CORRECTABLE_ROLL_DEG,
+        /// Largest turn of the eyes away from the lens, degrees (measured where both eyes
+        /// are open enough for the irises to show).
+        max_gaze_deg: f64 = DEFAULT_MAX_GAZE_DEG,
         /// Largest residual (cm) of the canonical-face fit before the pose is unmeasurable.
         max_fit_residual_cm: f64 = DEFAULT_MAX_POSE_FIT_RESIDUAL_CM,
     }

@@ -190,6 +190,7 @@ pub(crate) fn validate(spec: &PhotoSpec) -> Vec<(String, String)> {
     v.degrees("checks.head_pose.max_yaw_deg", c.head_pose.max_yaw_deg);
     v.degrees("checks.head_pose.max_pitch_deg", c.head_pose.max_pitch_deg);
     v.degrees("checks.head_pose.max_roll_deg", c.head_pose.max_roll_deg);
+    v.degrees("checks.head_pose.max_gaze_deg", c.head_pose.max_gaze_deg);
     v.degrees(
         "checks.head_pose.max_correctable_roll_deg",
         c.head_pose.max_correctable_roll_deg,
