@@ -87,6 +87,29 @@ fn parity_person_segmentation() {
 }
 
 #[test]
+fn parity_hair_segmentation() {
+    // RGB 0..1 and the previous-mask channel (0 for a still photo); the logits of both classes
+    // on every second row and column
+    let rgb = nhwc(&input_png("hair_segmentation"), 1.0 / 255.0, 0.0);
+    let input: Vec<f32> = rgb
+        .chunks_exact(3)
+        .flat_map(|p| [p[0], p[1], p[2], 0.0])
+        .collect();
+    let out = models().raw_hair(input).expect("run");
+    assert_eq!(out[0].0, vec![1, 256, 256, 2]);
+    let full = &out[0].1;
+    let sub: Vec<f32> = (0..128)
+        .flat_map(|y| (0..128).flat_map(move |x| [(y, x, 0), (y, x, 1)]))
+        .map(|(y, x, c)| full[((y * 2) * 256 + x * 2) * 2 + c])
+        .collect();
+    assert_close(
+        "hair_segmentation",
+        &sub,
+        &read_f32("hair_segmentation.out0.bin"),
+    );
+}
+
+#[test]
 fn parity_face_parsing() {
     // the model as the library runs it: cut before its final Resize, 19 × 64 × 64 logits
     let x = parsing_input(&input_png("face_parsing"));
