@@ -227,13 +227,7 @@ fn pair(limits: &BTreeMap<String, Measure>, key: &str, used: &mut Vec<String>) -
     if key.is_empty() {
         return None;
     }
-    let hit = limits.iter().find(|(k, _)| {
-        let base = k
-            .strip_prefix("max_")
-            .or_else(|| k.strip_prefix("min_"))
-            .unwrap_or(k);
-        *k == key || base == key || base.strip_prefix(key).is_some_and(is_unit_suffix)
-    })?;
+    let hit = limits.iter().find(|(k, _)| limit_names(k, key))?;
     used.push(hit.0.clone());
     let (k, v) = hit;
     let word = if is_detection_threshold(k) {
@@ -251,6 +245,17 @@ fn pair(limits: &BTreeMap<String, Measure>, key: &str, used: &mut Vec<String>) -
         }
         _ => v.clone(),
     })
+}
+
+/// Whether the limit named `limit` is value `key`'s: the same name (`face_width_px`), or the
+/// spec field named after it, with or without its unit (`max_yaw_deg` for `yaw`,
+/// `max_fit_residual_cm` for `fit_residual_cm`).
+pub fn limit_names(limit: &str, key: &str) -> bool {
+    let base = limit
+        .strip_prefix("max_")
+        .or_else(|| limit.strip_prefix("min_"))
+        .unwrap_or(limit);
+    limit == key || base == key || base.strip_prefix(key).is_some_and(is_unit_suffix)
 }
 
 /// Whether a limit is a detector's threshold (a hat, earrings, glasses count as there from

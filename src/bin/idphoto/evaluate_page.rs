@@ -41,16 +41,17 @@ fn leaves(m: &Measure, prefix: &str, out: &mut Vec<(String, f64)>) {
     }
 }
 
-/// The limits that apply to a value at `path`: a limit leaf named `max_X` or `min_X` (or
-/// `X.min`, `X.max` for a range) where `X` is the value's own name.
+/// The limits that apply to a value at `path`: a limit leaf named `max_X` or `min_X`, with or
+/// without a unit (`max_yaw_deg` for `yaw`), or `X.min`, `X.max` for a range, where `X` is the
+/// value's own name.
 fn limits_for(path: &str, limit: &[(String, f64)]) -> Vec<(String, f64)> {
     let name = path.rsplit('.').next().unwrap_or(path);
     limit
         .iter()
         .filter(|(k, _)| {
             let last = k.rsplit('.').next().unwrap_or(k);
-            last == format!("max_{name}")
-                || last == format!("min_{name}")
+            ((last.starts_with("max_") || last.starts_with("min_"))
+                && idphoto::display::limit_names(last, name))
                 || k == &format!("{path}.min")
                 || k == &format!("{path}.max")
                 || k == &format!("{name}.min")
@@ -363,4 +364,38 @@ fn relative(from: &std::path::Path, to: &std::path::Path) -> Option<String> {
     } else {
         parts.join("/")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::limits_for;
+
+    #[test]
+    fn a_value_gets_the_limit_named_after_it_with_or_without_its_unit() {
+        let lims: Vec<(String, f64)> = [
+            ("max_yaw_deg", 10.0),
+            ("max_gaze_deg", 15.0),
+            ("max_fit_residual_cm", 1.0),
+            ("face_width_px.min", 193.0),
+            ("face_width_px.max", 221.0),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let names = |path: &str| -> Vec<String> {
+            limits_for(path, &lims)
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect()
+        };
+        assert_eq!(names("yaw"), ["max_yaw_deg"]);
+        assert_eq!(names("gaze"), ["max_gaze_deg"]);
+        assert_eq!(names("fit_residual_cm"), ["max_fit_residual_cm"]);
+        assert_eq!(
+            names("face_width_px"),
+            ["face_width_px.min", "face_width_px.max"]
+        );
+        assert!(names("pitch").is_empty());
+        assert!(names("ya").is_empty());
+    }
 }
