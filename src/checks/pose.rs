@@ -46,9 +46,10 @@ pub fn gaze_deg(lm: &FaceLandmarks, yaw_deg: f64) -> Option<f64> {
     Some(turn.min(1.0).asin().to_degrees())
 }
 
-/// Yaw and pitch within the spec's limits, the eyes looking into the lens; roll within its limit, or within what the output's
-/// de-rotation corrects (then fixed automatically); a face whose landmarks fit no rigid pose of
-/// the canonical face is reported as unmeasurable rather than as turned.
+/// Yaw and pitch within the spec's limits and the eyes looking into the lens ([`gaze_deg`]);
+/// roll within its limit, or within what the output's de-rotation corrects (then fixed
+/// automatically); a face whose landmarks fit no rigid pose of the canonical face is reported
+/// as unmeasurable rather than as turned.
 pub fn head_pose(a: &Analysis, cfg: &HeadPoseCheck) -> CheckResult {
     let Some(p) = a.pose else {
         return CheckResult::not_applicable(CheckId::HeadPose, ReasonCode::NeedsOneFace);
