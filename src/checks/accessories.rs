@@ -172,8 +172,8 @@ pub fn necklace(s: &Subject<'_>, cfg: &NecklaceCheck) -> CheckResult {
 /// holds, or clothing above the eyes: a band or bun ornament the parsing model does not call
 /// hair; or "hat" above the eyes where there is too little of it to be a hat) whose colour is
 /// an outlier against both the hair and the backdrop ([`ACCESSORY_MIN_CHROMA`],
-/// [`ACCESSORY_MIN_HUE_DISTANCE`], [`ACCESSORY_MIN_BACKDROP_DELTA_E`]). Scattered outlier cells (strands, noise) form small
-/// groups; an ornament forms one.
+/// [`ACCESSORY_MIN_HUE_DISTANCE`], [`ACCESSORY_MIN_BACKDROP_DELTA_E`]). Scattered outlier
+/// cells (strands, noise) form small groups; an ornament forms one.
 #[allow(
     clippy::indexing_slicing,
     reason = "indices range over the grid's size² cells"
