@@ -647,11 +647,15 @@ fn hair_accessory_is_a_compact_colour_outlier_in_the_hair() {
     pass(s.run(CheckId::HairAccessory));
 }
 
+/// Where a flower sits in the hair, image right of the head's centre line: 16 × 16 px (256 px²).
+fn flower(x: f32, y: f32) -> bool {
+    (x - (CX + 30.0)).abs() < 8.0 && (y - 100.0).abs() < 8.0
+}
+
 #[test]
 fn a_flower_the_parser_calls_hat_is_an_ornament_and_a_hat_is_not() {
-    // a violet flower, 16 × 16 px in the hair, that the parsing model labels hat: 256 px² is
-    // 0.01 fw², under the headwear check's 0.08, above hair_accessory's 0.008
-    let flower = |x: f32, y: f32| (x - (CX + 30.0)).abs() < 8.0 && (y - 100.0).abs() < 8.0;
+    // a violet flower in the hair that the parsing model labels hat: 256 px² is 0.01 fw²,
+    // under the headwear check's 0.08, above hair_accessory's 0.008
     let mut s = base("cn/id-card");
     s.relabel(K::Hat, Some([120, 90, 210]), flower);
     pass(s.run(CheckId::Headwear));
@@ -669,9 +673,8 @@ fn a_flower_the_parser_calls_hat_is_an_ornament_and_a_hat_is_not() {
 
 #[test]
 fn a_pale_ornament_counts_where_the_hair_model_sees_no_hair() {
-    // a pale lilac flower (C*ab about 18: too faint for the colour rule alone), 16 × 16 px in
-    // what the parsing model calls hair; min 0.008 fw² = 205 px²
-    let flower = |x: f32, y: f32| (x - (CX + 30.0)).abs() < 8.0 && (y - 100.0).abs() < 8.0;
+    // a pale lilac flower (C*ab about 18: too faint for the colour rule alone) in what the
+    // parsing model calls hair; min 0.008 fw² = 205 px²
     let mut s = base("cn/id-card");
     s.relabel(K::Hair, Some([170, 180, 215]), flower);
     // the hair model calls it hair too: a pale strand, not an ornament
