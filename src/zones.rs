@@ -18,9 +18,6 @@ pub const EARRING_HALF_WIDTH: f64 = 0.3;
 pub const EARRING_ABOVE: f64 = 0.15;
 /// …and ends this far below it: a long drop earring hanging at jaw and neck level.
 pub const EARRING_BELOW: f64 = 1.0;
-/// The face oval shrunk by this factor about its centroid is skin, never an earring: a
-/// cheek highlight is not jewellery, while a hoop in front of the jaw line still counts.
-pub const EARRING_FACE_EXCLUSION: f32 = 0.9;
 /// The necklace zone starts this far below the chin (the chin's own shadow excluded)…
 pub const NECKLACE_BELOW_CHIN: f64 = 0.05;
 /// …and reaches this far below it: neck and collar line down to the upper chest.
@@ -60,12 +57,6 @@ pub fn earrings(g: &HeadGeometry, lm: &FaceLandmarks) -> [Polygon; 2] {
 /// The face's outline from the landmarks ([`mesh::FACE_OVAL`]), clockwise from the forehead.
 pub fn face_oval(lm: &FaceLandmarks) -> Polygon {
     mesh::FACE_OVAL.iter().map(|&i| lm.xy(i)).collect()
-}
-
-/// The inner face (the face oval shrunk by [`EARRING_FACE_EXCLUSION`]), left out of the
-/// earring zones.
-pub fn inner_face(lm: &FaceLandmarks) -> Polygon {
-    crate::checks::grow(&face_oval(lm), EARRING_FACE_EXCLUSION)
 }
 
 /// The zone where a necklace is looked for: neck and collar line below the chin.

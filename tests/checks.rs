@@ -578,6 +578,7 @@ fn headwear_at_its_area_limit() {
 fn earrings_by_probability_around_and_below_the_ears() {
     // a drop earring at jaw level below the image-right ear, where no ear is labelled
     let (x, y) = (CX + FW / 2.0 + 5.0, EYE_Y + 90.0);
+    let (x_drop, y_drop) = (x, y);
     let mut s = base("cn/id-card"); // min_probability 0.2
     s.set_probability(K::Earring, x, y, 0.18);
     pass(s.run(CheckId::Earrings));
@@ -590,6 +591,33 @@ fn earrings_by_probability_around_and_below_the_ears() {
     // nor far from the ears, above the head
     s.set_probability(K::Earring, CX, 60.0, 0.9);
     pass(s.run(CheckId::Earrings));
+    // nor at the jaw's edge inside the face's outline (the oval is 80 × 104 px around
+    // (CX, CY); this point lies at 0.95 of it), on skin…
+    let jaw = (CX + 69.0, CY + 40.0);
+    let mut s = base("cn/id-card");
+    s.set_probability(K::Earring, jaw.0, jaw.1, 0.3);
+    pass(s.run(CheckId::Earrings));
+    // …or under a strand of hair: the outline is the face's, whatever lies on it
+    let mut s = base("cn/id-card");
+    s.relabel(K::Hair, Some(HAIR), |x, y| {
+        (x - jaw.0).abs() < 8.0 && (y - jaw.1).abs() < 8.0
+    });
+    s.set_probability(K::Earring, jaw.0, jaw.1, 0.3);
+    pass(s.run(CheckId::Earrings));
+    // nor on what the parsing model calls skin beside the outline; the same spot as hair counts
+    for (k, expect_fail) in [(K::Skin, false), (K::Hair, true)] {
+        let mut s = base("cn/id-card");
+        s.relabel(k, None, |x, y| {
+            (x - x_drop).abs() < 8.0 && (y - y_drop).abs() < 8.0
+        });
+        s.set_probability(K::Earring, x_drop, y_drop, 0.3);
+        let r = s.run(CheckId::Earrings);
+        if expect_fail {
+            fail(r, ReasonCode::EarringsPresent);
+        } else {
+            pass(r);
+        }
+    }
     // allowed earrings never fail
     let mut s = base("icao/passport");
     s.set_probability(K::Earring, x, y, 0.9);
