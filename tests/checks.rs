@@ -725,6 +725,24 @@ fn a_pale_ornament_counts_where_the_hair_model_sees_no_hair() {
 }
 
 #[test]
+fn white_hair_in_two_lights_is_no_ornament() {
+    // grey hair lit warm (C*ab 8.3, b* +8) with a patch lit bluish (C*ab 8.4, b* −8): a hue
+    // distance of 16.7, but neither has a hue of its own; the hair model misses white hair
+    let is_hair = |x: f32, y: f32| class_at(x, y) == K::Hair;
+    let mut s = base("cn/id-card");
+    s.relabel(K::Hair, Some([172, 164, 150]), is_hair);
+    s.relabel(K::Hair, Some([178, 185, 200]), flower);
+    s.a.hair = Some(hair_mask(|x, y| is_hair(x, y) && !flower(x, y)));
+    pass(s.run(CheckId::HairAccessory));
+    // a pale lilac flower (C*ab 19) in the same hair has a colour of its own
+    s.relabel(K::Hair, Some([170, 180, 215]), flower);
+    fail(
+        s.run(CheckId::HairAccessory),
+        ReasonCode::HairAccessoryPresent,
+    );
+}
+
+#[test]
 fn glasses_forbidden_clear_only_and_allowed() {
     let lens = |x: f32, y: f32| {
         ((x - (CX - 36.0)).abs() < 24.0 || (x - (CX + 36.0)).abs() < 24.0)

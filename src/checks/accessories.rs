@@ -32,6 +32,14 @@ const ORNAMENT_MAX_HAIR_PROB: f32 = 0.2;
 const ORNAMENT_MIN_HUE_DISTANCE: f32 = 15.0;
 /// Below this L* a cell's hue is too faint to tell (black hair in shadow reads as any hue).
 const ORNAMENT_MIN_L: f32 = 20.0;
+/// Below this chroma (C*ab) a colour has no hue of its own: a white or grey surface takes the
+/// colour of the light on it (a cast of a few hundred kelvin, or daylight from a window beside
+/// a warm lamp, tints white by up to about 10 in b*). Where both a cell and the hair's median
+/// are that neutral, their "hue distance" is the light's, not the objects': white hair lit
+/// bluish from above and warm from the front reads as two hues of one grey
+/// (`tests/fixtures/photos/biden.jpg`: the crown at C*ab 7–12, the hair's median at 8; the
+/// hair model, which misses white hair as it misses blond, calls the crown no hair).
+const ORNAMENT_MIN_CHROMA: f32 = 10.0;
 /// The head region searched reaches this far below the eye line (share of the face width):
 /// clips sit at the temples and beside the ears, bands and crowns on top.
 const ACCESSORY_MAX_V: f32 = 0.3;
@@ -229,6 +237,7 @@ pub fn hair_ornament_area(s: &Subject<'_>) -> Option<f64> {
             c.lab.chroma() > ACCESSORY_MIN_CHROMA && hue_distance > ACCESSORY_MIN_HUE_DISTANCE;
         let not_hair = || {
             c.lab.l > ORNAMENT_MIN_L
+                && (c.lab.chroma() >= ORNAMENT_MIN_CHROMA || hair.chroma() >= ORNAMENT_MIN_CHROMA)
                 && hue_distance > ORNAMENT_MIN_HUE_DISTANCE
                 && hair_model.is_some_and(|m| m.prob_at(c.x, c.y) <= ORNAMENT_MAX_HAIR_PROB)
                 && skin.is_none_or(|k| {
