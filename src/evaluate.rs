@@ -122,6 +122,14 @@ pub struct CheckAgreement {
     pub fail_labels: usize,
     /// Of those, not reported broken.
     pub misses: usize,
+    /// Photos with a report but no label for this check (a person judged only the clear
+    /// cases)…
+    #[serde(default)]
+    pub unlabelled: usize,
+    /// …and of those, the ones the check fails: the photos to look at for false rejects the
+    /// labels cannot show.
+    #[serde(default)]
+    pub unlabelled_fails: usize,
 }
 
 impl CheckAgreement {
@@ -330,6 +338,19 @@ pub fn evaluate(
             }
         }
     }
+    // the labelled checks on the photos that were not labelled for them
+    let labelled: Vec<CheckId> = ev.summary.checks.keys().copied().collect();
+    for (photo, checks) in &labels.photos {
+        let Some(Ok(report)) = reports.get(photo) else {
+            continue;
+        };
+        for &id in labelled.iter().filter(|id| !checks.contains_key(id)) {
+            let a = ev.summary.checks.entry(id).or_default();
+            a.unlabelled += 1;
+            a.unlabelled_fails +=
+                usize::from(report.check(id).map(|c| c.status) == Some(Status::Fail));
+        }
+    }
     let mut stopped: Vec<(CheckId, usize)> = stopped.into_iter().collect();
     stopped.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     ev.summary.clean.stopped_by = stopped;
@@ -397,11 +418,15 @@ mod tests {
         let fail = |id| CheckResult::fail(id, None, None, ReasonCode::EyesClosed);
         let pass = |id| CheckResult::pass(id, None, None);
         let mut reports = BTreeMap::new();
-        // a: eyes falsely rejected, earring caught
+        // a: eyes falsely rejected, earring caught; glare fails, unlabelled here
         reports.insert(
             "a.jpg".to_string(),
             Ok(report(
-                vec![fail(CheckId::EyesOpen), fail(CheckId::Earrings)],
+                vec![
+                    fail(CheckId::EyesOpen),
+                    fail(CheckId::Earrings),
+                    fail(CheckId::Glare),
+                ],
                 None,
             )),
         );
@@ -431,12 +456,19 @@ mod tests {
                 pass_labels: 2,
                 false_rejects: 1,
                 fail_labels: 2,
-                misses: 2
+                misses: 2,
+                unlabelled: 0,
+                unlabelled_fails: 0,
             }
         );
         let ear = ev.summary.checks[&CheckId::Earrings];
         assert_eq!((ear.false_rejects, ear.misses), (0, 0));
-        assert_eq!(ev.summary.checks[&CheckId::Glare].false_rejects, 1);
+        // c has no report: neither labelled nor unlabelled counts take it
+        assert_eq!((ear.unlabelled, ear.unlabelled_fails), (0, 0));
+        let glare = ev.summary.checks[&CheckId::Glare];
+        assert_eq!(glare.false_rejects, 1);
+        // a and b have reports and no glare label; a's glare fails
+        assert_eq!((glare.unlabelled, glare.unlabelled_fails), (2, 1));
         assert_eq!(
             ev.summary.clean,
             CleanSummary {
@@ -456,6 +488,13 @@ mod tests {
         let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["checks", "clean", "pose_mae_deg"]);
         assert_eq!(json["checks"]["eyes_open"]["misses"], 2);
+        assert_eq!(json["checks"]["glare"]["unlabelled_fails"], 1);
+        // a summary written before these counts existed still reads
+        let old: CheckAgreement = serde_json::from_str(
+            r#"{"pass_labels": 1, "false_rejects": 0, "fail_labels": 0, "misses": 0}"#,
+        )
+        .unwrap();
+        assert_eq!(old.unlabelled, 0);
     }
 
     #[test]

@@ -47,8 +47,12 @@ fn evaluate_counts_agreement_with_labels() {
     assert_eq!(keys, ["checks", "clean", "pose_mae_deg"]);
     assert_eq!(
         json["checks"]["mouth_closed"],
-        serde_json::json!({"pass_labels": 1, "false_rejects": 0, "fail_labels": 2, "misses": 0})
+        serde_json::json!({"pass_labels": 1, "false_rejects": 0, "fail_labels": 2, "misses": 0,
+            "unlabelled": 1, "unlabelled_fails": 0})
     );
+    // head pose is labelled on obama2 and biden only: obama and grace_hopper face the camera
+    let pose = &c[&CheckId::HeadPose];
+    assert_eq!((pose.unlabelled, pose.unlabelled_fails), (2, 0));
 
     // a label the checker disagrees with is counted, with the measured value and limit
     let mut wrong = labels.clone();

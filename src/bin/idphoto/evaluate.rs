@@ -32,8 +32,8 @@ COMMON
   --photos DIR      the folder the labels' names are relative to (required)
   --pose FILE       ground-truth head pose {photo: {yaw, pitch, roll}} in degrees
   --json FILE       write the summary {checks: {ID: {pass_labels, false_rejects, fail_labels,
-                    misses}}, pose_mae_deg, clean: {total, passed, verdict_pass,
-                    stopped_by: [[CHECK, N], ...]}}
+                    misses, unlabelled, unlabelled_fails}}, pose_mae_deg, clean: {total,
+                    passed, verdict_pass, stopped_by: [[CHECK, N], ...]}}
   --reports FILE    write every report, one JSON line per photo
   --html FILE       write one offline page: per labelled check, each measured value of the
                     labelled-pass and labelled-fail photos on a strip with the spec's limit
@@ -134,24 +134,26 @@ fn run(args: &Args) -> Result<(), Failure> {
     }
     let ev = evaluate::evaluate(&labels, &poses, &reports);
     println!(
-        "{} labelled photos, spec {}; false reject = labelled pass, reported fail or fixed; miss = labelled fail, reported anything else\n",
+        "{} labelled photos, spec {}; false reject = labelled pass, reported fail or fixed; miss = labelled fail, reported anything else; fails where unlabelled = reported fail on photos with no label for the check (the photos to look at)\n",
         labels.photos.len(),
         spec
     );
     println!(
-        "{:<18} {:>6} {:>14} {:>6} {:>14}",
+        "{:<18} {:>6} {:>14} {:>6} {:>14}   fails where unlabelled",
         "check", "pass", "false rejects", "fail", "misses"
     );
     for (id, a) in &ev.summary.checks {
         println!(
-            "{:<18} {:>6} {:>6} ({:>4.0} %) {:>6} {:>6} ({:>4.0} %)",
+            "{:<18} {:>6} {:>6} ({:>4.0} %) {:>6} {:>6} ({:>4.0} %)   {:>4} of {}",
             id.as_str(),
             a.pass_labels,
             a.false_rejects,
             100.0 * a.false_reject_rate(),
             a.fail_labels,
             a.misses,
-            100.0 * a.miss_rate()
+            100.0 * a.miss_rate(),
+            a.unlabelled_fails,
+            a.unlabelled
         );
     }
     println!("\ndisagreements:");
