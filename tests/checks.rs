@@ -578,7 +578,6 @@ fn headwear_at_its_area_limit() {
 fn earrings_by_probability_around_and_below_the_ears() {
     // a drop earring at jaw level below the image-right ear, where no ear is labelled
     let (x, y) = (CX + FW / 2.0 + 5.0, EYE_Y + 90.0);
-    let (x_drop, y_drop) = (x, y);
     let mut s = base("cn/id-card"); // min_probability 0.2
     s.set_probability(K::Earring, x, y, 0.18);
     pass(s.run(CheckId::Earrings));
@@ -607,10 +606,8 @@ fn earrings_by_probability_around_and_below_the_ears() {
     // nor on what the parsing model calls skin beside the outline; the same spot as hair counts
     for (k, expect_fail) in [(K::Skin, false), (K::Hair, true)] {
         let mut s = base("cn/id-card");
-        s.relabel(k, None, |x, y| {
-            (x - x_drop).abs() < 8.0 && (y - y_drop).abs() < 8.0
-        });
-        s.set_probability(K::Earring, x_drop, y_drop, 0.3);
+        s.relabel(k, None, |u, v| (u - x).abs() < 8.0 && (v - y).abs() < 8.0);
+        s.set_probability(K::Earring, x, y, 0.3);
         let r = s.run(CheckId::Earrings);
         if expect_fail {
             fail(r, ReasonCode::EarringsPresent);

@@ -214,6 +214,7 @@ pub fn hair_ornament_area(s: &Subject<'_>) -> Option<f64> {
         .next()
         .map(|_| Lab::median(st.of_class(K::Skin).map(|c| c.lab)));
     let hair_model = a.hair.as_ref();
+    let hair_has_hue = hair.chroma() >= ORNAMENT_MIN_CHROMA;
     // "hat" cells too few to make a hat (the `headwear` check's own bar) are something worn in
     // the hair that the parsing model has only the hat class for: a flower, a bow
     let hat_too_small =
@@ -238,7 +239,7 @@ pub fn hair_ornament_area(s: &Subject<'_>) -> Option<f64> {
             c.lab.chroma() > ACCESSORY_MIN_CHROMA && hue_distance > ACCESSORY_MIN_HUE_DISTANCE;
         let not_hair = || {
             c.lab.l > ORNAMENT_MIN_L
-                && (c.lab.chroma() >= ORNAMENT_MIN_CHROMA || hair.chroma() >= ORNAMENT_MIN_CHROMA)
+                && (hair_has_hue || c.lab.chroma() >= ORNAMENT_MIN_CHROMA)
                 && hue_distance > ORNAMENT_MIN_HUE_DISTANCE
                 && hair_model.is_some_and(|m| m.prob_at(c.x, c.y) <= ORNAMENT_MAX_HAIR_PROB)
                 && skin.is_none_or(|k| {
